@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+
+/** What a finished process left behind. `exitCode` is null when it was killed or never started. */
+export interface ProcessResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** Set when the process could not be started at all (ENOENT, EACCES, ...). */
+  spawnError?: string;
+  timedOut?: boolean;
+  durationMs: number;
+}
+
+export interface ProcessOptions {
+  cwd?: string;
+  /** Added to (not replacing) the parent environment. */
+  env?: Record<string, string | undefined>;
+  /** Written to stdin, then stdin is closed. Secrets travel this way, never on argv. */
+  input?: string | Buffer;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts a program with an argv array, never through a shell, so no argument is ever parsed as code.
+ * Capabilities take this as a parameter so tests can record every spawn or replay fixtures.
+ */
+export type ProcessRunner = (file: string, args: readonly string[], options?: ProcessOptions) => Promise<ProcessResult>;
+
+const MAX_CAPTURE = 16 * 1024 * 1024;
+
+export const runProcess: ProcessRunner = (file, args, options = {}) =>
+  new Promise((resolve) => {
+    const started = Date.now();
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let captured = 0;
+    let timedOut = false;
+    let settled = false;
+    const finish = (result: Omit<ProcessResult, 'durationMs' | 'stdout' | 'stderr'>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({
+        ...result,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        durationMs: Date.now() - started,
+        ...(timedOut ? { timedOut } : {}),
+      });
+    };
+    const child = spawn(file, [...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      shell: false,
+      windowsHide: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const keep = (into: Buffer[]) => (chunk: Buffer) => {
+      if (captured >= MAX_CAPTURE) return;
+      captured += chunk.length;
+      into.push(chunk);
+    };
+    child.stdout.on('data', keep(stdout));
+    child.stderr.on('data', keep(stderr));
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, options.timeoutMs)
+      : undefined;
+    child.on('error', (error) => finish({ exitCode: null, spawnError: error.message }));
+    child.on('close', (code) => finish({ exitCode: code }));
+    // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+
+/** A one-line description of why a process did not succeed, for reports. */
+export function describeFailure(file: string, result: ProcessResult): string {
+  if (result.spawnError) return `${file} could not be started: ${result.spawnError}`;
+  if (result.timedOut) return `${file} did not finish within the time limit and was stopped`;
+  const detail = (result.stderr.trim() || result.stdout.trim()).split(/\r?\n/).slice(-3).join(' | ');
+  return `${file} exited with code ${result.exitCode}${detail ? `: ${detail}` : ''}`;
+}

@@ -1,0 +1,46 @@
+import type { Note } from '../report/note.js';
+
+export interface CertificateInfo {
+  source: 'pkcs12-base64' | 'pkcs12-file' | 'thumbprint' | 'ephemeral';
+  subject: string;
+  issuer: string;
+  /** SHA-1 thumbprint, upper-case hex, as Windows shows it. */
+  thumbprint: string;
+  notBefore: string;
+  notAfter: string;
+  selfSigned: boolean;
+  /** For ephemeral certificates: where the public certificate (PEM) was written, for users to trust it. */
+  publicCertPath?: string;
+}
+
+export interface FileVerification {
+  ok: boolean;
+  /** False for self-signed/ephemeral certificates: "chain not trusted, as expected". */
+  chainTrusted: boolean;
+  digest?: string;
+  timestamped: boolean;
+  detail: string;
+}
+
+export interface SignedFile {
+  path: string;
+  status: 'signed' | 'skipped' | 'failed';
+  /** Why skipped or failed. */
+  reason?: string;
+  sha256?: string;
+  signer?: string;
+  timestampServer?: string;
+  timestampTime?: string;
+  verification?: FileVerification;
+}
+
+export interface SigningReport {
+  tool: 'signtool' | 'osslsigncode';
+  certificate?: CertificateInfo;
+  digest: string;
+  timestampUrls: string[];
+  files: SignedFile[];
+  /** A failure before any file was touched (bad certificate, no files found, no tool). */
+  error?: string;
+  notes: Note[];
+}
