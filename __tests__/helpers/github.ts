@@ -1,0 +1,51 @@
+import nock from 'nock';
+import { expect } from 'vitest';
+import type { AnnotationProperties } from '@actions/core';
+import type { AnnotationLevel } from '../../src/report/annotation.js';
+import type { GitHubContext } from '../../src/report/github.js';
+
+export const API = 'https://api.github.com';
+export const UPLOADS = 'https://uploads.github.com';
+export const TOKEN = 'ghs_testtoken0123456789abcdefSECRET';
+
+/** nock intercepts @actions/github's undici fetch only on Node >= 22; the action runs on 24, so the tests do too. */
+export function requireNode24(): void {
+  expect(process.version.startsWith('v24.'), `tests need Node 24 (npx vitest), got ${process.version}`).toBe(
+    true,
+  );
+}
+
+/** No request leaves the machine, and every test starts with no leftover interceptors. */
+export function isolateNetwork(): void {
+  nock.disableNetConnect();
+  nock.cleanAll();
+}
+
+export function githubContext(overrides: Partial<GitHubContext> = {}): GitHubContext {
+  return {
+    owner: 'octo',
+    repo: 'app',
+    sha: 'a'.repeat(40),
+    runId: 4242,
+    runAttempt: 1,
+    job: 'build',
+    runnerName: 'GitHub Actions 7',
+    serverUrl: 'https://github.com',
+    apiUrl: API,
+    ...overrides,
+  };
+}
+
+export interface RecordedCommand {
+  level: AnnotationLevel;
+  message: string;
+  properties: AnnotationProperties;
+}
+
+export function commandRecorder(): {
+  commands: RecordedCommand[];
+  emit: (l: AnnotationLevel, m: string, p: AnnotationProperties) => void;
+} {
+  const commands: RecordedCommand[] = [];
+  return { commands, emit: (level, message, properties) => commands.push({ level, message, properties }) };
+}
