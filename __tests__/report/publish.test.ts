@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Annotation, AnnotationLevel } from '../../src/report/annotation.js';
+import { githubContextFromEnv } from '../../src/report/github.js';
 import {
   CHECK_SUMMARY_LIMIT,
   cutSummary,
@@ -365,5 +369,47 @@ describe('cutSummary', () => {
     const cut = cutSummary('😀'.repeat(40_000));
     expect(cut.length).toBeLessThanOrEqual(CHECK_SUMMARY_LIMIT);
     expect(cut).toMatch(/😀\n\n… cut to fit the check run/);
+  });
+});
+
+describe('githubContextFromEnv', () => {
+  it('reads the run from the runner environment and attaches to the PR head, not the merge commit', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gav-event-'));
+    try {
+      const event = path.join(dir, 'event.json');
+      await writeFile(event, JSON.stringify({ pull_request: { head: { sha: 'b'.repeat(40) } } }));
+      const env = {
+        GITHUB_REPOSITORY: 'octo/app',
+        GITHUB_SHA: 'm'.repeat(40),
+        GITHUB_RUN_ID: '4242',
+        GITHUB_RUN_ATTEMPT: '2',
+        GITHUB_JOB: 'build',
+        RUNNER_NAME: 'GitHub Actions 7',
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_API_URL: 'https://ghes.example/api/v3',
+      };
+      expect(githubContextFromEnv(env)).toEqual({
+        owner: 'octo',
+        repo: 'app',
+        sha: 'b'.repeat(40),
+        runId: 4242,
+        runAttempt: 2,
+        job: 'build',
+        runnerName: 'GitHub Actions 7',
+        serverUrl: 'https://github.com',
+        apiUrl: 'https://ghes.example/api/v3',
+        eventName: 'pull_request',
+      });
+      expect(githubContextFromEnv({ ...env, GITHUB_EVENT_PATH: path.join(dir, 'missing.json') })?.sha).toBe(
+        'm'.repeat(40),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is undefined outside GitHub Actions', () => {
+    expect(githubContextFromEnv({})).toBeUndefined();
   });
 });

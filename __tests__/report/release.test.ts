@@ -11,6 +11,7 @@ import {
   type UploadOptions,
 } from '../../src/report/release.js';
 import type { SignedFile } from '../../src/sign/types.js';
+import { releaseIdFromEvent } from '../../src/report/github.js';
 import { API, TOKEN, UPLOADS, isolateNetwork, requireNode24 } from '../helpers/github.js';
 
 const REPO = '/repos/octo/app';
@@ -277,5 +278,14 @@ describe('publishRelease', () => {
 
     const outcome = await publishRelease(report, options());
     expect(outcome).toMatchObject({ uploaded: [{ name: 'app.exe' }, { name: 'SHA256SUMS' }] });
+  });
+});
+
+describe('releaseIdFromEvent', () => {
+  it('takes the release id from a release event payload only', async () => {
+    const event = path.join(dir, 'event.json');
+    await writeFile(event, JSON.stringify({ action: 'published', release: { id: 123, tag_name: 'v1.0.0' } }));
+    expect(releaseIdFromEvent({ GITHUB_EVENT_NAME: 'release', GITHUB_EVENT_PATH: event })).toBe(123);
+    expect(releaseIdFromEvent({ GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: event })).toBeUndefined();
   });
 });
