@@ -319,6 +319,27 @@ describe('publishAnnotations with the Checks API (real @actions/github client, n
     });
   });
 
+  it("does not repeat annotations on a second run once some landed on the job's own run", async () => {
+    nock(API)
+      .get(JOBS)
+      .query(true)
+      .reply(200, {
+        total_count: 1,
+        jobs: [{ name: 'build', status: 'in_progress', check_run_url: `${API}${REPO}/check-runs/600` }],
+      });
+    nock(API)
+      .patch(`${REPO}/check-runs/600`)
+      .reply(200, { id: 600 })
+      .patch(`${REPO}/check-runs/600`)
+      .reply(422, {});
+
+    const { commands, emit } = commandRecorder();
+    const result = await publishAnnotations(detections(70), options({ emit }));
+    expect(commands.filter((c) => c.level === 'notice')).toHaveLength(1);
+    expect(result).toMatchObject({ via: 'workflow-commands', moreInSummary: 60 });
+    expect(result.fallbackReason).toMatch(/HTTP 422/);
+  });
+
   it('retries a 502 and a secondary rate limit on an update', async () => {
     nock(API).get(JOBS).query(true).reply(404, { message: 'Not Found' });
     nock(API)

@@ -147,6 +147,7 @@ async function sendToChecks(
   if (own !== undefined) {
     // The commands above already landed on this check run: send only the ones the runner did not show.
     const rest = annotations.filter((a) => !shown.has(a));
+    let sent = 0;
     try {
       for (const batch of batches(rest.map(toCheckAnnotation), CHECKS_BATCH_SIZE)) {
         await retry(() =>
@@ -156,11 +157,13 @@ async function sendToChecks(
             output: { ...output, annotations: batch },
           }),
         );
+        sent += batch.length;
       }
       return { checkRunId: own, ownJobCheckRun: true, sentToChecks: rest.length };
     } catch (error) {
-      // A 403 will not get better on a run of our own; anything else might (e.g. the job's run was not updatable).
-      if (httpStatus(error) === 403) throw error;
+      // A 403 will not get better on a run of our own, and once some landed here a second run would repeat them;
+      // otherwise (e.g. the job's run was not updatable) a run of our own may still work.
+      if (httpStatus(error) === 403 || sent > 0) throw error;
     }
   }
 
