@@ -36,11 +36,38 @@ export interface PeReport {
   subsystem: string;
   sections: PeSection[];
   hasRelocations: boolean;
-  resources: { present: boolean; versionInfo: boolean; manifest: boolean; icon: boolean; version?: Record<string, string> };
+  resources: {
+    present: boolean;
+    versionInfo: boolean;
+    manifest: boolean;
+    icon: boolean;
+    version?: Record<string, string>;
+    /** Resource type ids (3 icon, 14 group icon, 16 version, 24 manifest) or names, as in the file. */
+    types?: Array<number | string>;
+    /** VS_FIXEDFILEINFO file and product versions, "a.b.c.d". */
+    fixedFileVersion?: string;
+    fixedProductVersion?: string;
+    /** requestedExecutionLevel from the manifest (asInvoker, requireAdministrator, ...). */
+    executionLevel?: string;
+  };
   imports: string[];
   tls: boolean;
+  /** Bytes after the end of the image: sections, COFF symbols and the certificate table (see pe/index.ts). */
   overlaySize: number;
-  signature: { present: boolean; signer?: string; timestamped?: boolean };
+  isDll?: boolean;
+  signature: {
+    present: boolean;
+    /** Signer certificate subject, Windows display order ("CN=..., O=..., C=..."). */
+    signer?: string;
+    /** The same subject as (key, value) pairs, for AppLocker publisher names. */
+    signerParts?: Array<{ key: string; value: string }>;
+    issuer?: string;
+    timestamped?: boolean;
+    /** Where signer/timestamp came from: the file itself, or this run's signing report. */
+    source?: 'file' | 'signing';
+    /** Set when a certificate table exists but could not be read. */
+    problem?: string;
+  };
   packer?: string;
   goBuildInfo?: GoBuildInfo;
   findings: Finding[];

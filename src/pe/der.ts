@@ -1,0 +1,116 @@
+/**
+ * Just enough DER (X.690) to walk an Authenticode PKCS#7 blob: tag, length, children. Bounds-checked;
+ * anything malformed comes back as undefined rather than throwing.
+ */
+
+export interface DerNode {
+  /** The full identifier octet (class, constructed bit, tag number for low tags). */
+  tag: number;
+  /** Offset of the content (after tag and length) in the buffer. */
+  start: number;
+  /** Offset just past the content. */
+  end: number;
+  /** Offset of the tag: `buf.subarray(headerStart, end)` is the node's own DER encoding. */
+  headerStart: number;
+}
+
+export const TAG = {
+  integer: 0x02,
+  octetString: 0x04,
+  oid: 0x06,
+  sequence: 0x30,
+  set: 0x31,
+  context0: 0xa0,
+  context1: 0xa1,
+} as const;
+
+export function readNode(buf: Buffer, at: number, limit = buf.length): DerNode | undefined {
+  if (at + 2 > limit) return undefined;
+  const tag = buf[at] as number;
+  if ((tag & 0x1f) === 0x1f) return undefined; // high tag numbers never occur in these structures
+  let length = buf[at + 1] as number;
+  let start = at + 2;
+  if (length & 0x80) {
+    const octets = length & 0x7f;
+    if (octets === 0 || octets > 4 || start + octets > limit) return undefined; // indefinite or absurd
+    length = 0;
+    for (let i = 0; i < octets; i++) length = length * 256 + (buf[start + i] as number);
+    start += octets;
+  }
+  const end = start + length;
+  if (end > limit) return undefined;
+  return { tag, start, end, headerStart: at };
+}
+
+export function childrenOf(buf: Buffer, node: DerNode): DerNode[] {
+  const out: DerNode[] = [];
+  let at = node.start;
+  while (at < node.end && out.length < 10_000) {
+    const child = readNode(buf, at, node.end);
+    if (!child) break;
+    out.push(child);
+    at = child.end;
+  }
+  return out;
+}
+
+export function oidOf(buf: Buffer, node: DerNode): string | undefined {
+  if (node.tag !== TAG.oid || node.end <= node.start) return undefined;
+  const first = buf[node.start] as number;
+  const parts = [Math.floor(first / 40), first % 40];
+  let value = 0;
+  for (let i = node.start + 1; i < node.end; i++) {
+    const byte = buf[i] as number;
+    value = value * 128 + (byte & 0x7f);
+    if (!(byte & 0x80)) {
+      parts.push(value);
+      value = 0;
+    }
+  }
+  return parts.join('.');
+}
+
+const NAME_KEYS: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'S',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.5': 'SERIALNUMBER',
+  '1.2.840.113549.1.9.1': 'E',
+};
+
+export interface NamePart {
+  key: string;
+  value: string;
+}
+
+/** An X.501 Name as (key, value) pairs in DER order (usually country first). */
+export function readName(buf: Buffer, name: DerNode): NamePart[] {
+  const parts: NamePart[] = [];
+  for (const rdn of childrenOf(buf, name)) {
+    for (const attribute of childrenOf(buf, rdn)) {
+      const [type, value] = childrenOf(buf, attribute);
+      if (!type || !value) continue;
+      const oid = oidOf(buf, type) ?? '?';
+      // BMPString (0x1e) is UTF-16 big-endian; the other string types are UTF-8 or ASCII subsets.
+      const text =
+        value.tag === 0x1e
+          ? Buffer.from(buf.subarray(value.start, value.start + ((value.end - value.start) & ~1)))
+              .swap16()
+              .toString('utf16le')
+          : buf.toString('utf8', value.start, value.end);
+      parts.push({ key: NAME_KEYS[oid] ?? `OID.${oid}`, value: text });
+    }
+  }
+  return parts;
+}
+
+/** Windows display order: most specific first, e.g. "CN=Example, O=Example Ltd, C=GB". */
+export function formatName(parts: NamePart[]): string {
+  return [...parts]
+    .reverse()
+    .map((p) => `${p.key}=${/[,+"\\<>;]/.test(p.value) ? `"${p.value.replace(/"/g, '""')}"` : p.value}`)
+    .join(', ');
+}

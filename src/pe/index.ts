@@ -1,0 +1,213 @@
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { SigningReport } from '../sign/types.js';
+import { buildInfoSection, BUILDINFO_WINDOW, parseBuildInfo } from './buildinfo.js';
+import { ByteHistogram, shannonEntropy } from './entropy.js';
+import {
+  DIRECTORY,
+  endOfImage,
+  machineName,
+  PeFormatError,
+  readHeaders,
+  rvaToOffset,
+  subsystemName,
+  type PeHeaders,
+} from './headers.js';
+import { PeImage } from './image.js';
+import { readImports } from './imports.js';
+import { detectPacker } from './packer.js';
+import { readResources } from './resources.js';
+import { evaluateRules } from './rules.js';
+import { parseCertificateTable } from './signature.js';
+import { streamOnce, type CaptureRange, type HistogramRange } from './stream.js';
+import type { AnalysisReport, PeError, PeReport } from './types.js';
+
+export { evaluateRules } from './rules.js';
+export type { AnalysisReport, Finding, PeError, PeReport } from './types.js';
+
+/**
+ * Static PE report for one binary, from one streaming pass (SHA-256, section entropy, and copies of the
+ * small ranges the parsers need) plus a few small positional reads of headers. Never throws: a file that
+ * is missing, a directory, not a PE or damaged becomes a PeError with one sentence saying which.
+ *
+ * Overlay: bytes after everything the headers account for, i.e. after the section data, the COFF symbol
+ * and string tables, and the Authenticode certificate table. The certificate table is not counted as
+ * overlay, since every signed file has one; data after it is, since that is where droppers hide payloads.
+ */
+
+/** Captured ranges are kept in memory for parsing; anything larger is read on demand instead. */
+const MAX_CAPTURE = 4 * 1024 * 1024;
+const IMAGE_FILE_DLL = 0x2000;
+
+export interface AnalyzeContext {
+  /** This run's signing report: fills in the signer when the file's own signature cannot be read. */
+  signing?: SigningReport;
+}
+
+export async function analyzeFiles(
+  paths: string[],
+  ctx: AnalyzeContext = {},
+): Promise<AnalysisReport['files']> {
+  const files: AnalysisReport['files'] = [];
+  // One at a time: memory stays at one chunk buffer and throughput is bound by the disk anyway.
+  for (const file of paths) files.push(withSigning(await analyzeFile(file), ctx.signing));
+  return files;
+}
+
+export function isPeError(result: PeReport | PeError): result is PeError {
+  return 'error' in result;
+}
+
+export async function analyzeFile(file: string): Promise<PeReport | PeError> {
+  let handle: FileHandle | undefined;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) return { path: file, error: `${file} is a directory, not an executable file` };
+    if (!info.isFile()) return { path: file, error: `${file} is not a regular file` };
+    handle = await open(file, 'r');
+    return await analyzeOpen(file, handle, info.size);
+  } catch (error) {
+    return { path: file, error: describeError(file, error) };
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+async function analyzeOpen(file: string, handle: FileHandle, size: number): Promise<PeReport | PeError> {
+  const readAt = async (offset: number, length: number): Promise<Buffer> => {
+    const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+    if (buffer.length === 0) return buffer;
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.subarray(0, bytesRead);
+  };
+  const headers = await readHeaders(readAt, size);
+  const stringTableLength =
+    headers.symbolTableOffset > 0 && headers.symbolCount > 0
+      ? (await readAt(headers.symbolTableOffset + headers.symbolCount * 18, 4)).readUInt32LE(0)
+      : 0;
+
+  const histograms: HistogramRange[] = headers.sections.map((s) => ({
+    offset: s.rawOffset,
+    length: s.rawSize,
+    histogram: new ByteHistogram(),
+  }));
+  const captures = planCaptures(headers);
+  const streamed = await streamOnce(handle, size, histograms, Object.values(captures));
+  if (streamed.bytesRead !== size) {
+    return {
+      path: file,
+      error: `${file} changed while it was being read (${streamed.bytesRead} of ${size} bytes); analyze it again once it is written`,
+    };
+  }
+  const image = new PeImage(headers, size, handle, Object.values(captures));
+
+  const resourceDir = headers.directories[DIRECTORY.resource];
+  const importDir = headers.directories[DIRECTORY.import];
+  const relocDir = headers.directories[DIRECTORY.baseReloc];
+  const tlsDir = headers.directories[DIRECTORY.tls];
+  const resources = await readResources(image, resourceDir?.rva ?? 0, resourceDir?.size ?? 0);
+  const imports = await readImports(image, importDir?.rva ?? 0, importDir?.size ?? 0);
+  const signature = captures.security?.data
+    ? parseCertificateTable(captures.security.data)
+    : { present: false };
+  const goBuildInfo = captures.buildInfo?.data
+    ? await parseBuildInfo(captures.buildInfo.data, (va, length) => image.readVa(va, length))
+    : undefined;
+  const executionLevel = resources.manifestText?.match(
+    /requestedExecutionLevel[^>]*\blevel\s*=\s*["']([^"']+)["']/,
+  )?.[1];
+
+  const report: Omit<PeReport, 'findings'> = {
+    path: file,
+    size,
+    sha256: streamed.sha256,
+    machine: machineName(headers.machine),
+    format: headers.format,
+    subsystem: subsystemName(headers.subsystem),
+    sections: headers.sections.map((s, i) => ({
+      name: s.name,
+      virtualSize: s.virtualSize,
+      rawSize: s.rawSize,
+      characteristics: s.characteristics,
+      entropy: round(shannonEntropy((histograms[i] as HistogramRange).histogram.counts())),
+    })),
+    hasRelocations: (relocDir?.size ?? 0) > 0 && (relocDir?.rva ?? 0) > 0,
+    resources: {
+      present: resources.present,
+      versionInfo: resources.versionInfo,
+      manifest: resources.manifest,
+      icon: resources.icon,
+      types: resources.types,
+      ...(resources.version ? { version: resources.version } : {}),
+      ...(resources.fixedFileVersion ? { fixedFileVersion: resources.fixedFileVersion } : {}),
+      ...(resources.fixedProductVersion ? { fixedProductVersion: resources.fixedProductVersion } : {}),
+      ...(executionLevel ? { executionLevel } : {}),
+    },
+    imports,
+    tls: (tlsDir?.size ?? 0) > 0 && (tlsDir?.rva ?? 0) > 0,
+    overlaySize: Math.max(0, size - endOfImage(headers, stringTableLength)),
+    isDll: (headers.characteristics & IMAGE_FILE_DLL) !== 0,
+    signature: {
+      present: signature.present,
+      ...('signer' in signature && signature.signer
+        ? { signer: signature.signer, source: 'file' as const }
+        : {}),
+      ...('signerName' in signature && signature.signerName ? { signerParts: signature.signerName } : {}),
+      ...('issuer' in signature && signature.issuer ? { issuer: signature.issuer } : {}),
+      ...('timestamped' in signature ? { timestamped: signature.timestamped } : {}),
+      ...('problem' in signature && signature.problem ? { problem: signature.problem } : {}),
+    },
+    ...(detectPacker(headers.sections) ? { packer: detectPacker(headers.sections) } : {}),
+    ...(goBuildInfo ? { goBuildInfo } : {}),
+  };
+  return { ...report, findings: evaluateRules({ ...report, signatureProblem: report.signature.problem }) };
+}
+
+/** The small ranges the parsers read, copied while the stream passes them. */
+function planCaptures(
+  headers: PeHeaders,
+): Partial<Record<'resources' | 'imports' | 'buildInfo' | 'security', CaptureRange>> {
+  const captures: Partial<Record<'resources' | 'imports' | 'buildInfo' | 'security', CaptureRange>> = {};
+  const inSection = (rva: number | undefined): CaptureRange | undefined => {
+    if (!rva) return undefined;
+    const offset = rvaToOffset(headers, rva);
+    if (offset === undefined) return undefined;
+    const section = headers.sections.find((s) => offset >= s.rawOffset && offset < s.rawOffset + s.rawSize);
+    const end = section ? section.rawOffset + section.rawSize : offset + 64 * 1024;
+    return { offset, length: Math.min(end - offset, MAX_CAPTURE) };
+  };
+  const resources = inSection(headers.directories[DIRECTORY.resource]?.rva);
+  if (resources) captures.resources = resources;
+  const imports = inSection(headers.directories[DIRECTORY.import]?.rva);
+  if (imports) captures.imports = { offset: imports.offset, length: Math.min(imports.length, 256 * 1024) };
+  const data = buildInfoSection(headers.sections);
+  if (data) captures.buildInfo = { offset: data.rawOffset, length: Math.min(data.rawSize, BUILDINFO_WINDOW) };
+  const security = headers.directories[DIRECTORY.security];
+  if (security && security.size > 0 && security.rva > 0) {
+    captures.security = { offset: security.rva, length: Math.min(security.size, MAX_CAPTURE) };
+  }
+  return captures;
+}
+
+/** Fills the signer from this run's signing report when the file itself did not say. */
+function withSigning(result: PeReport | PeError, signing: SigningReport | undefined): PeReport | PeError {
+  if (isPeError(result) || !signing || !result.signature.present || result.signature.signer) return result;
+  const signed = signing.files.find(
+    (f) => f.status === 'signed' && path.resolve(f.path) === path.resolve(result.path),
+  );
+  const signer = signed?.signer ?? (signed ? signing.certificate?.subject : undefined);
+  if (!signer) return result;
+  return { ...result, signature: { ...result.signature, signer, source: 'signing' } };
+}
+
+function describeError(file: string, error: unknown): string {
+  if (error instanceof PeFormatError) return `${file}: ${error.message}`;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `${file} does not exist`;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `${file} cannot be read (permission denied; on Windows, antivirus may be holding it)`;
+  if (code === 'EISDIR') return `${file} is a directory, not an executable file`;
+  return `${file} could not be analyzed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+const round = (n: number): number => Math.round(n * 1000) / 1000;
