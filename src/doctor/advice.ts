@@ -11,7 +11,9 @@ export function adviseOnDoctor(facts: Omit<DoctorReport, 'advice'>, now = new Da
   if (!facts.signingTool.found) notes.push(warning(`Signing: ${facts.signingTool.reason}.`));
   if (facts.platform !== 'win32') {
     notes.push(
-      info(`Defender checks and exclusions apply to Windows only; on ${facts.platform} go-av-guard runs smoke builds, signing and analysis.`),
+      info(
+        `Defender checks and exclusions apply to Windows only; on ${facts.platform} go-av-guard runs smoke builds, signing and analysis.`,
+      ),
     );
     return notes;
   }
@@ -27,32 +29,64 @@ export function adviseOnDoctor(facts: Omit<DoctorReport, 'advice'>, now = new Da
     return notes;
   }
   if (defender.amRunningMode && /passive/i.test(defender.amRunningMode)) {
-    notes.push(info(`Defender runs in ${defender.amRunningMode}: another antivirus product is primary and Defender exclusions do not affect it.`));
+    notes.push(
+      info(
+        `Defender runs in ${defender.amRunningMode}: another antivirus product is primary and Defender exclusions do not affect it.`,
+      ),
+    );
   }
-  const goFolders = facts.go.found ? [facts.go.env.goroot, facts.go.env.gocache, facts.go.env.gomodcache].filter(Boolean) : [];
+  const goFolders = facts.go.found
+    ? [facts.go.env.goroot, facts.go.env.gocache, facts.go.env.gomodcache].filter(Boolean)
+    : [];
   const covering = goFolders.map((folder) => coveringExclusion(defender.exclusions.paths, folder));
   const allCovered = goFolders.length > 0 && covering.every(Boolean);
+  const coveredBy = [...new Set(covering)].join(', ');
   if (defender.realTimeProtectionEnabled === false) {
-    const cover = allCovered ? ` and ${[...new Set(covering)].join(', ')} ${covering.length > 1 ? 'are' : 'is'} excluded` : '';
-    notes.push(info(`Real-time protection is off${cover}: exclusions not needed${facts.hostedRunner ? ' (as on every GitHub-hosted Windows runner)' : ''}.`));
+    const cover = allCovered ? ` and ${coveredBy} ${coveredBy.includes(',') ? 'are' : 'is'} excluded` : '';
+    notes.push(
+      info(
+        `Real-time protection is off${cover}: exclusions not needed${facts.hostedRunner ? ' (as on every GitHub-hosted Windows runner)' : ''}.`,
+      ),
+    );
   } else if (allCovered) {
-    notes.push(info(`Real-time protection is on, and the Go folders are already excluded (${[...new Set(covering)].join(', ')}): exclusions not needed.`));
+    notes.push(
+      info(
+        `Real-time protection is on, and the Go folders are already excluded (${coveredBy}): exclusions not needed.`,
+      ),
+    );
   } else {
     notes.push(
       warning(
         'Real-time protection is on and the Go folders are not excluded: Defender can slow Go builds and quarantine go-build test binaries. ' +
-          (facts.elevated === false ? 'Adding exclusions needs an elevated runner (this process is not elevated).' : 'exclusions: auto adds the Go folders and tools, and removes them in the post step.'),
+          (facts.elevated === false
+            ? 'Adding exclusions needs an elevated runner (this process is not elevated).'
+            : 'exclusions: auto adds the Go folders and tools, and removes them in the post step.'),
       ),
     );
   }
   if (defender.isTamperProtected) {
-    notes.push(info('Tamper protection is on: a local change to exclusions can be ignored while the command still succeeds; go-av-guard reads each one back.'));
+    notes.push(
+      info(
+        'Tamper protection is on: a local change to exclusions can be ignored while the command still succeeds; go-av-guard reads each one back.',
+      ),
+    );
   }
   if (defender.exclusions.hidden) {
-    notes.push(info('Exclusions are hidden from local administrators (HideExclusionsFromLocalAdmins); go-av-guard checks them with MpCmdRun.exe -CheckExclusion instead.'));
+    notes.push(
+      info(
+        'Exclusions are hidden from local administrators (HideExclusionsFromLocalAdmins); go-av-guard checks them with MpCmdRun.exe -CheckExclusion instead.',
+      ),
+    );
   }
-  if (defender.signatureLastUpdated && now.getTime() - Date.parse(defender.signatureLastUpdated) > STALE_SIGNATURES_MS) {
-    notes.push(info(`Security intelligence was last updated ${defender.signatureLastUpdated.slice(0, 10)}: older signatures miss fixes for false positives too.`));
+  if (
+    defender.signatureLastUpdated &&
+    now.getTime() - Date.parse(defender.signatureLastUpdated) > STALE_SIGNATURES_MS
+  ) {
+    notes.push(
+      info(
+        `Security intelligence was last updated ${defender.signatureLastUpdated.slice(0, 10)}: older signatures miss fixes for false positives too.`,
+      ),
+    );
   }
   return notes;
 }

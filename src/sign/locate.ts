@@ -25,7 +25,10 @@ export function compareVersions(a: readonly number[], b: readonly number[]): num
  * versions come and go between images. Pick the newest version that has one for the host architecture,
  * then the newest x86 one. `kitsRoots` are the `Windows Kits\10\bin` folders to search.
  */
-export async function findSigntool(kitsRoots: readonly string[], hostArch: string): Promise<string | undefined> {
+export async function findSigntool(
+  kitsRoots: readonly string[],
+  hostArch: string,
+): Promise<string | undefined> {
   const preferred = [SDK_ARCH[hostArch] ?? 'x64', 'x86'].filter((a, i, all) => all.indexOf(a) === i);
   for (const arch of preferred) {
     const candidates: Array<{ version: number[]; file: string }> = [];
@@ -69,7 +72,10 @@ export interface LocateOptions {
 }
 
 /** Which signing tool this machine has: signtool on Windows, osslsigncode elsewhere. */
-export async function locateSigningTool(run: ProcessRunner, options: LocateOptions): Promise<SigningToolProbe> {
+export async function locateSigningTool(
+  run: ProcessRunner,
+  options: LocateOptions,
+): Promise<SigningToolProbe> {
   if (options.platform === 'win32') {
     if (options.signtoolPath) {
       return (await exists(options.signtoolPath))
@@ -77,17 +83,27 @@ export async function locateSigningTool(run: ProcessRunner, options: LocateOptio
         : { name: 'signtool', found: false, reason: `signtool-path: no file at ${options.signtoolPath}` };
     }
     const roots = options.kitsRoots ?? windowsKitsRoots(options.env);
-    const file = (await findSigntool(roots, options.arch)) ?? (await findOnPath('signtool.exe', options.env, 'win32'));
+    const file =
+      (await findSigntool(roots, options.arch)) ?? (await findOnPath('signtool.exe', options.env, 'win32'));
     return file
       ? { name: 'signtool', found: true, path: file }
-      : { name: 'signtool', found: false, reason: `no signtool.exe under ${roots.join(' or ')} or on PATH; install the Windows SDK or set signtool-path` };
+      : {
+          name: 'signtool',
+          found: false,
+          reason: `no signtool.exe under ${roots.join(' or ')} or on PATH; install the Windows SDK or set signtool-path`,
+        };
   }
   const file = await findOnPath('osslsigncode', options.env, options.platform);
   if (!file) {
-    return { name: 'osslsigncode', found: false, reason: 'osslsigncode is not on PATH; install it (Debian/Ubuntu: apt-get install osslsigncode, macOS: brew install osslsigncode)' };
+    return {
+      name: 'osslsigncode',
+      found: false,
+      reason:
+        'osslsigncode is not on PATH; install it (Debian/Ubuntu: apt-get install osslsigncode, macOS: brew install osslsigncode)',
+    };
   }
   const result = await run(file, ['--version'], { timeoutMs: 30_000 });
-  const version = /osslsigncode\s+(\S+)/.exec(result.stdout + result.stderr)?.[1];
+  const version = /osslsigncode\s+(\d[\w.-]*\w)/.exec(result.stdout + result.stderr)?.[1];
   return version
     ? { name: 'osslsigncode', found: true, path: file, version }
     : { name: 'osslsigncode', found: true, path: file, reason: describeFailure(file, result) };

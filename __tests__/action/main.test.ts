@@ -1,0 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeWithTool } from '../helpers/tools.js';
+
+/** A runner-shaped environment: INPUT_* inputs, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP, GITHUB_STATE. */
+function runnerEnv(inputs: Record<string, string>) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'runner-'));
+  const files = {
+    output: path.join(dir, 'output'),
+    summary: path.join(dir, 'summary.md'),
+    state: path.join(dir, 'state'),
+  };
+  for (const f of Object.values(files)) writeFileSync(f, '');
+  const env: Record<string, string> = {
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_STATE: files.state,
+    RUNNER_TEMP: path.join(dir, 'temp'),
+    GITHUB_WORKSPACE: dir,
+    INPUT_SMOKE: 'false',
+    'INPUT_GITHUB-TOKEN': '',
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  return { dir, env, files };
+}
+
+/** Reads name<<delimiter ... delimiter blocks from a GITHUB_OUTPUT file. */
+function readOutputs(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^([^<\n]+)<<(\S+)\n([^]*?)\n\2$/gm;
+  for (const m of readFileSync(file, 'utf8').matchAll(re)) out[m[1] as string] = m[3] as string;
+  return out;
+}
+
+describeWithTool(['go'], 'the action main step', () => {
+  const saved = { ...process.env };
+  beforeEach(() => {
+    process.exitCode = undefined;
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+    process.exitCode = undefined;
+  });
+
+  it('writes a summary with a doctor table and an output naming the JSON report (in process)', async () => {
+    const { env, files } = runnerEnv({});
+    Object.assign(process.env, env);
+    const { run } = await import('../../src/main.js');
+    await run();
+    expect(process.exitCode ?? 0).toBe(0);
+    const summary = readFileSync(files.summary, 'utf8');
+    expect(summary).toContain('## Doctor');
+    expect(summary).toMatch(/<tr><td>Go<\/td><td>go\d/);
+    const outputs = readOutputs(files.output);
+    expect(outputs.report).toBe(path.join(env.RUNNER_TEMP as string, 'go-av-guard', 'report-main.json'));
+    const report = JSON.parse(readFileSync(outputs.report as string, 'utf8'));
+    expect(report).toMatchObject({ schemaVersion: 1, phase: 'main', doctor: { go: { found: true } } });
+    expect(readFileSync(files.state, 'utf8')).toMatch(/started-at/);
+  });
+
+  it('fails the step with one clear message for a bad input', async () => {
+    const { env, files } = runnerEnv({ 'if-no-files-found': 'maybe' });
+    Object.assign(process.env, env);
+    const { run } = await import('../../src/main.js');
+    await run();
+    expect(process.exitCode).toBe(1);
+    expect(readFileSync(files.summary, 'utf8')).toBe('');
+  });
+
+  it('the bundled dist/main/index.js does the same as a real process', () => {
+    const bundle = path.resolve('dist/main/index.js');
+    expect(existsSync(bundle)).toBe(true);
+    const { env, files } = runnerEnv({});
+    execFileSync(process.execPath, [bundle], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: 'pipe',
+    });
+    expect(readFileSync(files.summary, 'utf8')).toContain('## Doctor');
+    const outputs = readOutputs(files.output);
+    expect(existsSync(outputs.report as string)).toBe(true);
+  });
+});

@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readActionConfig } from '../src/action/inputs.js';
+import { ConfigError, DEFAULT_TIMESTAMP_URLS, parseConfig } from '../src/config.js';
+
+/** Sets inputs the way the runner does: INPUT_<NAME> with spaces as underscores, upper-cased. */
+function setInputs(inputs: Record<string, string>): void {
+  for (const [name, value] of Object.entries(inputs))
+    process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+}
+
+function clearInputs(): void {
+  for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key];
+}
+
+afterEach(clearInputs);
+
+function problemsOf(inputs: Record<string, string>): string[] {
+  clearInputs();
+  setInputs(inputs);
+  try {
+    readActionConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('config from action inputs', () => {
+  it('uses documented defaults when nothing is set', () => {
+    setInputs({});
+    const config = readActionConfig();
+    expect(config.exclusions.mode).toBe('auto');
+    expect(config.exclusions.restore).toBe(true);
+    expect(config.smoke.variants).toEqual(['default', 'test']);
+    expect(config.sign.timestampUrls).toEqual(DEFAULT_TIMESTAMP_URLS);
+    expect(config.sign.timestampUrls.length).toBeGreaterThanOrEqual(3);
+    expect(config.sign.ifNoFilesFound).toBe('error');
+    expect(config.sign.concurrency).toBeGreaterThanOrEqual(1);
+    expect(config.detections.failOnDetection).toBe(true);
+    expect(config.report.failOnFindings).toBe('none');
+  });
+
+  it('names the input and the accepted values for a bad choice', () => {
+    expect(problemsOf({ 'if-no-files-found': 'maybe' })).toEqual([
+      'if-no-files-found: expected error, warn or ignore, got "maybe"',
+    ]);
+    expect(problemsOf({ exclusions: 'sometimes' })).toEqual([
+      'exclusions: expected auto, true or false, got "sometimes"',
+    ]);
+    expect(problemsOf({ digest: 'md5' })).toEqual(['digest: expected sha256, sha384 or sha512, got "md5"']);
+  });
+
+  it('rejects booleans that are not true/false spellings', () => {
+    expect(problemsOf({ 'dry-run': 'yes' })).toEqual(['dry-run: expected true or false, got "yes"']);
+    setInputs({ 'dry-run': 'True' });
+    expect(readActionConfig().exclusions.dryRun).toBe(true);
+  });
+
+  it('reports every bad input at once, one message each', () => {
+    const problems = problemsOf({ digest: 'md5', concurrency: '0', 'smoke-variants': 'default\nturbo' });
+    expect(problems).toHaveLength(3);
+    expect(problems).toContain('concurrency: expected a whole number from 1 to 64, got "0"');
+    expect(problems).toContain(
+      'smoke-variants: expected any of default, cgo-off, stripped, windowsgui, test or run, got "turbo"',
+    );
+  });
+
+  it('drops blank and whitespace-only lines of multiline inputs', () => {
+    setInputs({
+      'smoke-variants': 'default\n   \n\nstripped, windowsgui\n',
+      sign: '  dist/*.exe \n\n !dist/skip.exe',
+    });
+    setInputs({ certificate: 'ephemeral' });
+    const config = readActionConfig();
+    expect(config.smoke.variants).toEqual(['default', 'stripped', 'windowsgui']);
+    expect(config.sign.patterns).toEqual(['dist/*.exe', '!dist/skip.exe']);
+  });
+
+  it('accepts exactly one certificate source', () => {
+    expect(problemsOf({ certificate: 'ephemeral', 'certificate-thumbprint': 'a'.repeat(40) })).toEqual([
+      'certificate: give exactly one of certificate, certificate-file or certificate-thumbprint, got certificate and certificate-thumbprint',
+    ]);
+    expect(problemsOf({ sign: 'a.exe' })[0]).toMatch(/^sign: files to sign were given but no certificate/);
+    expect(problemsOf({ 'certificate-thumbprint': 'xyz' })[0]).toMatch(
+      /^certificate-thumbprint: expected 40 hexadecimal digits/,
+    );
+  });
+
+  it('rejects a certificate that is not base64 without echoing it', () => {
+    const problems = problemsOf({ certificate: 'not base64 at all! $(whoami)' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^certificate: expected a base64-encoded PKCS#12/);
+    expect(problems[0]).not.toContain('whoami');
+  });
+
+  it('keeps a password exactly as typed, spaces and all', () => {
+    const password = ` p"a's$(whoami)\`%PATH%; ünï `;
+    setInputs({ certificate: 'MIIB', 'certificate-password': password });
+    const config = readActionConfig();
+    expect(config.sign.certificate).toEqual({ kind: 'pkcs12-base64', base64: 'MIIB', password });
+  });
+
+  it('reads timestamp-urls: none, and validates URLs', () => {
+    setInputs({ 'timestamp-urls': 'none' });
+    expect(readActionConfig().sign.timestampUrls).toEqual([]);
+    expect(problemsOf({ 'timestamp-urls': 'http://a.example\nftp://b.example' })).toEqual([
+      'timestamp-urls: expected http(s) URLs, one per line, or "none", got "ftp://b.example"',
+    ]);
+  });
+
+  it('resolves relative paths against the workspace', () => {
+    const config = parseConfig(
+      (name) => ({ 'exclusion-paths': 'build\n/abs/dir', 'certificate-file': 'certs/a.pfx' })[name] ?? '',
+      {
+        GITHUB_WORKSPACE: '/work/space',
+        RUNNER_TEMP: '/runner/temp',
+      },
+    );
+    expect(config.exclusions.extraPaths).toEqual(['/work/space/build', '/abs/dir']);
+    expect(config.sign.certificate).toEqual({
+      kind: 'pkcs12-file',
+      path: '/work/space/certs/a.pfx',
+      password: '',
+    });
+    expect(config.tempDir).toBe('/runner/temp/go-av-guard');
+  });
+});

@@ -1,0 +1,35 @@
+// Bundles the three entry points with ncc into dist/<name>/index.js (ESM), with source maps and licenses.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+
+for (const entry of ['main', 'post', 'cli']) {
+  const out = path.join(root, 'dist', entry);
+  rmSync(out, { recursive: true, force: true });
+  execFileSync(
+    process.execPath,
+    [
+      ncc,
+      'build',
+      path.join('src', 'entrypoints', `${entry}.ts`),
+      '-o',
+      out,
+      '--source-map',
+      '--license',
+      'licenses.txt',
+      '--quiet',
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
+  const index = path.join(out, 'index.js');
+  if (entry === 'cli') {
+    // npm links bin files as they are: the CLI needs its shebang and the executable bit.
+    const code = readFileSync(index, 'utf8');
+    if (!code.startsWith('#!')) writeFileSync(index, `#!/usr/bin/env node\n${code}`);
+    chmodSync(index, 0o755);
+  }
+}

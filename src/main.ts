@@ -1,0 +1,28 @@
+import * as core from '@actions/core';
+import { actionDeps } from './action/deps.js';
+import { readActionConfig } from './action/inputs.js';
+import { publishReport } from './action/publish.js';
+import { STATE } from './constants.js';
+import { CAPABILITIES, runPipeline, type Phase } from './run.js';
+
+const group: Phase = (name, work) => core.group(name, work);
+
+/** The action's main step: inputs -> config -> pipeline -> report -> runner. */
+export async function run(): Promise<void> {
+  try {
+    const config = readActionConfig();
+    const deps = actionDeps();
+    deps.state.set(STATE.startedAt, deps.now().toISOString());
+    deps.state.set(STATE.isPost, 'true');
+    const report = await runPipeline(config, deps, {
+      capabilities: new Set(CAPABILITIES),
+      phase: group,
+      reportPhase: 'main',
+    });
+    const reportPath = await publishReport(report, config);
+    core.info(`go-av-guard report: ${reportPath}`);
+    if (report.failures.length > 0) core.setFailed(report.failures.join('\n'));
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}

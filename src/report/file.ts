@@ -1,0 +1,11 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Report } from './model.js';
+
+/** Writes the JSON report (the full record, never cut) and returns its path. */
+export async function writeReportFile(report: Report, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `report-${report.phase}.json`);
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}

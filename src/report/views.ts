@@ -1,0 +1,31 @@
+import type { Report } from './model.js';
+import { allowlistView, analysisView } from './sections/analysis.js';
+import { detectionsView, scanView } from './sections/detections.js';
+import { doctorView } from './sections/doctor.js';
+import { exclusionsView } from './sections/exclusions.js';
+import { signingView } from './sections/signing.js';
+import { smokeView } from './sections/smoke.js';
+import type { SectionView } from './view.js';
+
+/** One view per capability that ran, in pipeline order. */
+export function reportViews(report: Report): SectionView[] {
+  const views: Array<SectionView | undefined> = [
+    report.doctor && doctorView(report.doctor),
+    report.exclusions && exclusionsView(report.exclusions),
+    report.smoke && smokeView(report.smoke),
+    report.signing && signingView(report.signing),
+    report.analysis && analysisView(report.analysis),
+    report.analysis && allowlistView(report.analysis),
+    report.detections && detectionsView(report.detections),
+    report.scan && scanView(report.scan),
+  ];
+  return views.filter((v): v is SectionView => v !== undefined);
+}
+
+/** The verdict line at the top of the summary and the CLI output. */
+export function headline(report: Report): string {
+  const phase = report.phase === 'post' ? ' (post step)' : '';
+  return report.failures.length === 0
+    ? `go-av-guard${phase}: all checks passed`
+    : `go-av-guard${phase}: ${report.failures.length} problem(s): ${report.failures.join('; ')}`;
+}

@@ -1,0 +1,2 @@
+/** Replaced at bundle time would be nicer; one constant kept in step with package.json by a test. */
+export const VERSION = '0.1.0';
