@@ -23,6 +23,7 @@ export function tables() {
   );
   return [
     '<!-- inputs:start (generated from action.yml by scripts/readme-tables.mjs) -->',
+    '<!-- prettier-ignore-start -->',
     '| Input | Default | Description |',
     '|---|---|---|',
     ...inputs,
@@ -32,6 +33,7 @@ export function tables() {
     '| Output | Description |',
     '|---|---|',
     ...outputs,
+    '<!-- prettier-ignore-end -->',
     '<!-- outputs:end -->',
   ].join('\n');
 }
