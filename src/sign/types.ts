@@ -19,6 +19,8 @@ export interface FileVerification {
   chainTrusted: boolean;
   digest?: string;
   timestamped: boolean;
+  /** False when the timestamp is present but its authority's chain is not trusted on this machine. */
+  timestampTrusted?: boolean;
   detail: string;
 }
 
@@ -32,6 +34,8 @@ export interface SignedFile {
   timestampServer?: string;
   timestampTime?: string;
   verification?: FileVerification;
+  /** Which signature is ours: 0, or the number already there when append-signature nested it. */
+  signatureIndex?: number;
 }
 
 export interface SigningReport {

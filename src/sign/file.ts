@@ -1,0 +1,115 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Digest } from '../config.js';
+import { inspectPe } from './pe.js';
+import type { RetryPolicy } from './retry.js';
+import type { Signer } from './signer.js';
+import { timestampWithFailover } from './timestamp.js';
+import type { SignedFile } from './types.js';
+
+export interface FileJob {
+  signer: Signer;
+  timestampUrls: readonly string[];
+  retry: RetryPolicy;
+  digest: Digest;
+  skipSigned: boolean;
+  appendSignature: boolean;
+  signerSubject: string;
+  selfSigned: boolean;
+  wait?: (ms: number) => Promise<void>;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Signs one file atomically: sign into a temp file next to it, timestamp into another, verify, and only
+ * then rename over the original. Any failure leaves the original byte-for-byte as it was.
+ */
+export async function signFile(file: string, job: FileJob): Promise<SignedFile> {
+  const failed = (reason: string, extra: Partial<SignedFile> = {}): SignedFile => ({
+    path: file,
+    status: 'failed',
+    reason,
+    ...extra,
+  });
+  let mode: number;
+  try {
+    mode = (await stat(file)).mode;
+  } catch (error) {
+    return failed(`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  // Checked by mode bits, not access(): root may write anyway, and a read-only file says "do not change me".
+  if ((mode & 0o200) === 0)
+    return failed(
+      'the file is read-only; make it writable (chmod u+w, or attrib -r on Windows) before signing',
+    );
+  let pe;
+  try {
+    pe = await inspectPe(file);
+  } catch (error) {
+    return failed(`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (pe.kind === 'invalid') return failed(pe.reason);
+  if (pe.signed && job.skipSigned && !job.appendSignature) {
+    return {
+      path: file,
+      status: 'skipped',
+      reason: `already signed (${pe.signatureCount} signature${pe.signatureCount === 1 ? '' : 's'}) and skip-signed is true; set append-signature to add one`,
+      sha256: await sha256File(file),
+    };
+  }
+  const nest = pe.signed && job.appendSignature;
+  const index = nest ? pe.signatureCount : 0;
+  const stem = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}`);
+  const ext = path.extname(file);
+  const signedTemp = `${stem}.signed${ext}`;
+  const stampedTemp = `${stem}.stamped${ext}`;
+  try {
+    const signed = await job.signer.sign(file, signedTemp, nest);
+    if (!signed.ok) return failed(signed.message);
+    let result = signedTemp;
+    let timestampServer: string | undefined;
+    if (job.timestampUrls.length > 0) {
+      const stamped = await timestampWithFailover(
+        job.timestampUrls,
+        job.retry,
+        (url) => job.signer.timestamp(signedTemp, stampedTemp, url, index),
+        job.wait,
+      );
+      if (!stamped.ok) return failed(stamped.message);
+      result = stamped.file;
+      timestampServer = stamped.server;
+    }
+    const verification = await job.signer.verify(result, {
+      index,
+      digest: job.digest,
+      timestamped: job.timestampUrls.length > 0,
+      selfSigned: job.selfSigned,
+    });
+    if (!verification.ok) return failed(`verification failed: ${verification.detail}`, { verification });
+    await chmod(result, mode & 0o7777);
+    const sha256 = await sha256File(result);
+    await rename(result, file);
+    return {
+      path: file,
+      status: 'signed',
+      sha256,
+      signer: job.signerSubject,
+      ...(timestampServer ? { timestampServer } : {}),
+      ...(verification.timestampTime ? { timestampTime: verification.timestampTime } : {}),
+      verification,
+      signatureIndex: index,
+    };
+  } catch (error) {
+    return failed(`signing stopped: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await rm(signedTemp, { force: true }).catch(() => undefined);
+    await rm(stampedTemp, { force: true }).catch(() => undefined);
+  }
+}

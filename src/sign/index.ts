@@ -1,0 +1,347 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CertificateSource, SignConfig } from '../config.js';
+import type { Deps } from '../deps.js';
+import { makePrivateDir } from '../platform/files.js';
+import { error as errorNote, info, warning } from '../report/note.js';
+import {
+  CertificateError,
+  checkCertificate,
+  loadPkcs12Certificate,
+  makeEphemeralCertificate,
+  registerSourceSecrets,
+  type SigningCertificate,
+} from './certificate.js';
+import { cleanupSigning, forgetForCleanup, recordForCleanup } from './cleanup.js';
+import { signFile } from './file.js';
+import { expandPatterns } from './glob.js';
+import { locateSigningTool } from './locate.js';
+import { osslsigncodeSigner } from './osslsigncode.js';
+import { mapWithConcurrency } from './pool.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import type { Signer } from './signer.js';
+import { signtoolSigner } from './signtool.js';
+import { findStoreCertificate, importPfx } from './store.js';
+import type { CertificateInfo, SigningReport } from './types.js';
+
+export { cleanupSigning, SIGNING_CLEANUP_STATE } from './cleanup.js';
+export type { SigningCleanup } from './cleanup.js';
+export type { RetryPolicy } from './retry.js';
+
+export interface SignContext {
+  /** Relative patterns are resolved against it. */
+  workspace: string;
+  /** This run's scratch folder: secrets go in an owner-only folder below it, the ephemeral public cert beside it. */
+  tempDir: string;
+  /** Extra trust anchors for verification (osslsigncode): a private CA, a test TSA. Default: the system's. */
+  trust?: { caFile?: string; tsaCaFile?: string };
+  /** Per timestamp server; default 3 attempts starting at 500 ms. */
+  retry?: RetryPolicy;
+  /** Where to look for signtool (tests); default: the Windows Kits folders. */
+  kitsRoots?: string[];
+  /** Back-off sleep (tests). */
+  wait?: (ms: number) => Promise<void>;
+}
+
+/** The system CA bundle osslsigncode would use, so adding our anchors does not drop the system's. */
+const SYSTEM_CA_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/cert.pem',
+];
+
+/**
+ * Signs every file the patterns match. Certificate and tool are checked before any file is touched; each
+ * file is then signed, timestamped and verified atomically. Returns data only: it never prints.
+ */
+export async function signFiles(config: SignConfig, ctx: SignContext, deps: Deps): Promise<SigningReport> {
+  const tool = deps.platform === 'win32' ? 'signtool' : 'osslsigncode';
+  const report: SigningReport = {
+    tool,
+    digest: config.digest,
+    timestampUrls: [...config.timestampUrls],
+    files: [],
+    notes: [],
+  };
+  // Everything this call learns is secret is also scrubbed from the report, in case a tool echoes it.
+  const secrets: string[] = [];
+  const setSecret = (value: string): void => {
+    if (!value) return;
+    secrets.push(value);
+    deps.setSecret(value);
+  };
+  if (config.certificate) registerSourceSecrets(config.certificate, setSecret);
+  try {
+    await run(config, ctx, deps, report, setSecret);
+  } catch (error) {
+    report.error =
+      error instanceof CertificateError
+        ? error.message
+        : `sign: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    report.notes.push(...(await cleanupSigning(deps)));
+  }
+  if (report.error) report.notes.push(errorNote(report.error));
+  return scrubSecrets(report, secrets);
+}
+
+async function run(
+  config: SignConfig,
+  ctx: SignContext,
+  deps: Deps,
+  report: SigningReport,
+  setSecret: (value: string) => void,
+): Promise<void> {
+  if (config.patterns.length === 0) return;
+  const files = await expandPatterns(config.patterns, ctx.workspace);
+  if (files.length === 0) {
+    const message = `sign: no files matched ${config.patterns.map((p) => JSON.stringify(p)).join(', ')} (in ${ctx.workspace})`;
+    if (config.ifNoFilesFound === 'error')
+      report.error = `${message}; check the patterns, or set if-no-files-found to warn or ignore`;
+    else if (config.ifNoFilesFound === 'warn') report.notes.push(warning(message));
+    return;
+  }
+  if (!config.certificate) {
+    report.error =
+      'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint';
+    return;
+  }
+  if (config.timestampUrls.length === 0) {
+    report.notes.push(
+      warning(
+        'timestamp-urls: none; signatures without a timestamp stop being valid when the certificate expires',
+      ),
+    );
+  }
+  const source = config.certificate;
+  // In-process checks first: a bad certificate must fail before any file or tool is touched.
+  const certificate =
+    source.kind === 'thumbprint' ? undefined : await loadCertificate(source, deps, setSecret);
+  if (source.kind === 'thumbprint' && deps.platform !== 'win32') {
+    throw new CertificateError(
+      'certificate-thumbprint: selects a certificate from the Windows certificate store, which exists only on Windows; use certificate or certificate-file here',
+    );
+  }
+  const located = await locateSigningTool(deps.run, {
+    platform: deps.platform,
+    arch: deps.arch,
+    env: deps.env,
+    ...(config.signtoolPath ? { signtoolPath: config.signtoolPath } : {}),
+    ...(ctx.kitsRoots ? { kitsRoots: ctx.kitsRoots } : {}),
+  });
+  if (!located.found || !located.path) {
+    report.error = `sign: ${located.reason ?? `${tool(deps)} not found`}`;
+    return;
+  }
+  const prepared =
+    source.kind === 'thumbprint'
+      ? await prepareStoreThumbprint(source.thumbprint, located.path, config, deps)
+      : deps.platform === 'win32'
+        ? await prepareSigntool(certificate as SigningCertificate, source, located.path, config, ctx, deps)
+        : await prepareOsslsigncode(certificate as SigningCertificate, located.path, config, ctx, deps);
+  report.certificate = prepared.info;
+  report.notes.push(...prepared.notes);
+  report.files = await mapWithConcurrency(files, config.concurrency, (file) =>
+    signFile(file, {
+      signer: prepared.signer,
+      timestampUrls: config.timestampUrls,
+      retry: ctx.retry ?? DEFAULT_RETRY,
+      digest: config.digest,
+      skipSigned: config.skipSigned,
+      appendSignature: config.appendSignature,
+      signerSubject: prepared.info.subject,
+      selfSigned: prepared.info.selfSigned,
+      ...(ctx.wait ? { wait: ctx.wait } : {}),
+    }),
+  );
+  const count = (status: string): number => report.files.filter((f) => f.status === status).length;
+  report.notes.push(
+    info(
+      `signed ${count('signed')}, skipped ${count('skipped')}, failed ${count('failed')} of ${files.length} file(s) with ${prepared.signer.tool} as ${prepared.info.subject}`,
+    ),
+  );
+  for (const file of report.files.filter((f) => f.status === 'failed'))
+    report.notes.push(errorNote(`${file.path}: ${file.reason}`));
+}
+
+const tool = (deps: Deps): string => (deps.platform === 'win32' ? 'signtool' : 'osslsigncode');
+
+async function loadCertificate(
+  source: Exclude<CertificateSource, { kind: 'thumbprint' }>,
+  deps: Deps,
+  setSecret: (value: string) => void,
+): Promise<SigningCertificate> {
+  return source.kind === 'ephemeral'
+    ? makeEphemeralCertificate(deps.now(), setSecret)
+    : loadPkcs12Certificate(source, deps.now(), setSecret);
+}
+
+interface Prepared {
+  signer: Signer;
+  info: CertificateInfo;
+  notes: SigningCertificate['notes'];
+}
+
+/** An owner-only folder for this run's secret files, recorded for cleanup before anything is written to it. */
+async function privateDir(ctx: SignContext, deps: Deps): Promise<string> {
+  const dir = await makePrivateDir(ctx.tempDir, 'sign-');
+  recordForCleanup(deps, { paths: [dir] });
+  return dir;
+}
+
+async function writeSecretFile(file: string, content: string | Buffer): Promise<void> {
+  await writeFile(file, content, { mode: 0o600, flag: 'wx' });
+}
+
+/** The ephemeral certificate's public half goes where users can download and trust it; it is not secret. */
+async function exportPublicCertificate(certificate: SigningCertificate, ctx: SignContext): Promise<void> {
+  if (certificate.info.source !== 'ephemeral') return;
+  const file = path.join(
+    ctx.tempDir,
+    `ephemeral-code-signing-${certificate.info.thumbprint.slice(0, 8)}.pem`,
+  );
+  await mkdir(ctx.tempDir, { recursive: true, mode: 0o700 });
+  await writeFile(file, certificate.chainPem[0] ?? '', { mode: 0o644 });
+  certificate.info.publicCertPath = file;
+}
+
+async function prepareOsslsigncode(
+  certificate: SigningCertificate,
+  toolPath: string,
+  config: SignConfig,
+  ctx: SignContext,
+  deps: Deps,
+): Promise<Prepared> {
+  await exportPublicCertificate(certificate, ctx);
+  const dir = await privateDir(ctx, deps);
+  const keyFile = path.join(dir, 'key.pem');
+  const certsFile = path.join(dir, 'certs.pem');
+  await writeSecretFile(keyFile, certificate.keyPem);
+  await writeFile(certsFile, certificate.chainPem.join(''));
+  let caFile: string | undefined;
+  if (ctx.trust?.caFile || certificate.info.selfSigned) {
+    // A self-signed leaf is its own anchor: with it added, "verify ok" proves the signature is intact.
+    const base = ctx.trust?.caFile ? readFileSync(ctx.trust.caFile, 'utf8') : systemBundle(deps.env);
+    caFile = path.join(dir, 'trust.pem');
+    await writeFile(caFile, `${base}\n${certificate.info.selfSigned ? (certificate.chainPem[0] ?? '') : ''}`);
+  }
+  const signer = osslsigncodeSigner({
+    path: toolPath,
+    run: deps.run,
+    keyFile,
+    certsFile,
+    digest: config.digest,
+    ...(config.description ? { description: config.description } : {}),
+    ...(config.descriptionUrl ? { descriptionUrl: config.descriptionUrl } : {}),
+    ...(caFile ? { caFile } : {}),
+    ...(ctx.trust?.tsaCaFile ? { tsaCaFile: ctx.trust.tsaCaFile } : {}),
+  });
+  return { signer, info: certificate.info, notes: certificate.notes };
+}
+
+function systemBundle(env: NodeJS.ProcessEnv): string {
+  for (const file of [env.SSL_CERT_FILE, ...SYSTEM_CA_BUNDLES]) {
+    if (file && existsSync(file)) return readFileSync(file, 'utf8');
+  }
+  return '';
+}
+
+async function prepareSigntool(
+  certificate: SigningCertificate,
+  source: Exclude<CertificateSource, { kind: 'thumbprint' }>,
+  toolPath: string,
+  config: SignConfig,
+  ctx: SignContext,
+  deps: Deps,
+): Promise<Prepared> {
+  await exportPublicCertificate(certificate, ctx);
+  let pfxPath: string;
+  if (source.kind === 'pkcs12-file') {
+    pfxPath = source.path;
+  } else {
+    pfxPath = path.join(await privateDir(ctx, deps), 'certificate.pfx');
+    await writeSecretFile(pfxPath, certificate.pkcs12);
+  }
+  const thumbprint = certificate.info.thumbprint;
+  recordForCleanup(deps, { thumbprints: [thumbprint] });
+  const imported = await importPfx(deps.run, pfxPath, certificate.password);
+  if (imported.existed) forgetForCleanup(deps, thumbprint);
+  if (imported.thumbprint && imported.thumbprint !== thumbprint) {
+    throw new CertificateError(
+      `${certificate.info.source === 'pkcs12-file' ? 'certificate-file' : 'certificate'}: Windows imported ${imported.thumbprint}, expected ${thumbprint}`,
+    );
+  }
+  if (!imported.hasPrivateKey)
+    throw new CertificateError('certificate: Windows imported the certificate without its private key');
+  const signer = signtoolSigner({
+    path: toolPath,
+    run: deps.run,
+    thumbprint,
+    machineStore: false,
+    ...descriptions(config),
+    digest: config.digest,
+  });
+  return { signer, info: certificate.info, notes: certificate.notes };
+}
+
+function descriptions(config: SignConfig): { description?: string; descriptionUrl?: string } {
+  return {
+    ...(config.description ? { description: config.description } : {}),
+    ...(config.descriptionUrl ? { descriptionUrl: config.descriptionUrl } : {}),
+  };
+}
+
+async function prepareStoreThumbprint(
+  thumbprint: string,
+  toolPath: string,
+  config: SignConfig,
+  deps: Deps,
+): Promise<Prepared> {
+  const found = await findStoreCertificate(deps.run, thumbprint);
+  if (!found) {
+    throw new CertificateError(
+      `certificate-thumbprint: no certificate ${thumbprint} in CurrentUser\\My or LocalMachine\\My; import it first or use certificate`,
+    );
+  }
+  if (!found.hasPrivateKey)
+    throw new CertificateError(`certificate-thumbprint: ${found.subject} has no private key in the store`);
+  const info: CertificateInfo = {
+    source: 'thumbprint',
+    subject: found.subject,
+    issuer: found.issuer,
+    thumbprint: found.thumbprint.toUpperCase(),
+    notBefore: found.notBefore,
+    notAfter: found.notAfter,
+    selfSigned: found.subject === found.issuer,
+  };
+  const notes = checkCertificate(
+    info,
+    found.hasEku ? found.ekus : undefined,
+    deps.now(),
+    'certificate-thumbprint',
+  );
+  const signer = signtoolSigner({
+    path: toolPath,
+    run: deps.run,
+    thumbprint: info.thumbprint,
+    machineStore: found.location === 'LocalMachine',
+    ...descriptions(config),
+    digest: config.digest,
+  });
+  return { signer, info, notes };
+}
+
+/** Replaces any secret that slipped into a report string (a tool echoing input) with ***. */
+export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
+  const needles = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+  if (needles.length === 0) return value;
+  const scrub = (v: unknown): unknown => {
+    if (typeof v === 'string') return needles.reduce((text, secret) => text.split(secret).join('***'), v);
+    if (Array.isArray(v)) return v.map(scrub);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
+    return v;
+  };
+  return scrub(value) as T;
+}
