@@ -40,6 +40,10 @@ describe('action.yml is the contract', () => {
     execFileSync(process.execPath, ['scripts/readme-tables.mjs', '--check'], { stdio: 'pipe' });
   });
 
+  it('publishes a report schema generated from the Report type', () => {
+    execFileSync(process.execPath, ['scripts/schema.mjs', '--check'], { stdio: 'pipe' });
+  });
+
   it('reports the package version', () => {
     expect(VERSION).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
   });

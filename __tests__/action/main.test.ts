@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expectValidReport } from '../helpers/schema.js';
 import { describeWithTool } from '../helpers/tools.js';
 
 /** A runner-shaped environment: INPUT_* inputs, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP, GITHUB_STATE. */
@@ -58,6 +59,7 @@ describeWithTool(['go'], 'the action main step', () => {
     expect(outputs.report).toBe(path.join(env.RUNNER_TEMP as string, 'go-av-guard', 'report-main.json'));
     const report = JSON.parse(readFileSync(outputs.report as string, 'utf8'));
     expect(report).toMatchObject({ schemaVersion: 1, phase: 'main', doctor: { go: { found: true } } });
+    expectValidReport(report);
     expect(readFileSync(files.state, 'utf8')).toMatch(/started-at/);
   });
 

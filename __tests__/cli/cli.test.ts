@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT, runCli, type CliIo } from '../../src/cli.js';
+import { expectValidReport } from '../helpers/schema.js';
 import { describeWithTool } from '../helpers/tools.js';
 
 function io(env: NodeJS.ProcessEnv = process.env, stdin = '') {
@@ -83,6 +84,7 @@ describeWithTool(['go'], 'CLI doctor on this machine', () => {
     expect(report.schemaVersion).toBe(1);
     expect(report.doctor.go.found).toBe(true);
     expect(report.doctor.platform).toBe(process.platform);
+    expectValidReport(report);
   });
 
   it('prints a readable table without --json', async () => {

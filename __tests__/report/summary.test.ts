@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { renderSummary, SUMMARY_LIMIT_BYTES } from '../../src/report/summary.js';
 import { renderText } from '../../src/cli.js';
 import { doctorReport, peReport, reportWith } from '../helpers/reports.js';
+import { expectValidReport } from '../helpers/schema.js';
 
 describe('job summary', () => {
   it('renders a doctor table', () => {
-    const summary = renderSummary(reportWith({ doctor: doctorReport() }), '/tmp/report-main.json');
+    const report = reportWith({ doctor: doctorReport() });
+    expectValidReport(report);
+    const summary = renderSummary(report, '/tmp/report-main.json');
     expect(summary).toMatch(/^# go-av-guard: all checks passed/);
     expect(summary).toContain('## Doctor');
     expect(summary).toContain('<tr><td>GOROOT</td><td><code>/usr/local/go</code></td></tr>');
