@@ -2,16 +2,15 @@ import { asBoolean, asStrings, asString, parsePsDate } from '../platform/psjson.
 import { runPowerShell } from '../platform/powershell.js';
 import type { ProcessRunner } from '../platform/process.js';
 import type { DefenderStatus } from '../doctor/types.js';
+import { PS_ERROR_INFO } from './psfragments.js';
 
 /**
  * One PowerShell start: elevation, Get-MpComputerStatus and Get-MpPreference. Each cmdlet is caught on its
  * own, so a stopped Defender (0x800106ba) still yields the elevation and a clear error, not a crash.
  */
-export const DEFENDER_STATUS_SCRIPT = String.raw`
-function Get-ErrorInfo($err) {
-  $hr = $err.Exception.HResult
-  @{ Message = $err.Exception.Message; HResult = ('0x{0:x8}' -f $hr) }
-}
+export const DEFENDER_STATUS_SCRIPT =
+  PS_ERROR_INFO +
+  String.raw`
 $out = [ordered]@{}
 $principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
 $out.Elevated = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
@@ -37,14 +36,22 @@ export async function probeDefender(run: ProcessRunner): Promise<DefenderProbe> 
     return parseDefenderStatus(await runPowerShell(run, DEFENDER_STATUS_SCRIPT, null));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { elevated: undefined, defender: { available: false, error: message, exclusions: emptyExclusions() } };
+    return {
+      elevated: undefined,
+      defender: { available: false, error: message, exclusions: emptyExclusions() },
+    };
   }
 }
 
-const emptyExclusions = (): DefenderStatus['exclusions'] => ({ paths: [], processes: [], extensions: [], hidden: false });
+const emptyExclusions = (): DefenderStatus['exclusions'] => ({
+  paths: [],
+  processes: [],
+  extensions: [],
+  hidden: false,
+});
 
 /** "N/A: Must be an administrator to view exclusions" stands in for the list when it is hidden. */
-const HIDDEN_MARKER = /^\{?N\/A\b/i;
+export const HIDDEN_MARKER = /^\{?N\/A\b/i;
 
 export function parseDefenderStatus(raw: unknown): DefenderProbe {
   const data = (raw ?? {}) as Record<string, unknown>;
@@ -55,7 +62,10 @@ export function parseDefenderStatus(raw: unknown): DefenderProbe {
 
   const list = (key: string): { values: string[]; hidden: boolean } => {
     const all = asStrings(preference?.[key]);
-    return { values: all.filter((v) => !HIDDEN_MARKER.test(v)), hidden: all.some((v) => HIDDEN_MARKER.test(v)) };
+    return {
+      values: all.filter((v) => !HIDDEN_MARKER.test(v)),
+      hidden: all.some((v) => HIDDEN_MARKER.test(v)),
+    };
   };
   const paths = list('ExclusionPath');
   const processes = list('ExclusionProcess');
@@ -95,12 +105,16 @@ export function parseDefenderStatus(raw: unknown): DefenderProbe {
   return { elevated: asBoolean(data.Elevated), defender };
 }
 
-function assign<K extends keyof DefenderStatus>(target: DefenderStatus, key: K, value: DefenderStatus[K] | undefined): void {
+function assign<K extends keyof DefenderStatus>(
+  target: DefenderStatus,
+  key: K,
+  value: DefenderStatus[K] | undefined,
+): void {
   if (value !== undefined) target[key] = value;
 }
 
 /** The HRESULT in a Defender error, preferring the one in the message ("... error: 0x800106ba"). */
-function errorInfo(raw: unknown): { message: string; code?: string } | undefined {
+export function errorInfo(raw: unknown): { message: string; code?: string } | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const info = raw as Record<string, unknown>;
   const message = (asString(info.Message) ?? 'unknown error').trim();

@@ -32,10 +32,13 @@ export interface ExclusionsReport {
     removed: WantedExclusion[];
     failed: Array<WantedExclusion & { reason: string }>;
   };
+  /** Set only with exclusions: true when they could not be put in place; the step fails with this message. */
+  failure?: string;
   notes: Note[];
 }
 
-export type ResourceKind = 'file' | 'containerfile' | 'webfile' | 'amsi' | 'regkeyvalue' | 'process' | 'other';
+export type ResourceKind =
+  'file' | 'containerfile' | 'webfile' | 'amsi' | 'regkeyvalue' | 'process' | 'other';
 
 export interface DetectionResource {
   kind: ResourceKind;
@@ -76,6 +79,11 @@ export interface DefenderEvent {
   id: 5001 | 5007;
   time?: string;
   message: string;
+  /** 5007: the setting before and after (an exclusion shows as a registry path under ...\Exclusions\Paths). */
+  oldValue?: string;
+  newValue?: string;
+  /** 5007 on an exclusion: which one, and whether it was added or removed. */
+  exclusion?: { kind: 'path' | 'process' | 'extension'; value: string; change: 'added' | 'removed' };
 }
 
 export interface DetectionsReport {
@@ -101,6 +109,10 @@ export interface ScanResult {
 export interface ScanReport {
   performed: boolean;
   reason?: string;
+  /** Set only with scan: true when the scan could not run; the step fails with this message. */
+  failure?: string;
+  /** The folder the copies were scanned in (removed afterwards). */
+  folder?: string;
   engineVersion?: string;
   signatureVersion?: string;
   /** What this scan cannot see (no cloud verdicts, excluded drives, ...). */

@@ -1,0 +1,202 @@
+import type { ExclusionsConfig } from '../config.js';
+import type { Deps } from '../deps.js';
+import type { DoctorReport } from '../doctor/types.js';
+import { runPowerShell } from '../platform/powershell.js';
+import { asArray, asString } from '../platform/psjson.js';
+import { info, warning } from '../report/note.js';
+import { planExclusions, wantedExclusions, type ExclusionContext } from './plan.js';
+import { PS_ERROR_INFO, PS_MPCMDRUN } from './psfragments.js';
+import {
+  describeDefenderError,
+  parseCheckExclusion,
+  parseReadBack,
+  readBackHas,
+  recordedExclusions,
+  recordExclusions,
+} from './readback.js';
+import type { ExclusionsReport, WantedExclusion } from './types.js';
+
+/**
+ * One PowerShell start: add each missing entry, then read the lists back. With hidden lists, each path is
+ * asked about with MpCmdRun -CheckExclusion before (already excluded: leave it) and after (did it stick?).
+ * Input: { Entries: [{ Kind: 'path'|'process', Value }], Hidden: bool }.
+ */
+export const APPLY_EXCLUSIONS_SCRIPT =
+  PS_ERROR_INFO +
+  PS_MPCMDRUN +
+  String.raw`
+$mp = if ($In.Hidden) { Find-MpCmdRun } else { $null }
+$results = @(foreach ($e in @($In.Entries)) {
+  $r = [ordered]@{ Kind = [string]$e.Kind; Value = [string]$e.Value }
+  if ($In.Hidden -and $r.Kind -eq 'path') {
+    $r.Before = Test-MpExclusion $mp $r.Value
+    if ($r.Before -and $r.Before.Output -match 'is excluded' -and $r.Before.Output -notmatch 'is not excluded') { $r; continue }
+  }
+  try {
+    if ($r.Kind -eq 'path') { Add-MpPreference -ExclusionPath $r.Value -Force }
+    else { Add-MpPreference -ExclusionProcess $r.Value -Force }
+    $r.Called = $true
+  } catch { $r.Error = Get-ErrorInfo $_ }
+  $r
+})
+$out = [ordered]@{ Results = $results; MpCmdRun = $mp }
+try {
+  $pref = Get-MpPreference
+  $out.ExclusionPath = @($pref.ExclusionPath | Where-Object { $_ })
+  $out.ExclusionProcess = @($pref.ExclusionProcess | Where-Object { $_ })
+} catch { $out.PreferenceError = Get-ErrorInfo $_ }
+if ($In.Hidden) {
+  foreach ($r in $results) { if ($r.Called -and $r.Kind -eq 'path') { $r.After = Test-MpExclusion $mp $r.Value } }
+}
+$out
+`;
+
+type NotApplied = ExclusionsReport['notApplied'][number];
+
+/**
+ * Plans the job's exclusions and, unless dry-run, adds the missing ones and verifies each. Records in
+ * state exactly the entries added and verified, so the post step removes those and nothing else.
+ */
+export async function guardExclusions(
+  config: ExclusionsConfig,
+  doctor: DoctorReport,
+  ctx: ExclusionContext,
+  deps: Deps,
+): Promise<ExclusionsReport> {
+  const report: ExclusionsReport = {
+    mode: config.mode,
+    dryRun: config.dryRun,
+    planned: [],
+    added: [],
+    notApplied: [],
+    notes: [],
+  };
+  if (config.mode === 'false') return { ...report, skipped: 'exclusions is false' };
+  if (doctor.platform !== 'win32') {
+    const skipped = 'Defender exclusions apply to Windows only';
+    return { ...report, skipped, notes: [info(`${skipped}; nothing to do on ${doctor.platform}.`)] };
+  }
+  const go = doctor.go.found ? doctor.go.env : undefined;
+  if (!go)
+    report.notes.push(
+      warning(
+        'Go was not found, so only the workspace, the Go temp dir and the extra paths can be excluded.',
+      ),
+    );
+  // Later steps get GOTMPDIR pointed here, unless the user already chose one.
+  if (!go?.gotmpdir) report.gotmpdir = ctx.goTmpDir;
+
+  const defender = doctor.defender;
+  const current = defender?.exclusions ?? { paths: [], processes: [], extensions: [], hidden: false };
+  const plan = planExclusions(
+    wantedExclusions(go, config, ctx),
+    current,
+    defender,
+    config.mode,
+    doctor.elevated,
+  );
+  report.planned = plan.planned;
+  report.notes.push(...plan.notes);
+  if (plan.skipped) report.skipped = plan.skipped;
+  if (plan.failure) report.failure = plan.failure;
+  if (plan.skipped || plan.failure) return report;
+  report.notApplied.push(...plan.held);
+
+  const held = new Set(plan.held.map((h) => `${h.kind}|${h.value}`));
+  const toAdd = plan.planned.filter((p) => p.action === 'add' && !held.has(`${p.kind}|${p.value}`));
+  if (config.dryRun) {
+    report.notes.push(info(`Dry run: ${toAdd.length} exclusion(s) would be added; nothing was changed.`));
+    return report;
+  }
+  if (toAdd.length === 0) return failIfStrict(report, held);
+
+  let raw: unknown;
+  try {
+    raw = await runPowerShell(deps.run, APPLY_EXCLUSIONS_SCRIPT, {
+      Entries: toAdd.map((p) => ({ Kind: p.kind, Value: p.value })),
+      Hidden: current.hidden,
+    });
+  } catch (error) {
+    const reason = `adding exclusions failed: ${error instanceof Error ? error.message : String(error)}`;
+    report.notApplied.push(...toAdd.map((p) => ({ kind: p.kind, value: p.value, reason })));
+    return failIfStrict(report, held);
+  }
+
+  const data = (raw ?? {}) as Record<string, unknown>;
+  const readBack = parseReadBack(data);
+  const results = asArray<Record<string, unknown>>(data.Results);
+  for (const wanted of toAdd) {
+    const result = results.find(
+      (r) => asString(r.Kind) === wanted.kind && asString(r.Value) === wanted.value,
+    );
+    const outcome = judge(wanted, result, readBack, current.hidden);
+    if (outcome === 'verified')
+      report.added.push({ kind: wanted.kind, value: wanted.value, reason: wanted.reason });
+    // Found excluded by MpCmdRun before the change: show it as covered in the plan, never record it.
+    else if (outcome === 'already')
+      Object.assign(wanted, {
+        action: 'covered',
+        coveredBy: 'an existing exclusion (hidden; MpCmdRun -CheckExclusion)',
+      });
+    else report.notApplied.push({ kind: wanted.kind, value: wanted.value, reason: outcome.reason });
+  }
+
+  if (report.added.length > 0) {
+    const previous = recordedExclusions(deps.state);
+    const fresh = report.added.filter((a) => !previous.some((p) => p.kind === a.kind && p.value === a.value));
+    recordExclusions(deps.state, [...previous, ...fresh]);
+    const after = config.restore ? 'the post step removes them' : 'they stay after the job (restore: false)';
+    report.notes.push(
+      info(`Added ${report.added.length} Defender exclusion(s), each verified after the change; ${after}.`),
+    );
+  }
+  if (readBack.error && !current.hidden)
+    report.notes.push(warning(`Reading the exclusions back failed: ${readBack.error}`));
+  return failIfStrict(report, held);
+}
+
+/** Did one entry take effect? Tamper protection can accept the call and change nothing: only a read-back counts. */
+function judge(
+  wanted: WantedExclusion,
+  result: Record<string, unknown> | undefined,
+  readBack: ReturnType<typeof parseReadBack>,
+  hidden: boolean,
+): 'verified' | 'already' | { reason: string } {
+  if (!result) return { reason: 'the PowerShell script did not report on this entry' };
+  if (parseCheckExclusion(result.Before) === true && !result.Called) return 'already';
+  const error = describeDefenderError(result.Error);
+  if (error) return { reason: `Add-MpPreference failed: ${error}` };
+  if (readBackHas(readBack, wanted)) return 'verified';
+  const after = parseCheckExclusion(result.After);
+  if (after === true) return 'verified';
+  if (after === false)
+    return {
+      reason:
+        'MpCmdRun -CheckExclusion says the path is still not excluded after Add-MpPreference succeeded (tamper protection or policy?)',
+    };
+  if (hidden || readBack.hidden) {
+    return {
+      reason:
+        'added, but it could not be verified (exclusions are hidden and MpCmdRun.exe gave no answer); not recorded for removal',
+    };
+  }
+  if (readBack.error)
+    return {
+      reason: `added, but reading the exclusions back failed: ${readBack.error}; not recorded for removal`,
+    };
+  return {
+    reason:
+      'Add-MpPreference reported success but the exclusion is not there when read back (tamper protection or a policy ignored the change)',
+  };
+}
+
+/** Entries held back on purpose (hidden process exclusions) are reported but never fail the step. */
+function failIfStrict(report: ExclusionsReport, held: ReadonlySet<string>): ExclusionsReport {
+  const failed = report.notApplied.filter((n: NotApplied) => !held.has(`${n.kind}|${n.value}`));
+  if (failed.length === 0) return report;
+  const list = failed.map((n) => `${n.value} (${n.reason})`).join('; ');
+  if (report.mode === 'true')
+    report.failure = `exclusions: true, but ${failed.length} exclusion(s) did not take effect: ${list}`;
+  else report.notes.push(warning(`${failed.length} Defender exclusion(s) did not take effect: ${list}`));
+  return report;
+}

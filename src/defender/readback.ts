@@ -1,0 +1,77 @@
+import { asStrings } from '../platform/psjson.js';
+import { readJsonState, writeJsonState, type StateStore } from '../platform/state.js';
+import { normalizeWindowsPath } from './paths.js';
+import { errorInfo, HIDDEN_MARKER } from './status.js';
+import type { WantedExclusion } from './types.js';
+
+/** State key under which the main step records exactly the exclusions it added and verified. */
+export const EXCLUSIONS_STATE_KEY = 'go-av-guard-defender-exclusions-added';
+
+export function recordedExclusions(state: StateStore): WantedExclusion[] {
+  const raw = readJsonState<unknown>(state, EXCLUSIONS_STATE_KEY, []);
+  if (!Array.isArray(raw)) return [];
+  return raw.filter(
+    (e): e is WantedExclusion =>
+      !!e &&
+      typeof e === 'object' &&
+      (e.kind === 'path' || e.kind === 'process') &&
+      typeof e.value === 'string' &&
+      e.value !== '',
+  );
+}
+
+export function recordExclusions(state: StateStore, entries: readonly WantedExclusion[]): void {
+  writeJsonState(
+    state,
+    EXCLUSIONS_STATE_KEY,
+    entries.map((e) => ({ kind: e.kind, value: e.value, reason: e.reason })),
+  );
+}
+
+/** The exclusion lists Get-MpPreference gave back after a change, or why they are unknown. */
+export interface ReadBack {
+  paths: string[];
+  processes: string[];
+  /** The lists answered "N/A: Must be an administrator to view exclusions". */
+  hidden: boolean;
+  error?: string;
+}
+
+export function parseReadBack(data: Record<string, unknown>): ReadBack {
+  const paths = asStrings(data.ExclusionPath);
+  const processes = asStrings(data.ExclusionProcess);
+  const hidden = [...paths, ...processes].some((v) => HIDDEN_MARKER.test(v));
+  const error = errorInfo(data.PreferenceError);
+  return {
+    paths: paths.filter((v) => !HIDDEN_MARKER.test(v)),
+    processes: processes.filter((v) => !HIDDEN_MARKER.test(v)),
+    hidden,
+    ...(error ? { error: error.message } : {}),
+  };
+}
+
+export function readBackHas(readBack: ReadBack, entry: Pick<WantedExclusion, 'kind' | 'value'>): boolean {
+  const list = entry.kind === 'path' ? readBack.paths : readBack.processes;
+  return list.some((v) => normalizeWindowsPath(v) === normalizeWindowsPath(entry.value));
+}
+
+/** One caught cmdlet error as a sentence, with what an HRESULT we know of means. */
+export function describeDefenderError(raw: unknown): string | undefined {
+  const info = errorInfo(raw);
+  if (!info) return undefined;
+  if (info.code === '0x800106ba') {
+    return `${info.message} (0x800106ba: the Defender service is not running, another antivirus product replaced it, or this process is not elevated)`;
+  }
+  return info.code && !info.message.toLowerCase().includes(info.code)
+    ? `${info.message} (${info.code})`
+    : info.message;
+}
+
+/** MpCmdRun -CheckExclusion's answer: true "is excluded", false "is not excluded", undefined unknown. */
+export function parseCheckExclusion(raw: unknown): boolean | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const output = String((raw as Record<string, unknown>).Output ?? '');
+  if (/\bis not excluded\b/i.test(output)) return false;
+  if (/\bis excluded\b/i.test(output)) return true;
+  return undefined;
+}
