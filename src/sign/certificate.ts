@@ -126,6 +126,16 @@ function openPkcs12(
     if (/MAC could not be verified|Invalid password/i.test(message)) {
       throw new CertificateError(`certificate-password: wrong password for the PKCS#12 in ${name}`);
     }
+    // The MAC passed with the password as UTF-16 (BMPString), but PBES2 (OpenSSL 3, Windows "AES256-SHA256"
+    // export) derives keys from its UTF-8 bytes, which forge does not do for non-ASCII passwords.
+    if (/Failed to decrypt/i.test(message) && /[^\x00-\x7f]/.test(password)) {
+      const withoutMac = { ...asn1, value: (asn1.value as forge.asn1.Asn1[]).slice(0, 2) };
+      try {
+        return forge.pkcs12.pkcs12FromAsn1(withoutMac, false, forge.util.encodeUtf8(password));
+      } catch {
+        /* fall through to the generic message */
+      }
+    }
     // A wrong password can also surface as an undecryptable bag rather than a MAC failure.
     if (/decrypt|padding|Cannot read/i.test(message)) {
       throw new CertificateError(
@@ -221,8 +231,8 @@ export function makeEphemeralCertificate(now: Date, setSecret: (value: string) =
   cert.validity.notBefore = new Date(now.getTime() - 60 * 60 * 1000);
   cert.validity.notAfter = new Date(now.getTime() + 7 * DAY_MS);
   const name = [
-    { name: 'commonName', value: 'go-av-guard ephemeral code signing (untrusted)' },
     { name: 'organizationName', value: 'go-av-guard' },
+    { name: 'commonName', value: 'go-av-guard ephemeral code signing (untrusted)' },
   ];
   cert.setSubject(name);
   cert.setIssuer(name);
