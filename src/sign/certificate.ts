@@ -128,7 +128,7 @@ function openPkcs12(
     }
     // The MAC passed with the password as UTF-16 (BMPString), but PBES2 (OpenSSL 3, Windows "AES256-SHA256"
     // export) derives keys from its UTF-8 bytes, which forge does not do for non-ASCII passwords.
-    if (/Failed to decrypt/i.test(message) && /[^\x00-\x7f]/.test(password)) {
+    if (/Failed to decrypt/i.test(message) && /[^ -~]/.test(password)) {
       const withoutMac = { ...asn1, value: (asn1.value as forge.asn1.Asn1[]).slice(0, 2) };
       try {
         return forge.pkcs12.pkcs12FromAsn1(withoutMac, false, forge.util.encodeUtf8(password));
