@@ -45,11 +45,13 @@ export function classifyTimestampFailure(
   if (/Name or service not known|nodename nor servname|getaddrinfo|Could not resolve/i.test(output)) {
     return { transient: true, message: 'host name not found' };
   }
-  if (/Failed to convert timestamp reply|invalid response|not enough data|wrong tag/i.test(output)) {
+  // signtool's one message for refused, 5xx and garbage alike.
+  if (/could not be reached/i.test(output)) {
+    return { transient: true, message: 'server could not be reached or gave an invalid response' };
+  }
+  if (/Failed to convert timestamp reply|not enough data|wrong tag/i.test(output)) {
     return { transient: true, message: 'invalid reply (not an RFC 3161 timestamp response)' };
   }
-  if (/could not be reached/i.test(output))
-    return { transient: true, message: 'server could not be reached or gave an invalid response' };
   const last = output
     .split(/\r?\n/)
     .map((l) => l.trim())

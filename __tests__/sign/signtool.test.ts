@@ -1,0 +1,488 @@
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignConfig } from '../../src/config.js';
+import type { Deps } from '../../src/deps.js';
+import { decodePowerShellScript, POWERSHELL_INPUT_VAR } from '../../src/platform/powershell.js';
+import { memoryState } from '../../src/platform/state.js';
+import { loadPkcs12Certificate } from '../../src/sign/certificate.js';
+import { cleanupSigning, signFiles, SIGNING_CLEANUP_STATE } from '../../src/sign/index.js';
+import {
+  FIND_CERTIFICATE_SCRIPT,
+  IMPORT_PFX_SCRIPT,
+  REMOVE_CERTIFICATES_SCRIPT,
+} from '../../src/sign/store.js';
+import { buildWindowsPe, copyPe } from '../helpers/gobuild.js';
+import { exportPfx, makeTestPki, type TestPki } from '../helpers/pki.js';
+import { isPowerShell, powerShellStdout, recordingRunner, type Spawn } from '../helpers/recorder.js';
+import { describeWithTool } from '../helpers/tools.js';
+
+const PASSWORD = `pä"s's $(whoami) \`id\` %PATH%; ünï ß`;
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'sign');
+const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+const script = (s: Spawn): string => decodePowerShellScript(s.args);
+const isImport = (s: Spawn): boolean => isPowerShell(s) && script(s).includes(IMPORT_PFX_SCRIPT);
+const isRemove = (s: Spawn): boolean => isPowerShell(s) && script(s).includes(REMOVE_CERTIFICATES_SCRIPT);
+const isFind = (s: Spawn): boolean => isPowerShell(s) && script(s).includes(FIND_CERTIFICATE_SCRIPT);
+const input = (s: Spawn): Record<string, unknown> =>
+  JSON.parse(s.options.env?.[POWERSHELL_INPUT_VAR] ?? 'null') as Record<string, unknown>;
+/** Stands in for X509Certificate2(path, password): opens the PFX with what the script was given. */
+async function openPfx(s: Spawn): Promise<string> {
+  const { path: file, password } = input(s) as { path: string; password: string };
+  return (
+    await loadPkcs12Certificate({ kind: 'pkcs12-file', path: file, password }, new Date(), () => undefined)
+  ).info.thumbprint;
+}
+
+const isSigntool = (verb: string) => (s: Spawn) => /signtool\.exe$/.test(s.file) && s.args[0] === verb;
+
+describeWithTool(
+  ['go', 'openssl'],
+  'signing with signtool on Windows (recorded runner, fixture outputs)',
+  () => {
+    let root: string;
+    let pki: TestPki;
+    let pe: string;
+    let pfx: string;
+    let kits: string;
+    let signtool: string;
+    let thumbprint: string;
+
+    beforeAll(async () => {
+      root = mkdtempSync(path.join(tmpdir(), 'gag-signtool-'));
+      pki = makeTestPki(path.join(root, 'pki'));
+      pe = await buildWindowsPe();
+      pfx = exportPfx(pki.dir, 'leaf', pki.leaf, PASSWORD, { chain: pki.ca });
+      // A folder shaped like an SDK install, so locateSigningTool picks the x64 signtool of the newest version.
+      kits = path.join(root, 'Windows Kits', '10', 'bin');
+      signtool = path.join(kits, '10.0.22621.0', 'x64', 'signtool.exe');
+      mkdirSync(path.dirname(signtool), { recursive: true });
+      writeFileSync(signtool, '');
+      thumbprint = createHash('sha1')
+        .update(Buffer.from(pki.leaf.certPem.replace(/-----[^-]+-----|\s/g, ''), 'base64'))
+        .digest('hex')
+        .toUpperCase();
+    });
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    interface Options {
+      timestamp?: (s: Spawn) => { exitCode: number; stdout?: string; stderr?: string };
+      verify?: { exitCode: number; stdout: string; stderr?: string };
+      existed?: boolean;
+      hangOnSign?: Promise<void>;
+      store?: object | null;
+    }
+
+    function setup(o: Options = {}) {
+      const workspace = mkdtempSync(path.join(root, 'ws-'));
+      const signedMark = (s: Spawn, mark: string): void => appendFileSync(s.args.at(-1) as string, mark);
+      const recorder = recordingRunner([
+        [
+          isImport,
+          async (s) => ({
+            stdout: powerShellStdout(
+              JSON.stringify({
+                thumbprint: await openPfx(s),
+                hasPrivateKey: true,
+                existed: Boolean(o.existed),
+              }),
+            ),
+          }),
+        ],
+        [
+          isRemove,
+          (s) => ({
+            stdout: powerShellStdout(JSON.stringify({ removed: input(s).thumbprints, failed: [] })),
+          }),
+        ],
+        [isFind, { stdout: powerShellStdout(JSON.stringify(o.store ?? null)) }],
+        [
+          isSigntool('sign'),
+          async (s) => {
+            if (o.hangOnSign) await o.hangOnSign;
+            signedMark(s, 'SIGNED');
+            return { stdout: fixture('signtool-sign-success.txt') };
+          },
+        ],
+        [
+          isSigntool('timestamp'),
+          (s) => {
+            const reply = o.timestamp?.(s) ?? {
+              exitCode: 0,
+              stdout: fixture('signtool-timestamp-success.txt'),
+            };
+            if (reply.exitCode === 0) signedMark(s, 'STAMPED');
+            return reply;
+          },
+        ],
+        [isSigntool('verify'), o.verify ?? { exitCode: 0, stdout: fixture('signtool-verify-trusted.txt') }],
+      ]);
+      const deps: Deps & { state: ReturnType<typeof memoryState> } = {
+        run: recorder.run,
+        platform: 'win32',
+        arch: 'x64',
+        env: {},
+        state: memoryState(),
+        setSecret: () => undefined,
+        now: () => new Date(),
+      };
+      return {
+        workspace,
+        spawns: recorder.spawns,
+        deps,
+        ctx: {
+          workspace,
+          tempDir: path.join(workspace, '.tmp'),
+          kitsRoots: [kits],
+          retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+        },
+      };
+    }
+
+    const config = (over: Partial<SignConfig> = {}): SignConfig => ({
+      patterns: ['*.exe'],
+      certificate: {
+        kind: 'pkcs12-base64',
+        base64: readFileSync(pfx).toString('base64'),
+        password: PASSWORD,
+      },
+      timestampUrls: ['http://ts.one.test', 'http://ts.two.test'],
+      digest: 'sha256',
+      description: 'My App',
+      descriptionUrl: 'https://example.test/app',
+      skipSigned: true,
+      appendSignature: false,
+      signtoolPath: undefined,
+      ifNoFilesFound: 'error',
+      concurrency: 2,
+      ...over,
+    });
+
+    it('imports the PFX through PowerShell with the password in the environment, signs by thumbprint, removes it again', async () => {
+      const s = setup();
+      const file = await copyPe(pe, s.workspace, 'app.exe');
+      const report = await signFiles(config(), s.ctx, s.deps);
+      expect(report.tool).toBe('signtool');
+      expect(report.files[0]).toMatchObject({
+        path: file,
+        status: 'signed',
+        sha256: sha256(file),
+        timestampServer: 'http://ts.one.test',
+        timestampTime: '2025-11-24T21:32:54.000Z',
+      });
+      expect(readFileSync(file).subarray(-13).toString()).toBe('SIGNEDSTAMPED');
+
+      const [imported] = s.spawns.filter(isImport);
+      const pfxPath = input(imported as Spawn).path as string;
+      expect(input(imported as Spawn)).toEqual({ path: pfxPath, password: PASSWORD });
+      expect(pfxPath.startsWith(path.join(s.ctx.tempDir, 'sign-'))).toBe(true);
+      // The script is the constant one: neither the password nor the path is spliced into it.
+      expect(script(imported as Spawn)).not.toContain(PASSWORD);
+      expect(script(imported as Spawn)).not.toContain(pfxPath);
+
+      const temp = (verb: string): string => s.spawns.find(isSigntool(verb))?.args.at(-1) as string;
+      expect(path.dirname(temp('sign'))).toBe(s.workspace);
+      expect(s.spawns.filter((x) => /signtool/.test(x.file)).map((x) => x.args)).toEqual([
+        [
+          'sign',
+          '/sha1',
+          thumbprint,
+          '/s',
+          'My',
+          '/fd',
+          'sha256',
+          '/d',
+          'My App',
+          '/du',
+          'https://example.test/app',
+          temp('sign'),
+        ],
+        ['timestamp', '/tr', 'http://ts.one.test', '/td', 'sha256', '/tp', '0', temp('timestamp')],
+        ['verify', '/pa', '/v', '/ds', '0', temp('timestamp')],
+      ]);
+      expect(s.spawns.every((x) => /signtool/.test(x.file) || isPowerShell(x))).toBe(true);
+      for (const spawn of s.spawns) {
+        expect(spawn.args).not.toContain('/p');
+        expect(spawn.args.join(' ')).not.toContain(PASSWORD);
+      }
+      // Cleanup at the end of the step: the certificate leaves the store, the PFX copy leaves the disk.
+      const [removal] = s.spawns.filter(isRemove);
+      expect(input(removal as Spawn)).toEqual({ thumbprints: [thumbprint] });
+      expect(existsSync(pfxPath)).toBe(false);
+      expect(JSON.parse(s.deps.state.values[SIGNING_CLEANUP_STATE] ?? '{}')).toEqual({
+        paths: [],
+        thumbprints: [],
+      });
+      expect(JSON.stringify(report)).not.toContain(PASSWORD);
+      expect(readdirSync(s.workspace).filter((n) => n !== '.tmp')).toEqual(['app.exe']);
+    });
+
+    it('fails over to the next timestamp server without signing again', async () => {
+      const s = setup({
+        timestamp: (sp) =>
+          sp.args[2] === 'http://ts.one.test'
+            ? { exitCode: 1, stderr: fixture('signtool-timestamp-unreachable.txt') }
+            : { exitCode: 0, stdout: fixture('signtool-timestamp-success.txt') },
+      });
+      await copyPe(pe, s.workspace, 'app.exe');
+      const report = await signFiles(config(), s.ctx, s.deps);
+      expect(report.files[0]).toMatchObject({ status: 'signed', timestampServer: 'http://ts.two.test' });
+      expect(s.spawns.filter(isSigntool('sign'))).toHaveLength(1);
+      expect(s.spawns.filter(isSigntool('timestamp')).map((x) => x.args[2])).toEqual([
+        'http://ts.one.test',
+        'http://ts.one.test',
+        'http://ts.two.test',
+      ]);
+    });
+
+    it('all timestamp servers failing leaves the file byte-identical and names each server', async () => {
+      const s = setup({
+        timestamp: () => ({ exitCode: 1, stderr: fixture('signtool-timestamp-unreachable.txt') }),
+      });
+      const file = await copyPe(pe, s.workspace, 'app.exe');
+      const before = sha256(file);
+      const report = await signFiles(config(), s.ctx, s.deps);
+      expect(sha256(file)).toBe(before);
+      expect(report.files[0]?.reason).toBe(
+        'timestamping failed on every server: http://ts.one.test: server could not be reached or gave an invalid response (2 attempts); http://ts.two.test: server could not be reached or gave an invalid response (2 attempts)',
+      );
+      expect(s.spawns.filter(isRemove)).toHaveLength(1);
+    });
+
+    it('ephemeral: chain not trusted, as expected; a broken signature fails and changes nothing', async () => {
+      const untrusted = setup({
+        verify: {
+          exitCode: 1,
+          stdout: fixture('signtool-verify-untrusted-root.txt'),
+          stderr: fixture('signtool-verify-untrusted-root.stderr.txt'),
+        },
+      });
+      await copyPe(pe, untrusted.workspace, 'app.exe');
+      const report = await signFiles(
+        config({ certificate: { kind: 'ephemeral' } }),
+        untrusted.ctx,
+        untrusted.deps,
+      );
+      expect(report.files[0]).toMatchObject({
+        status: 'signed',
+        verification: {
+          ok: true,
+          chainTrusted: false,
+          detail: 'signature intact; chain not trusted, as expected (self-signed certificate)',
+        },
+      });
+      expect(readFileSync(report.certificate?.publicCertPath as string, 'utf8')).toContain(
+        'BEGIN CERTIFICATE',
+      );
+      // The ephemeral PFX has its own random password, passed the same way.
+      const [imported] = untrusted.spawns.filter(isImport);
+      expect(String(input(imported as Spawn).password)).toMatch(/^[\w-]{32}$/);
+
+      const broken = setup({
+        verify: {
+          exitCode: 1,
+          stdout: fixture('signtool-verify-bad-digest.txt'),
+          stderr: fixture('signtool-verify-bad-digest.stderr.txt'),
+        },
+      });
+      const file = await copyPe(pe, broken.workspace, 'app.exe');
+      const before = sha256(file);
+      const failed = await signFiles(config(), broken.ctx, broken.deps);
+      expect(failed.files[0]?.reason).toBe(
+        'verification failed: signature broken: WinVerifyTrust returned error: 0x80096010 The digital signature of the object did not verify.',
+      );
+      expect(sha256(file)).toBe(before);
+    });
+
+    it('append-signature uses /as and timestamps and verifies the new signature index', async () => {
+      const s = setup();
+      const file = await copyPe(pe, s.workspace, 'app.exe');
+      // A signed file: osslsigncode is not needed to make one, a real one from the osslsigncode test works too;
+      // here the PE header's certificate table is enough for inspectPe to count one signature.
+      writeFileSync(file, withFakeSignature(readFileSync(pe)));
+      const report = await signFiles(config({ appendSignature: true }), s.ctx, s.deps);
+      expect(report.files[0]).toMatchObject({ status: 'signed', signatureIndex: 1 });
+      expect(s.spawns.find(isSigntool('sign'))?.args).toContain('/as');
+      expect(s.spawns.find(isSigntool('timestamp'))?.args.slice(-3, -1)).toEqual(['/tp', '1']);
+      expect(s.spawns.find(isSigntool('verify'))?.args.slice(-3, -1)).toEqual(['/ds', '1']);
+    });
+
+    it('a PFX that was already in the store is used but not removed', async () => {
+      const s = setup({ existed: true });
+      await copyPe(pe, s.workspace, 'app.exe');
+      await signFiles(config(), s.ctx, s.deps);
+      expect(s.spawns.filter(isRemove)).toEqual([]);
+    });
+
+    it('certificate-thumbprint: checked in the store, signs with /sm for LocalMachine, never imports or removes', async () => {
+      const store = {
+        location: 'LocalMachine',
+        subject: 'CN=Example Corp, O=Example',
+        issuer: 'CN=Example CA',
+        thumbprint,
+        notBefore: '2025-01-01T00:00:00.0000000Z',
+        notAfter: new Date(Date.now() + 200 * 86_400_000).toISOString(),
+        hasPrivateKey: true,
+        hasEku: true,
+        ekus: '1.3.6.1.5.5.7.3.3',
+      };
+      const s = setup({ store });
+      await copyPe(pe, s.workspace, 'app.exe');
+      const report = await signFiles(
+        config({ certificate: { kind: 'thumbprint', thumbprint } }),
+        s.ctx,
+        s.deps,
+      );
+      expect(report.files[0]?.status).toBe('signed');
+      expect(report.certificate).toMatchObject({
+        source: 'thumbprint',
+        subject: 'CN=Example Corp, O=Example',
+        selfSigned: false,
+      });
+      expect(input(s.spawns.find(isFind) as Spawn)).toEqual({ thumbprint });
+      expect(s.spawns.find(isSigntool('sign'))?.args.slice(0, 6)).toEqual([
+        'sign',
+        '/sha1',
+        thumbprint,
+        '/sm',
+        '/s',
+        'My',
+      ]);
+      expect(s.spawns.filter((x) => isImport(x) || isRemove(x))).toEqual([]);
+
+      const noEku = setup({ store: { ...store, hasEku: true, ekus: ['1.3.6.1.5.5.7.3.1'] } });
+      await copyPe(pe, noEku.workspace, 'app.exe');
+      const rejected = await signFiles(
+        config({ certificate: { kind: 'thumbprint', thumbprint } }),
+        noEku.ctx,
+        noEku.deps,
+      );
+      expect(rejected.error).toMatch(
+        /^certificate-thumbprint: CN=Example Corp, O=Example is not a code-signing certificate/,
+      );
+      expect(noEku.spawns.filter(isSigntool('sign'))).toEqual([]);
+    });
+
+    it('post cleanup after a main step killed mid-signing removes the certificate and the PFX copy', async () => {
+      const s = setup({ hangOnSign: new Promise(() => undefined) });
+      await copyPe(pe, s.workspace, 'app.exe');
+      void signFiles(config(), s.ctx, s.deps);
+      await expect.poll(() => s.spawns.some(isSigntool('sign')), { timeout: 10_000 }).toBe(true);
+      const recorded = JSON.parse(s.deps.state.values[SIGNING_CLEANUP_STATE] ?? '{}') as {
+        paths: string[];
+        thumbprints: string[];
+      };
+      expect(recorded.thumbprints).toEqual([thumbprint]);
+      const pfxCopy = path.join(recorded.paths[0] as string, 'certificate.pfx');
+      expect(statSync(pfxCopy).mode & 0o777).toBe(0o600);
+
+      // The post step: a fresh process with only the saved state.
+      const post = setup();
+      const notes = await cleanupSigning({ ...post.deps, state: s.deps.state });
+      expect(notes).toEqual([]);
+      expect(post.spawns.filter(isRemove).map(input)).toEqual([{ thumbprints: [thumbprint] }]);
+      expect(existsSync(pfxCopy)).toBe(false);
+      expect(JSON.parse(s.deps.state.values[SIGNING_CLEANUP_STATE] ?? '{}')).toEqual({
+        paths: [],
+        thumbprints: [],
+      });
+    });
+
+    it('post cleanup turns a PowerShell failure into a warning and keeps the thumbprint for a later try', async () => {
+      const state = memoryState({
+        [SIGNING_CLEANUP_STATE]: JSON.stringify({ paths: [], thumbprints: [thumbprint] }),
+      });
+      const failing = recordingRunner([[isPowerShell, { exitCode: 1, stderr: 'Access is denied.' }]]);
+      const notes = await cleanupSigning({
+        run: failing.run,
+        platform: 'win32',
+        arch: 'x64',
+        env: {},
+        state,
+        setSecret: () => undefined,
+        now: () => new Date(),
+      });
+      expect(notes).toEqual([
+        {
+          level: 'warning',
+          message: expect.stringMatching(
+            new RegExp(`could not remove the imported certificate\\(s\\) ${thumbprint}.*Access is denied`),
+          ),
+        },
+      ]);
+      expect(JSON.parse(state.values[SIGNING_CLEANUP_STATE] ?? '{}')).toEqual({
+        paths: [],
+        thumbprints: [thumbprint],
+      });
+    });
+  },
+);
+
+describe('certificate-thumbprint off Windows', () => {
+  it('is one clear error', async () => {
+    const recorder = recordingRunner([]);
+    const workspace = mkdtempSync(path.join(tmpdir(), 'gag-thumb-'));
+    writeFileSync(path.join(workspace, 'app.exe'), 'MZ');
+    const report = await signFiles(
+      {
+        patterns: ['*.exe'],
+        certificate: { kind: 'thumbprint', thumbprint: 'A'.repeat(40) },
+        timestampUrls: [],
+        digest: 'sha256',
+        description: undefined,
+        descriptionUrl: undefined,
+        skipSigned: true,
+        appendSignature: false,
+        signtoolPath: undefined,
+        ifNoFilesFound: 'error',
+        concurrency: 1,
+      },
+      { workspace, tempDir: path.join(workspace, '.tmp') },
+      {
+        run: recorder.run,
+        platform: 'linux',
+        arch: 'x64',
+        env: {},
+        state: memoryState(),
+        setSecret: () => undefined,
+        now: () => new Date(),
+      },
+    );
+    expect(report.error).toMatch(
+      /^certificate-thumbprint: selects a certificate from the Windows certificate store, which exists only on Windows/,
+    );
+    expect(recorder.spawns).toEqual([]);
+    rmSync(workspace, { recursive: true, force: true });
+  });
+});
+
+/** Appends a WIN_CERTIFICATE with an empty SignedData-shaped blob and points the security directory at it. */
+function withFakeSignature(bytes: Buffer): Buffer {
+  const pe = bytes.readUInt32LE(0x3c);
+  const optional = pe + 24;
+  const dirs = bytes.readUInt16LE(optional) === 0x20b ? optional + 112 : optional + 96;
+  const blob = Buffer.from([0x30, 0x03, 0x06, 0x01, 0x00]);
+  const entry = Buffer.alloc(8 + blob.length + ((8 - ((8 + blob.length) % 8)) % 8));
+  entry.writeUInt32LE(entry.length, 0);
+  entry.writeUInt16LE(0x0200, 4);
+  entry.writeUInt16LE(2, 6);
+  blob.copy(entry, 8);
+  const out = Buffer.concat([bytes, entry]);
+  out.writeUInt32LE(bytes.length, dirs + 4 * 8);
+  out.writeUInt32LE(entry.length, dirs + 4 * 8 + 4);
+  return out;
+}
