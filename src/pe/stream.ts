@@ -36,16 +36,24 @@ export async function streamOnce(
   captures: CaptureRange[],
 ): Promise<StreamResult> {
   const hash = createHash('sha256');
-  // Its own ArrayBuffer, word-aligned, so the histogram can read whole words.
-  const buffer = Buffer.from(new ArrayBuffer(CHUNK));
+  // Two buffers of their own (word-aligned, so the histogram can read whole words): the next chunk is
+  // read by the thread pool while this one is hashed and counted.
+  const buffers = [Buffer.from(new ArrayBuffer(CHUNK)), Buffer.from(new ArrayBuffer(CHUNK))] as const;
   for (const c of captures) c.data = Buffer.alloc(c.length);
+  const readChunk = (index: number, at: number): Promise<number> =>
+    at >= size
+      ? Promise.resolve(0)
+      : file.read(buffers[index % 2] as Buffer, 0, Math.min(CHUNK, size - at), at).then((r) => r.bytesRead);
   let position = 0;
+  let index = 0;
+  let pending = readChunk(0, 0);
   while (position < size) {
-    const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK, size - position), position);
+    const bytesRead = await pending;
     if (bytesRead === 0) break;
-    const chunk = buffer.subarray(0, bytesRead);
-    hash.update(chunk);
     const end = position + bytesRead;
+    pending = readChunk(index + 1, end);
+    const chunk = (buffers[index % 2] as Buffer).subarray(0, bytesRead);
+    hash.update(chunk);
     for (const h of histograms) {
       const from = Math.max(h.offset, position);
       const to = Math.min(h.offset + h.length, end);
@@ -57,6 +65,9 @@ export async function streamOnce(
       if (from < to) chunk.copy(c.data as Buffer, from - c.offset, from - position, to - position);
     }
     position = end;
+    index++;
   }
+  // Never leave a read in flight on a handle the caller is about to close.
+  await pending;
   return { sha256: hash.digest('hex'), bytesRead: position };
 }
