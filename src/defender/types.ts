@@ -54,7 +54,10 @@ export interface DetectionResource {
 export interface Detection {
   /** Detection ID GUID; the key that joins cmdlet rows and events. */
   id: string;
+  /** First detected (ISO 8601). */
   time?: string;
+  /** Last status change (quarantined, removed...), from Get-MpThreatDetection. */
+  lastChange?: string;
   threatName?: string;
   threatId?: number;
   severity?: string;
@@ -73,6 +76,8 @@ export interface Detection {
   relevantBecause?: string;
   /** What to do about it. */
   advice?: string;
+  /** The resource path that made it relevant (absolute), for the annotation's file. */
+  relevantPath?: string;
 }
 
 export interface DefenderEvent {
