@@ -40,7 +40,23 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'analyzeFile on damaged and 
     for (const source of [bins.default, bins.stripped, bins.signedTimestamped, bins.i386]) {
       const bytes = readFileSync(source);
       const peOffset = bytes.readUInt32LE(0x3c);
-      const offsets = new Set<number>([0, 1, 2, 32, 63, 64, 0x3c + 2, peOffset, peOffset + 4, peOffset + 23, peOffset + 24, peOffset + 100, peOffset + 300, bytes.length - 1, bytes.length - 100]);
+      const offsets = new Set<number>([
+        0,
+        1,
+        2,
+        32,
+        63,
+        64,
+        0x3c + 2,
+        peOffset,
+        peOffset + 4,
+        peOffset + 23,
+        peOffset + 24,
+        peOffset + 100,
+        peOffset + 300,
+        bytes.length - 1,
+        bytes.length - 100,
+      ]);
       for (let i = 1; i < 40; i++) offsets.add(Math.floor((bytes.length * i) / 40));
       for (const cut of offsets) {
         const file = write(`cut-${cut}.exe`, bytes.subarray(0, cut));
@@ -59,7 +75,10 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'analyzeFile on damaged and 
     const bytes = Buffer.from(readFileSync(bins.default));
     const peOffset = bytes.readUInt32LE(0x3c);
     bytes.writeUInt16LE(0xffff, peOffset + 6); // NumberOfSections
-    await expectError(write('sections.exe', bytes.subarray(0, 4096)), /section table \(65535 sections at 0x[0-9a-f]+\) extends past the end/);
+    await expectError(
+      write('sections.exe', bytes.subarray(0, 4096)),
+      /section table \(65535 sections at 0x[0-9a-f]+\) extends past the end/,
+    );
   });
 
   it('a section whose raw data points past the end', async () => {
@@ -72,9 +91,15 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'analyzeFile on damaged and 
 
   it('an empty file, a text file, a shell script, random bytes, an MS-DOS stub, a directory, a missing file', async () => {
     await expectError(write('empty.exe', Buffer.alloc(0)), /empty file \(0 bytes\)/);
-    await expectError(write('notes.txt', 'hello, this is a text file\n'), /not a PE file: no "MZ" signature.*text "hello, this is a/);
+    await expectError(
+      write('notes.txt', 'hello, this is a text file\n'),
+      /not a PE file: no "MZ" signature.*text "hello, this is a/,
+    );
     await expectError(write('script.sh', '#!/bin/sh\necho hi\n'), /not a PE file/);
-    await expectError(write('random.bin', Buffer.from('c0ffee00112233445566778899aabbcc', 'hex')), /not a PE file.*bytes c0ffee00/);
+    await expectError(
+      write('random.bin', Buffer.from('c0ffee00112233445566778899aabbcc', 'hex')),
+      /not a PE file.*bytes c0ffee00/,
+    );
     const dos = Buffer.alloc(256);
     dos.write('MZ', 0, 'latin1');
     dos.writeUInt32LE(0x80, 0x3c);
