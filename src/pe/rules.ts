@@ -9,6 +9,11 @@ import type { Finding, PeReport } from './types.js';
 export const HIGH_ENTROPY = 7.2;
 /** Small sections reach high entropy by chance; they are not worth a finding. */
 const MIN_SECTION_FOR_ENTROPY = 4096;
+/**
+ * IMAGE_SCN_MEM_DISCARDABLE: never loaded as code or data. Go compresses its DWARF into such sections
+ * (.zdebug_*), which are near-random by design and no sign of packing.
+ */
+const MEM_DISCARDABLE = 0x02000000;
 
 const VERSION_TOOLS =
   'add a version resource (CompanyName, ProductName, FileDescription, FileVersion, OriginalFilename) with github.com/tc-hib/go-winres (`go-winres simply --product-version ... --file-version ...`) or github.com/josephspurrier/goversioninfo, which write a .syso file that `go build` links in';
@@ -73,7 +78,8 @@ export function evaluateRules(file: RuleInput): Finding[] {
     });
   }
   for (const section of file.sections) {
-    if (section.rawSize >= MIN_SECTION_FOR_ENTROPY && section.entropy >= HIGH_ENTROPY) {
+    const discardable = (section.characteristics & MEM_DISCARDABLE) !== 0;
+    if (!discardable && section.rawSize >= MIN_SECTION_FOR_ENTROPY && section.entropy >= HIGH_ENTROPY) {
       findings.push({
         id: 'GAV-PE-HIGH-ENTROPY',
         severity: 'warning',
