@@ -8,6 +8,7 @@ import { fileState } from './platform/state.js';
 import type { Report } from './report/model.js';
 import { sectionText } from './report/text.js';
 import { headline, reportViews } from './report/views.js';
+import { runDemo } from './demo.js';
 import { runPipeline } from './run.js';
 import { VERSION } from './version.js';
 
@@ -56,6 +57,7 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     return EXIT.usage;
   }
   try {
+    if (command.name === 'demo') return await demo(flags, io, deps);
     const config = await configFromFlags(command, flags, io);
     const allDeps = cliDeps(config, io, deps);
     const report = await runPipeline(config, allDeps, {
@@ -78,6 +80,19 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     io.stderr(`go-av-guard ${command.name}: ${message}\n`);
     return EXIT.failure;
   }
+}
+
+async function demo(flags: ParsedFlags, io: CliIo, overrides: Partial<Deps>): Promise<number> {
+  const dir = path.resolve(io.cwd, 'demo-output');
+  const config = parseConfig(() => '', {
+    ...io.env,
+    GITHUB_WORKSPACE: dir,
+    RUNNER_TEMP: path.join(dir, 'runner-temp'),
+  });
+  const result = await runDemo(dir, cliDeps(config, io, overrides), flags.read('go') || 'go');
+  io.stdout(flags.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report));
+  io.stderr(`\nJob summary: ${result.summaryPath}\nJSON report: ${result.reportPath}\n`);
+  return result.report.failures.length > 0 ? EXIT.failure : EXIT.ok;
 }
 
 async function configFromFlags(command: Command, flags: ParsedFlags, io: CliIo): Promise<Config> {

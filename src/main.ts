@@ -19,6 +19,8 @@ export async function run(): Promise<void> {
       phase: group,
       reportPhase: 'main',
     });
+    // Later steps build in the folder this run excluded, instead of all of %TEMP%.
+    if (report.exclusions?.gotmpdir) core.exportVariable('GOTMPDIR', report.exclusions.gotmpdir);
     const reportPath = await publishReport(report, config);
     core.info(`go-av-guard report: ${reportPath}`);
     if (report.failures.length > 0) core.setFailed(report.failures.join('\n'));

@@ -1,7 +1,19 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { writeAllowlist } from './allowlist/index.js';
 import type { Config } from './config.js';
+import { guardExclusions } from './defender/apply.js';
+import type { ExclusionsReport } from './defender/types.js';
 import type { Deps } from './deps.js';
 import { runDoctor } from './doctor/index.js';
+import type { DoctorReport } from './doctor/types.js';
+import { decideFailures } from './outcome.js';
+import { analyzeFiles } from './pe/index.js';
+import type { PeReport } from './pe/types.js';
 import { newReport, type Report } from './report/model.js';
+import { expandPatterns } from './sign/glob.js';
+import { signFiles } from './sign/index.js';
+import { runSmoke } from './smoke/index.js';
 import { VERSION } from './version.js';
 
 export const CAPABILITIES = [
@@ -25,6 +37,11 @@ export interface RunOptions {
   reportPhase?: Report['phase'];
 }
 
+/** The Go build temp dir this run points later steps at (and excludes), under the runner's temp. */
+export function goTmpDirFor(config: Config): string {
+  return path.join(config.tempDir, 'go-tmp');
+}
+
 /**
  * The one pipeline behind the action and the CLI: inputs have become a Config, each capability returns
  * plain data into the report, and the caller renders it.
@@ -41,8 +58,76 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
       { run: deps.run, platform: deps.platform, arch: deps.arch, env: deps.env, now: deps.now() },
     ),
   );
-  if (wants('doctor') || options.capabilities.size > 1) report.doctor = doctor;
+  report.doctor = doctor;
 
+  if (wants('exclusions')) {
+    report.exclusions = await phase('Defender exclusions', () => exclusions(config, doctor, deps));
+  }
+  if (wants('smoke') && config.smoke.enabled) {
+    report.smoke = await phase('Smoke builds', () =>
+      runSmoke(config.smoke, doctor.go, { tempDir: config.tempDir }, deps),
+    );
+  }
+  if (wants('sign') && config.sign.patterns.length > 0) {
+    report.signing = await phase('Signing', () =>
+      signFiles(config.sign, { workspace: config.workspace, tempDir: config.tempDir }, deps),
+    );
+  }
+  if (wants('analyze')) {
+    const analysis = await phase('PE risk report and allowlisting files', () => analyze(config, report));
+    if (analysis) report.analysis = analysis;
+  }
+
+  report.failures = decideFailures(report, config);
   report.finishedAt = deps.now().toISOString();
   return report;
+}
+
+async function exclusions(config: Config, doctor: DoctorReport, deps: Deps): Promise<ExclusionsReport> {
+  const goTmpDir = goTmpDirFor(config);
+  const result = await guardExclusions(
+    config.exclusions,
+    doctor,
+    { workspace: config.workspace, goTmpDir },
+    deps,
+  );
+  // Point later steps' GOTMPDIR at the dedicated folder only when its exclusion is really in place.
+  const excluded = result.added.some((e) => e.kind === 'path' && e.value === goTmpDir);
+  if (excluded) await mkdir(goTmpDir, { recursive: true });
+  else delete result.gotmpdir;
+  return result;
+}
+
+/**
+ * A plain path is analysed as given, so a missing file or a folder gets its own clear error; a glob is
+ * expanded, and one that matches nothing is reported rather than silently passing.
+ */
+async function resolveAnalyzeArgs(config: Config): Promise<{ paths: string[]; unmatched: string[] }> {
+  const isGlob = (p: string): boolean => /[*?[\]{}]/.test(p) || p.startsWith('!');
+  const literal = config.analyze.patterns
+    .filter((p) => !isGlob(p))
+    .map((p) => path.resolve(config.workspace, p));
+  const globs = config.analyze.patterns.filter(isGlob);
+  const matched = globs.length > 0 ? await expandPatterns(globs, config.workspace) : [];
+  const unmatched = globs.length > 0 && matched.length === 0 ? [globs.join(', ')] : [];
+  return { paths: [...new Set([...literal, ...matched])], unmatched };
+}
+
+/** Analyses the `analyze` globs, or by default the files this run signed; then writes the allowlisting files. */
+async function analyze(config: Config, report: Report): Promise<Report['analysis']> {
+  const signed = report.signing?.files.filter((f) => f.status !== 'failed').map((f) => f.path) ?? [];
+  const { paths, unmatched } =
+    config.analyze.patterns.length > 0 ? await resolveAnalyzeArgs(config) : { paths: signed, unmatched: [] };
+  if (paths.length === 0 && unmatched.length === 0) return undefined;
+  const context = report.signing ? { signing: report.signing } : {};
+  const files = [
+    ...(await analyzeFiles(paths, context)),
+    ...unmatched.map((p) => ({ path: p, error: 'no files matched this pattern' })),
+  ];
+  const readable = files.filter((f): f is PeReport => !('error' in f));
+  if (readable.length === 0) return { files };
+  return {
+    files,
+    allowlist: await writeAllowlist(readable, { dir: config.analyze.allowlistDir, ...context }),
+  };
 }

@@ -15,33 +15,53 @@ export const MESSAGE_LIMIT = 4095;
  */
 export function collectAnnotations(report: Report): Annotation[] {
   const workspace = report.workspace;
-  const at = (file: string | undefined): Pick<Annotation, 'file'> => (file ? { file: annotationPath(file, workspace) } : {});
+  const at = (file: string | undefined): Pick<Annotation, 'file'> =>
+    file ? { file: annotationPath(file, workspace) } : {};
   const out: Annotation[] = [];
 
-  for (const d of report.detections?.relevant ?? []) out.push({ level: 'error', ...at(detectionFile(d)), ...detectionText(d) });
+  for (const d of report.detections?.relevant ?? [])
+    out.push({ level: 'error', ...at(detectionFile(d)), ...detectionText(d) });
 
   const signing = report.signing;
   if (signing?.error) out.push({ level: 'error', title: 'Signing failed', message: signing.error });
   for (const f of signing?.files ?? []) {
-    if (f.status === 'failed') out.push({ level: 'error', ...at(f.path), title: 'Signing failed', message: f.reason ?? 'unknown error' });
+    if (f.status === 'failed')
+      out.push({
+        level: 'error',
+        ...at(f.path),
+        title: 'Signing failed',
+        message: f.reason ?? 'unknown error',
+      });
   }
 
   for (const v of report.smoke?.variants ?? []) {
     if (v.status !== 'failed') continue;
     const d = v.diagnosis;
-    const message = d ? `${d.summary}\nNext: ${d.nextStep}${d.evidence ? `\nEvidence: ${d.evidence}` : ''}` : (v.output ?? 'failed');
+    const message = d
+      ? `${d.summary}\nNext: ${d.nextStep}${d.evidence ? `\nEvidence: ${d.evidence}` : ''}`
+      : (v.output ?? 'failed');
     out.push({ level: 'error', ...at(v.binary), title: `Smoke build "${v.variant}" failed`, message });
   }
 
   const ex = report.exclusions;
-  if (ex?.failure) out.push({ level: 'error', title: 'Defender exclusions could not be added', message: ex.failure });
+  if (ex?.failure)
+    out.push({ level: 'error', title: 'Defender exclusions could not be added', message: ex.failure });
   for (const n of ex?.notApplied ?? []) {
-    out.push({ level: 'warning', title: 'Defender exclusion did not stick', message: `${n.kind} ${n.value}: ${n.reason}` });
+    out.push({
+      level: 'warning',
+      title: 'Defender exclusion did not stick',
+      message: `${n.kind} ${n.value}: ${n.reason}`,
+    });
   }
 
   for (const s of report.scan?.files ?? []) {
     if (s.status === 'detected') {
-      out.push({ level: 'error', ...at(s.path), title: `Defender scan: ${s.threatName ?? 'threat'} in a built file`, message: s.detail ?? 'Defender flags this file.' });
+      out.push({
+        level: 'error',
+        ...at(s.path),
+        title: `Defender scan: ${s.threatName ?? 'threat'} in a built file`,
+        message: s.detail ?? 'Defender flags this file.',
+      });
     }
   }
 
@@ -49,18 +69,26 @@ export function collectAnnotations(report: Report): Annotation[] {
   for (const level of ['error', 'warning', 'notice'] as const) {
     for (const file of files.filter(isPeReport)) {
       for (const f of file.findings.filter((x) => x.severity === level)) {
-        out.push({ level, ...at(file.path), title: `${f.id}: ${f.title}`, message: `${f.why}\nWhat to do: ${f.advice}` });
+        out.push({
+          level,
+          ...at(file.path),
+          title: `${f.id}: ${f.title}`,
+          message: `${f.why}\nWhat to do: ${f.advice}`,
+        });
       }
     }
   }
   for (const file of files) {
-    if (!isPeReport(file)) out.push({ level: 'warning', ...at(file.path), title: 'Not analysed', message: file.error });
+    if (!isPeReport(file))
+      out.push({ level: 'warning', ...at(file.path), title: 'Not analysed', message: file.error });
   }
   return out.map(clip);
 }
 
 function detectionFile(d: Detection): string | undefined {
-  return d.resources.find((r) => r.kind === 'file' || r.kind === 'containerfile')?.path ?? d.resources[0]?.path;
+  return (
+    d.resources.find((r) => r.kind === 'file' || r.kind === 'containerfile')?.path ?? d.resources[0]?.path
+  );
 }
 
 function detectionText(d: Detection): { title: string; message: string } {
@@ -85,7 +113,7 @@ export function annotationPath(file: string, workspace: string): string {
 }
 
 function clip(a: Annotation): Annotation {
-  const cut = (text: string, limit: number): string => (text.length <= limit ? text : `${text.slice(0, limit - 1)}…`);
+  const cut = (text: string, limit: number): string =>
+    text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
   return { ...a, title: cut(a.title, TITLE_LIMIT), message: cut(a.message, MESSAGE_LIMIT) };
 }
-
