@@ -3,6 +3,7 @@ import type { ExclusionsConfig } from '../../src/config.js';
 import {
   APPLY_EXCLUSIONS_SCRIPT,
   EXCLUSIONS_STATE_KEY,
+  folderExcludedAfter,
   guardExclusions,
   RESTORE_EXCLUSIONS_SCRIPT,
   restoreExclusions,
@@ -252,6 +253,35 @@ describe('guardExclusions: apply and verify', () => {
     expect(report.notApplied).toHaveLength(14);
     expect(report.notApplied[0]?.reason).toMatch(/Access denied/);
     expect(report.failure).toMatch(/^exclusions: true/);
+  });
+});
+
+describe('folderExcludedAfter', () => {
+  it('true when the Go temp dir was added, is present, or is covered (D:\\ on hosted runners); false when it did not stick', async () => {
+    const added = await guardExclusions(
+      config(),
+      doctorWith(defenderOn()),
+      CTX,
+      windowsDeps(recordingRunner(fakeDefender({}))),
+    );
+    expect(folderExcludedAfter(added, CTX.goTmpDir.toLowerCase())).toBe(true);
+    const hosted = defenderOn({
+      realTimeProtectionEnabled: false,
+      exclusions: { paths: ['C:\\', 'D:\\'], processes: [], extensions: [], hidden: false },
+    });
+    expect(
+      folderExcludedAfter(
+        await guardExclusions(config(), doctorWith(hosted), CTX, windowsDeps(recordingRunner())),
+        CTX.goTmpDir,
+      ),
+    ).toBe(true);
+    const ignored = await guardExclusions(
+      config(),
+      doctorWith(defenderOn()),
+      CTX,
+      windowsDeps(recordingRunner(fakeDefender({ ignore: (e) => e.Value === CTX.goTmpDir }))),
+    );
+    expect(folderExcludedAfter(ignored, CTX.goTmpDir)).toBe(false);
   });
 });
 

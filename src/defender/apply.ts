@@ -4,6 +4,7 @@ import type { DoctorReport } from '../doctor/types.js';
 import { runPowerShell } from '../platform/powershell.js';
 import { asArray, asString } from '../platform/psjson.js';
 import { info, warning } from '../report/note.js';
+import { normalizeWindowsPath } from './paths.js';
 import { planExclusions, wantedExclusions, type ExclusionContext } from './plan.js';
 import { PS_ERROR_INFO, PS_MPCMDRUN } from './psfragments.js';
 import {
@@ -153,6 +154,18 @@ export async function guardExclusions(
   if (readBack.error && !current.hidden)
     report.notes.push(warning(`Reading the exclusions back failed: ${readBack.error}`));
   return failIfStrict(report, held);
+}
+
+/**
+ * Is `folder` excluded once this report's changes are made: already there, covered by a parent (C:\ on
+ * hosted runners), or added and verified? Decides whether later steps may point GOTMPDIR at it.
+ */
+export function folderExcludedAfter(report: ExclusionsReport, folder: string): boolean {
+  const same = (value: string): boolean => normalizeWindowsPath(value) === normalizeWindowsPath(folder);
+  if (report.added.some((a) => a.kind === 'path' && same(a.value))) return true;
+  return report.planned.some(
+    (p) => p.kind === 'path' && same(p.value) && (p.action === 'present' || p.action === 'covered'),
+  );
 }
 
 /** Did one entry take effect? Tamper protection can accept the call and change nothing: only a read-back counts. */

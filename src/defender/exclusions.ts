@@ -10,6 +10,6 @@ export {
   wantedExclusions,
 } from './plan.js';
 export type { ExclusionContext, ExclusionPlan } from './plan.js';
-export { APPLY_EXCLUSIONS_SCRIPT, guardExclusions } from './apply.js';
+export { APPLY_EXCLUSIONS_SCRIPT, folderExcludedAfter, guardExclusions } from './apply.js';
 export { RESTORE_EXCLUSIONS_SCRIPT, restoreExclusions } from './restore.js';
 export { EXCLUSIONS_STATE_KEY, recordedExclusions } from './readback.js';
