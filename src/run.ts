@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writeAllowlist } from './allowlist/index.js';
 import type { Config } from './config.js';
 import { guardExclusions } from './defender/apply.js';
+import { restoreExclusions } from './defender/restore.js';
 import type { ExclusionsReport } from './defender/types.js';
 import type { Deps } from './deps.js';
 import { runDoctor } from './doctor/index.js';
@@ -11,7 +12,9 @@ import { decideFailures } from './outcome.js';
 import { analyzeFiles } from './pe/index.js';
 import type { PeReport } from './pe/types.js';
 import { newReport, type Report } from './report/model.js';
+import { info, warning } from './report/note.js';
 import { expandPatterns } from './sign/glob.js';
+import { cleanupSigning } from './sign/cleanup.js';
 import { signFiles } from './sign/index.js';
 import { runSmoke } from './smoke/index.js';
 import { VERSION } from './version.js';
@@ -130,4 +133,40 @@ async function analyze(config: Config, report: Report): Promise<Report['analysis
     files,
     allowlist: await writeAllowlist(readable, { dir: config.analyze.allowlistDir, ...context }),
   };
+}
+
+/**
+ * The post step's work: remove exactly the exclusions this run added, remove signing secrets, and say
+ * what was put back. Problems are warning notes, never failures. `config` is undefined when the inputs
+ * could not be read; cleanup then runs with its defaults.
+ */
+export async function runPostSteps(
+  config: Config | undefined,
+  deps: Deps,
+  phase: Phase = plainPhase,
+): Promise<Report> {
+  const workspace = config?.workspace ?? deps.env.GITHUB_WORKSPACE ?? process.cwd();
+  const report = newReport('post', workspace, VERSION, deps.now());
+  if (config?.exclusions.restore === false) {
+    report.notes.push(info('restore: false, so the exclusions this run added stay in place.'));
+  } else {
+    const restore = await phase('Restore Defender exclusions', () => restoreExclusions(deps));
+    if (restore.removed.length > 0 || restore.failed.length > 0) {
+      report.exclusions = {
+        mode: config?.exclusions.mode ?? 'auto',
+        dryRun: false,
+        planned: [],
+        added: [],
+        notApplied: [],
+        notes: [],
+        restore,
+      };
+    }
+    for (const failed of restore.failed)
+      report.notes.push(warning(`Exclusion ${failed.value} was not removed: ${failed.reason}`));
+  }
+  report.notes.push(...(await phase('Remove signing secrets', () => cleanupSigning(deps))));
+  if (config) report.failures = decideFailures(report, config);
+  report.finishedAt = deps.now().toISOString();
+  return report;
 }

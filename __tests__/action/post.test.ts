@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STATE } from '../../src/constants.js';
+import { EXCLUSIONS_STATE_KEY, recordExclusions, recordedExclusions } from '../../src/defender/readback.js';
+import type { Deps } from '../../src/deps.js';
+import { decodePowerShellScript } from '../../src/platform/powershell.js';
+import { memoryState } from '../../src/platform/state.js';
+import { run } from '../../src/post.js';
+import { recordForCleanup } from '../../src/sign/cleanup.js';
+import { isPowerShell, powerShellStdout, recordingRunner } from '../helpers/recorder.js';
+
+const saved = { ...process.env };
+beforeEach(() => {
+  process.exitCode = undefined;
+  const dir = mkdtempSync(path.join(tmpdir(), 'post-'));
+  process.env.RUNNER_TEMP = dir;
+  process.env.GITHUB_WORKSPACE = dir;
+  process.env.GITHUB_STEP_SUMMARY = path.join(dir, 'summary.md');
+  process.env.GITHUB_OUTPUT = path.join(dir, 'output');
+  writeFileSync(process.env.GITHUB_STEP_SUMMARY, '');
+  writeFileSync(process.env.GITHUB_OUTPUT, '');
+});
+afterEach(() => {
+  process.env = { ...saved };
+  process.exitCode = undefined;
+});
+
+function deps(
+  state: ReturnType<typeof memoryState>,
+  run: Deps['run'],
+  platform: NodeJS.Platform = 'win32',
+): Deps {
+  return {
+    run,
+    platform,
+    arch: 'x64',
+    env: process.env,
+    state,
+    setSecret: () => undefined,
+    now: () => new Date('2026-11-24T12:00:00Z'),
+  };
+}
+
+describe('the action post step', () => {
+  it('does nothing when the main step never ran', async () => {
+    const { run: runner, spawns } = recordingRunner([]);
+    await run(deps(memoryState(), runner));
+    expect(spawns).toEqual([]);
+    expect(process.exitCode ?? 0).toBe(0);
+  });
+
+  it('removes secret files, the imported certificate and exactly the recorded exclusions, even after a failed main step', async () => {
+    const state = memoryState({ [STATE.isPost]: 'true' });
+    const secretDir = mkdtempSync(path.join(process.env.RUNNER_TEMP as string, 'secret-'));
+    mkdirSync(secretDir, { recursive: true });
+    writeFileSync(path.join(secretDir, 'cert.pfx'), 'secret');
+    recordForCleanup({ state }, { paths: [secretDir], thumbprints: ['A'.repeat(40)] });
+    recordExclusions(state, [{ kind: 'path', value: 'C:\\a\\go-tmp', reason: 'Go build temp dir' }]);
+    const { run: runner, spawns } = recordingRunner([
+      [
+        (s) => isPowerShell(s) && decodePowerShellScript(s.args).includes('Remove-MpPreference'),
+        {
+          stdout: powerShellStdout(
+            '{"Results":[{"Kind":"path","Value":"C:\\\\a\\\\go-tmp","Ok":true}],"Preference":{"ExclusionPath":["C:\\\\existing"],"ExclusionProcess":null}}',
+          ),
+        },
+      ],
+      [isPowerShell, { stdout: powerShellStdout('{"Removed":["' + 'A'.repeat(40) + '"],"Failed":[]}') }],
+    ]);
+    await run(deps(state, runner));
+    expect(existsSync(secretDir)).toBe(false);
+    const scripts = spawns.map((s) => decodePowerShellScript(s.args));
+    expect(scripts.some((s) => s.includes('Remove-MpPreference'))).toBe(true);
+    const restoreSpawn = spawns.find((s) => decodePowerShellScript(s.args).includes('Remove-MpPreference'));
+    expect(restoreSpawn?.options.env?.GO_AV_GUARD_INPUT).toContain('go-tmp');
+    expect(restoreSpawn?.options.env?.GO_AV_GUARD_INPUT).not.toContain('existing');
+    expect(spawns.some((s) => JSON.stringify(s.options.env).includes('A'.repeat(40)))).toBe(true);
+    expect(process.exitCode ?? 0).toBe(0);
+  });
+
+  it('turns cleanup problems into warnings, never a failed job', async () => {
+    const state = memoryState({ [STATE.isPost]: 'true' });
+    recordExclusions(state, [{ kind: 'path', value: 'C:\\a\\go-tmp', reason: 'Go build temp dir' }]);
+    const { run: runner } = recordingRunner([
+      [isPowerShell, { stdout: '', stderr: 'Remove-MpPreference : 0x800106ba', exitCode: 1 }],
+    ]);
+    await run(deps(state, runner));
+    expect(process.exitCode ?? 0).toBe(0);
+    // What was not removed stays recorded for a later try.
+    expect(recordedExclusions(state).map((e) => e.value)).toEqual(['C:\\a\\go-tmp']);
+    expect(state.values[EXCLUSIONS_STATE_KEY]).toBeDefined();
+  });
+});
