@@ -411,10 +411,10 @@ describeWithTool(
     });
 
     it('a broken signature fails verification and leaves the original untouched', async () => {
-      // Flip one byte of the timestamped temp file before verification: the digest no longer matches.
+      // Flip one byte of the timestamped temp file (sign -ts or add) before verification: the digest no longer matches.
       const corrupting: ProcessRunner = async (file, args, options) => {
         const result = await runProcess(file, args, options);
-        if (args[0] === 'add' && result.exitCode === 0) {
+        if (args.includes('-ts') && result.exitCode === 0) {
           const out = args[args.indexOf('-out') + 1] as string;
           const bytes = readFileSync(out);
           bytes[5000] = (bytes[5000] ?? 0) ^ 0xff;

@@ -21,6 +21,9 @@ export interface FileJob {
   wait?: (ms: number) => Promise<void>;
 }
 
+/** A permanent signing failure inside the timestamp loop: stops every server at once. */
+class SigningFailed extends Error {}
+
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -71,15 +74,34 @@ export async function signFile(file: string, job: FileJob): Promise<SignedFile> 
   const signedTemp = `${stem}.signed${ext}`;
   const stampedTemp = `${stem}.stamped${ext}`;
   try {
-    const signed = await job.signer.sign(file, signedTemp, nest);
-    if (!signed.ok) return failed(signed.message);
+    const signer = job.signer;
+    let signedReady = false;
+    const signOnce = async (): Promise<void> => {
+      if (signedReady) return;
+      const signed = await signer.sign(file, signedTemp, nest);
+      if (!signed.ok) throw new SigningFailed(signed.message);
+      signedReady = true;
+    };
     let result = signedTemp;
     let timestampServer: string | undefined;
-    if (job.timestampUrls.length > 0) {
+    if (job.timestampUrls.length === 0) {
+      await signOnce();
+    } else {
+      let first = true;
       const stamped = await timestampWithFailover(
         job.timestampUrls,
         job.retry,
-        (url) => job.signer.timestamp(signedTemp, stampedTemp, url, index),
+        async (url) => {
+          if (first && signer.signAndTimestamp) {
+            first = false;
+            const outcome = await signer.signAndTimestamp(file, stampedTemp, nest, url);
+            if (!outcome.ok && outcome.signFailed) throw new SigningFailed(outcome.message);
+            return outcome;
+          }
+          first = false;
+          await signOnce();
+          return signer.timestamp(signedTemp, stampedTemp, url, index);
+        },
         job.wait,
       );
       if (!stamped.ok) return failed(stamped.message);
@@ -91,6 +113,7 @@ export async function signFile(file: string, job: FileJob): Promise<SignedFile> 
       digest: job.digest,
       timestamped: job.timestampUrls.length > 0,
       selfSigned: job.selfSigned,
+      ...(timestampServer ? { timestampServer } : {}),
     });
     if (!verification.ok) return failed(`verification failed: ${verification.detail}`, { verification });
     await chmod(result, mode & 0o7777);
@@ -107,6 +130,7 @@ export async function signFile(file: string, job: FileJob): Promise<SignedFile> 
       signatureIndex: index,
     };
   } catch (error) {
+    if (error instanceof SigningFailed) return failed(error.message);
     return failed(`signing stopped: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     await rm(signedTemp, { force: true }).catch(() => undefined);

@@ -14,6 +14,7 @@ import {
   type SigningCertificate,
 } from './certificate.js';
 import { cleanupSigning, forgetForCleanup, recordForCleanup } from './cleanup.js';
+import { TrustAnchors } from './anchors.js';
 import { signFile } from './file.js';
 import { expandPatterns } from './glob.js';
 import { locateSigningTool } from './locate.js';
@@ -219,13 +220,17 @@ async function prepareOsslsigncode(
   const certsFile = path.join(dir, 'certs.pem');
   await writeSecretFile(keyFile, certificate.keyPem);
   await writeFile(certsFile, certificate.chainPem.join(''));
-  let caFile: string | undefined;
-  if (ctx.trust?.caFile || certificate.info.selfSigned) {
-    // A self-signed leaf is its own anchor: with it added, "verify ok" proves the signature is intact.
-    const base = ctx.trust?.caFile ? readFileSync(ctx.trust.caFile, 'utf8') : systemBundle(deps.env);
-    caFile = path.join(dir, 'trust.pem');
-    await writeFile(caFile, `${base}\n${certificate.info.selfSigned ? (certificate.chainPem[0] ?? '') : ''}`);
-  }
+  // Explicit anchor files (never osslsigncode's compiled-in default), so they can be narrowed per run.
+  const bundle = systemBundle(deps.env);
+  const caFile = path.join(dir, 'trust.pem');
+  const tsaCaFile = path.join(dir, 'tsa-trust.pem');
+  // A self-signed leaf is its own anchor: with it added, "verify ok" proves the signature is intact.
+  const selfAnchor = certificate.info.selfSigned ? (certificate.chainPem[0] ?? '') : '';
+  await writeFile(
+    caFile,
+    `${ctx.trust?.caFile ? readFileSync(ctx.trust.caFile, 'utf8') : bundle}\n${selfAnchor}`,
+  );
+  await writeFile(tsaCaFile, ctx.trust?.tsaCaFile ? readFileSync(ctx.trust.tsaCaFile, 'utf8') : bundle);
   const signer = osslsigncodeSigner({
     path: toolPath,
     run: deps.run,
@@ -234,8 +239,7 @@ async function prepareOsslsigncode(
     digest: config.digest,
     ...(config.description ? { description: config.description } : {}),
     ...(config.descriptionUrl ? { descriptionUrl: config.descriptionUrl } : {}),
-    ...(caFile ? { caFile } : {}),
-    ...(ctx.trust?.tsaCaFile ? { tsaCaFile: ctx.trust.tsaCaFile } : {}),
+    anchors: new TrustAnchors(dir, caFile, tsaCaFile),
   });
   return { signer, info: certificate.info, notes: certificate.notes };
 }

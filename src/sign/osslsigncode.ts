@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Digest } from '../config.js';
 import { describeFailure, type ProcessRunner } from '../platform/process.js';
+import type { TrustAnchors } from './anchors.js';
 import type { Signer } from './signer.js';
 import { classifyTimestampFailure } from './timestamp.js';
 import { parseOsslsigncodeVerify } from './verify.js';
@@ -14,12 +15,14 @@ export interface OsslsigncodeOptions {
   digest: Digest;
   description?: string;
   descriptionUrl?: string;
-  /** Trust anchors for verification, and for the timestamp authority (osslsigncode's default when absent). */
-  caFile?: string;
-  tsaCaFile?: string;
+  /** Trust anchors for verification of the signing chain and of the timestamp authority's chain. */
+  anchors: TrustAnchors;
 }
 
 const STEP_TIMEOUT_MS = 120_000;
+/** What osslsigncode prints when the signature was made but the timestamp could not be added. */
+const TIMESTAMP_FAILURE =
+  /RFC 3161 timestamping failed|Authenticode timestamping failed|HTTP failure|Failed to convert timestamp reply/;
 const TIMESTAMP_TIMEOUT_MS = 60_000;
 
 export function osslsigncodeSignArgs(
@@ -56,14 +59,8 @@ export function osslsigncodeTimestampArgs(
   return ['add', '-ts', url, '-h', o.digest, '-index', String(index), '-in', input, '-out', output];
 }
 
-export function osslsigncodeVerifyArgs(o: OsslsigncodeOptions, file: string): string[] {
-  return [
-    'verify',
-    '-in',
-    file,
-    ...(o.caFile ? ['-CAfile', o.caFile] : []),
-    ...(o.tsaCaFile ? ['-TSA-CAfile', o.tsaCaFile] : []),
-  ];
+export function osslsigncodeVerifyArgs(file: string, caFile: string, tsaCaFile: string): string[] {
+  return ['verify', '-in', file, '-CAfile', caFile, '-TSA-CAfile', tsaCaFile];
 }
 
 /** osslsigncode on Linux/macOS: sign into a new file, `add` the timestamp into another, verify that one. */
@@ -78,6 +75,24 @@ export function osslsigncodeSigner(o: OsslsigncodeOptions): Signer {
       return result.exitCode === 0
         ? { ok: true }
         : { ok: false, message: `signing failed: ${describeFailure('osslsigncode', result)}` };
+    },
+    async signAndTimestamp(original, out, nest, url) {
+      await rm(out, { force: true });
+      const args = osslsigncodeSignArgs(o, original, out, nest);
+      args.splice(args.indexOf('-in'), 0, '-ts', url);
+      const result = await o.run(o.path, args, { timeoutMs: TIMESTAMP_TIMEOUT_MS });
+      if (result.exitCode === 0) return { ok: true, value: out };
+      await rm(out, { force: true });
+      const output = `${result.stderr}\n${result.stdout}`;
+      if (result.spawnError || !TIMESTAMP_FAILURE.test(output)) {
+        return {
+          ok: false,
+          transient: false,
+          signFailed: true,
+          message: `signing failed: ${describeFailure('osslsigncode', result)}`,
+        };
+      }
+      return { ok: false, ...classifyTimestampFailure(output, Boolean(result.timedOut)) };
     },
     async timestamp(signed, out, url, index) {
       // osslsigncode refuses to overwrite, and a failed attempt may leave a partial file behind.
@@ -95,7 +110,12 @@ export function osslsigncodeSigner(o: OsslsigncodeOptions): Signer {
       };
     },
     async verify(file, expect) {
-      const result = await o.run(o.path, osslsigncodeVerifyArgs(o, file), { timeoutMs: STEP_TIMEOUT_MS });
+      const args = osslsigncodeVerifyArgs(
+        file,
+        o.anchors.forSigning(),
+        o.anchors.forTimestamp(expect.timestampServer),
+      );
+      const result = await o.run(o.path, args, { timeoutMs: STEP_TIMEOUT_MS });
       if (result.spawnError || result.timedOut) {
         return {
           ok: false,
@@ -104,6 +124,7 @@ export function osslsigncodeSigner(o: OsslsigncodeOptions): Signer {
           detail: `verification failed: ${describeFailure('osslsigncode', result)}`,
         };
       }
+      o.anchors.learn(result.stdout, expect.timestampServer);
       return parseOsslsigncodeVerify(result.stdout, result.stderr, result.exitCode, expect);
     },
   };

@@ -10,6 +10,8 @@ export interface VerifyExpectation {
   digest: Digest;
   timestamped: boolean;
   selfSigned: boolean;
+  /** The server that timestamped the file, so anchors learned for it can be reused. */
+  timestampServer?: string;
 }
 
 export interface VerifyResult extends FileVerification {
@@ -27,6 +29,16 @@ export interface Signer {
   /** Timestamps signature `index` of `signed` into `out`; the value is `out`. */
   timestamp(signed: string, out: string, url: string, index: number): Promise<AttemptOutcome<string>>;
   verify(file: string, expect: VerifyExpectation): Promise<VerifyResult>;
+  /**
+   * Signs and timestamps in one process: the common case costs one start instead of two. When the timestamp
+   * part fails, `signFailed` is unset and retries go through sign + timestamp, so they never re-sign.
+   */
+  signAndTimestamp?(
+    original: string,
+    out: string,
+    nest: boolean,
+    url: string,
+  ): Promise<AttemptOutcome<string> & { signFailed?: boolean }>;
 }
 
 /** "Nov 24 21:32:54 2026 GMT" (OpenSSL) or "Mon Nov 24 21:32:54 2025" (signtool) as ISO 8601 when possible. */

@@ -2,7 +2,7 @@ import type { VerifyExpectation, VerifyResult } from './signer.js';
 import { toIsoTime } from './signer.js';
 
 /** OpenSSL's words for "the chain does not end in a root this machine trusts" (as opposed to a bad signature). */
-const UNTRUSTED_CHAIN =
+export const UNTRUSTED_CHAIN =
   /unable to get local issuer certificate|self[- ]signed certificate|certificate not found in local repository|unable to get issuer certificate/i;
 
 function verdict(
