@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', 'dist', 'cli', 'index.js');
+// GO_AV_GUARD_CLI points at another build of the CLI (e.g. one bundled to a temp folder).
+const cli = process.env.GO_AV_GUARD_CLI ?? path.join(here, '..', 'dist', 'cli', 'index.js');
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
   return at > 0 ? Number(process.argv[at + 1]) : fallback;

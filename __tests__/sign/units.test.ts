@@ -189,3 +189,42 @@ describe('two certificate sources (parseConfig)', () => {
     }
   });
 });
+
+describe('sign patterns', () => {
+  it('are relative to the workspace, ! excludes, last match wins, files only, nothing printed', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { expandPatterns } = await import('../../src/sign/glob.js');
+    const ws = mkdtempSync(path.join(tmpdir(), 'gag-glob-[x] '));
+    for (const f of [
+      'dist/app.exe',
+      'dist/debug/app.exe',
+      'dist/ünï cødé.exe',
+      'dist/.hidden.exe',
+      'dist/README.md',
+      'dist/dir.exe/x.txt',
+    ]) {
+      mkdirSync(path.dirname(path.join(ws, f)), { recursive: true });
+      writeFileSync(path.join(ws, f), '');
+    }
+    const writes: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (
+      writes.push(String(chunk)),
+      true
+    )) as typeof process.stdout.write;
+    try {
+      const rel = async (patterns: string[]) =>
+        (await expandPatterns(patterns, ws)).map((f) => path.relative(ws, f));
+      // Wildcards skip dot-files (our own temp files are dot-files); naming one explicitly still works.
+      expect(await rel(['dist/**/*.exe', '!dist/debug/**'])).toEqual(['dist/app.exe', 'dist/ünï cødé.exe']);
+      expect(await rel(['dist/.hidden.exe'])).toEqual(['dist/.hidden.exe']);
+      expect(await rel(['dist/*.exe', '!dist/*.exe', 'dist/app.exe'])).toEqual(['dist/app.exe']);
+      expect(await rel([path.join(ws, 'dist', 'ünï cødé.exe')])).toEqual(['dist/ünï cødé.exe']);
+      expect(await rel(['dist'])).toEqual([]);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(writes).toEqual([]);
+  });
+});

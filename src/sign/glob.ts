@@ -1,20 +1,38 @@
+import { glob, stat } from 'node:fs/promises';
 import path from 'node:path';
-import * as glob from '@actions/glob';
 
 /**
- * Expands sign patterns (@actions/glob semantics, `!` excludes) against the workspace. Files only: a folder
- * name does not mean "everything below it", which would try to sign READMEs and checksums.
+ * Expands sign patterns against the workspace with @actions/glob's rules: one pattern per entry, `!` excludes,
+ * the last pattern that matches a file decides, files only (a folder name does not mean "everything below it",
+ * which would try to sign READMEs and checksums). Unlike @actions/glob, wildcards skip dot-files, as shells do:
+ * signing's own temp files are dot-files; a dot-file named explicitly still matches. Built on node:fs glob rather
+ * than @actions/glob, which writes ::debug:: lines to stdout and would corrupt `--json` output.
  */
 export async function expandPatterns(patterns: readonly string[], workspace: string): Promise<string[]> {
-  const lines = patterns.map((pattern) => {
+  const rules = patterns.map((pattern) => {
     const negated = pattern.startsWith('!');
-    const body = negated ? pattern.slice(1) : pattern;
-    return `${negated ? '!' : ''}${path.isAbsolute(body) ? body : path.join(workspace, body)}`;
+    const body = slashes(negated ? pattern.slice(1) : pattern);
+    const absolute = path.isAbsolute(body);
+    // Globbing from the pattern's own root keeps glob characters in the workspace path from being read as globs.
+    const cwd = absolute ? path.parse(body).root : workspace;
+    const relative = absolute ? body.slice(slashes(cwd).length) : body;
+    return { negated, cwd, relative };
   });
-  const globber = await glob.create(lines.join('\n'), {
-    matchDirectories: false,
-    implicitDescendants: false,
-    followSymbolicLinks: true,
-  });
-  return [...new Set(await globber.glob())].sort();
+  const candidates = new Set<string>();
+  for (const rule of rules.filter((r) => !r.negated)) {
+    for await (const entry of glob(rule.relative, { cwd: rule.cwd }))
+      candidates.add(path.resolve(rule.cwd, entry));
+  }
+  const kept: string[] = [];
+  for (const file of candidates) {
+    const last = rules.findLast((r) =>
+      path.posix.matchesGlob(slashes(path.relative(r.cwd, file)), r.relative),
+    );
+    if (!last || last.negated) continue;
+    if ((await stat(file).catch(() => undefined))?.isFile()) kept.push(file);
+  }
+  return kept.sort();
 }
+
+/** Windows users write backslashes; glob syntax wants forward slashes (elsewhere a backslash escapes). */
+const slashes = (p: string): string => (path.sep === '\\' ? p.replace(/\\/g, '/') : p);
