@@ -16,18 +16,20 @@ export async function expandPatterns(patterns: readonly string[], workspace: str
     // Globbing from the pattern's own root keeps glob characters in the workspace path from being read as globs.
     const cwd = absolute ? path.parse(body).root : workspace;
     const relative = absolute ? body.slice(slashes(cwd).length) : body;
-    return { negated, cwd, relative };
+    return { negated, cwd, relative, literal: path.resolve(cwd, relative) };
   });
+  // A path naming an existing file is that file, even when it holds glob characters such as [ ] (CLI paths).
+  const matches = (rule: (typeof rules)[number], file: string): boolean =>
+    rule.literal === file || path.posix.matchesGlob(slashes(path.relative(rule.cwd, file)), rule.relative);
   const candidates = new Set<string>();
   for (const rule of rules.filter((r) => !r.negated)) {
+    if ((await stat(rule.literal).catch(() => undefined))?.isFile()) candidates.add(rule.literal);
     for await (const entry of glob(rule.relative, { cwd: rule.cwd }))
       candidates.add(path.resolve(rule.cwd, entry));
   }
   const kept: string[] = [];
   for (const file of candidates) {
-    const last = rules.findLast((r) =>
-      path.posix.matchesGlob(slashes(path.relative(r.cwd, file)), r.relative),
-    );
+    const last = rules.findLast((r) => matches(r, file));
     if (!last || last.negated) continue;
     if ((await stat(file).catch(() => undefined))?.isFile()) kept.push(file);
   }
