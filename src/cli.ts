@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import type { Deps } from './deps.js';
@@ -5,7 +6,9 @@ import { COMMANDS, findCommand, type Command } from './cli/commands.js';
 import { parseFlags, UsageError, type ParsedFlags } from './cli/flags.js';
 import { runProcess } from './platform/process.js';
 import { fileState } from './platform/state.js';
-import type { Report } from './report/model.js';
+import { newReport, type Report } from './report/model.js';
+import { info } from './report/note.js';
+import { classifyRelevance, decodeDetectionsFile, parseDetectionsFile } from './defender/detections.js';
 import { sectionText } from './report/text.js';
 import { headline, reportViews } from './report/views.js';
 import { runDemo } from './demo.js';
@@ -60,10 +63,15 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     if (command.name === 'demo') return await demo(flags, io, deps);
     const config = await configFromFlags(command, flags, io);
     const allDeps = cliDeps(config, io, deps);
-    const report = await runPipeline(config, allDeps, {
-      capabilities: new Set(command.capabilities),
-      reportPhase: 'cli',
-    });
+    const fromFile = flags.read('from-file');
+    const since = parseSince(flags.read('since'));
+    const report = fromFile
+      ? await detectionsFromFile(path.resolve(io.cwd, fromFile), config, allDeps)
+      : await runPipeline(config, allDeps, {
+          capabilities: new Set(command.capabilities),
+          reportPhase: 'cli',
+          ...(since ? { since } : {}),
+        });
     io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
     return report.failures.length > 0 ? EXIT.failure : EXIT.ok;
   } catch (error) {
@@ -80,6 +88,65 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     io.stderr(`go-av-guard ${command.name}: ${message}\n`);
     return EXIT.failure;
   }
+}
+
+/** `--since` takes an ISO 8601 time or a duration back from now ("2h", "30m", "1d"). */
+function parseSince(text: string): Date | undefined {
+  if (!text) return undefined;
+  const ago = /^(\d+)([smhd])$/.exec(text.trim());
+  if (ago) {
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(Date.now() - Number(ago[1]) * unit);
+  }
+  const parsed = Date.parse(text);
+  if (Number.isNaN(parsed))
+    throw new UsageError(
+      `--since: expected an ISO 8601 time or a duration such as 2h, got ${JSON.stringify(text)}`,
+    );
+  return new Date(parsed);
+}
+
+/** Local forensics: saved cmdlet JSON or event XML from any machine, judged against this folder. */
+async function detectionsFromFile(file: string, config: Config, deps: Deps): Promise<Report> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new Error(
+      `--from-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { cause: error },
+    );
+  }
+  let parsed: ReturnType<typeof parseDetectionsFile>;
+  try {
+    parsed = parseDetectionsFile(decodeDetectionsFile(bytes));
+  } catch (error) {
+    throw new Error(`--from-file ${file}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  const report = newReport('cli', config.workspace, VERSION, deps.now());
+  const times = parsed.detections
+    .map((d) => d.time)
+    .filter((t): t is string => Boolean(t))
+    .sort();
+  const split = classifyRelevance(parsed.detections, { workspace: config.workspace, files: [] });
+  report.detections = {
+    phase: 'cli',
+    since: times[0] ?? report.startedAt,
+    until: times.at(-1) ?? report.startedAt,
+    available: true,
+    relevant: split.relevant,
+    other: split.other,
+    events: parsed.events,
+    notes: [
+      info(
+        `Read ${parsed.detections.length} detection(s) and ${parsed.events.length} event(s) from ${file}.`,
+      ),
+    ],
+  };
+  report.finishedAt = deps.now().toISOString();
+  return report;
 }
 
 async function demo(flags: ParsedFlags, io: CliIo, overrides: Partial<Deps>): Promise<number> {

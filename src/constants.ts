@@ -1,13 +1,7 @@
-/** Keys the main step saves for the post step; each spelled once. */
+/** Keys the main step saves for the post step; each spelled once (capabilities keep their own beside them). */
 export const STATE = {
-  /** ISO time the main step started: the detection window opens here. */
-  startedAt: 'started-at',
-  /** Set once the main step ran far enough for the post step to have work. */
+  /** Set once the main step started, so the post step knows it has work. */
   isPost: 'is-post',
-  /** Detection ids already reported by the main step, so post only adds new ones. */
-  reportedDetections: 'reported-detections',
-  /** The Go build temp dir this run exported as GOTMPDIR. */
-  goTmpDir: 'go-tmp-dir',
+  /** What makes a detection relevant (Go folders, workspace, this run's files), for the post step's read. */
+  relevance: 'relevance-context',
 } as const;
-
-export const TOOL_NAME = 'go-av-guard';

@@ -3,6 +3,7 @@ import { actionDeps } from './action/deps.js';
 import { readActionConfig } from './action/inputs.js';
 import { publishReport } from './action/publish.js';
 import { STATE } from './constants.js';
+import { rememberDetectionWindowStart } from './defender/detections.js';
 import { CAPABILITIES, runPipeline, type Phase } from './run.js';
 
 const group: Phase = (name, work) => core.group(name, work);
@@ -12,7 +13,7 @@ export async function run(): Promise<void> {
   try {
     const config = readActionConfig();
     const deps = actionDeps();
-    deps.state.set(STATE.startedAt, deps.now().toISOString());
+    rememberDetectionWindowStart(deps);
     deps.state.set(STATE.isPost, 'true');
     const report = await runPipeline(config, deps, {
       capabilities: new Set(CAPABILITIES),

@@ -2,13 +2,17 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeAllowlist } from './allowlist/index.js';
 import type { Config } from './config.js';
-import { guardExclusions } from './defender/apply.js';
+import { folderExcludedAfter, guardExclusions } from './defender/apply.js';
+import { collectDetections, detectionWindowStart, type RelevanceContext } from './defender/detections.js';
+import { scanArtifacts } from './defender/scan.js';
 import { restoreExclusions } from './defender/restore.js';
 import type { ExclusionsReport } from './defender/types.js';
 import type { Deps } from './deps.js';
 import { runDoctor } from './doctor/index.js';
 import type { DoctorReport } from './doctor/types.js';
 import { decideFailures } from './outcome.js';
+import { readJsonState, writeJsonState } from './platform/state.js';
+import { STATE } from './constants.js';
 import { analyzeFiles } from './pe/index.js';
 import type { PeReport } from './pe/types.js';
 import { newReport, type Report } from './report/model.js';
@@ -16,7 +20,7 @@ import { info, warning } from './report/note.js';
 import { expandPatterns } from './sign/glob.js';
 import { cleanupSigning } from './sign/cleanup.js';
 import { signFiles } from './sign/index.js';
-import { runSmoke } from './smoke/index.js';
+import { citeDetections, runSmoke } from './smoke/index.js';
 import { VERSION } from './version.js';
 
 export const CAPABILITIES = [
@@ -38,6 +42,8 @@ export interface RunOptions {
   capabilities: ReadonlySet<Capability>;
   phase?: Phase;
   reportPhase?: Report['phase'];
+  /** Start of the detection window; default: when the main step started (state), else now. */
+  since?: Date;
 }
 
 /** The Go build temp dir this run points later steps at (and excludes), under the runner's temp. */
@@ -81,9 +87,49 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
     if (analysis) report.analysis = analysis;
   }
 
+  const relevance = relevanceContext(config, report, deps);
+  // The post step reads detections again for the whole job, judged by the same facts.
+  writeJsonState(deps.state, STATE.relevance, relevance);
+  if (wants('detections') && config.detections.enabled) {
+    const since = options.since ?? detectionWindowStart(deps, new Date(report.startedAt));
+    const detections = await phase('Defender detections', () =>
+      collectDetections(report.phase, since, relevance, deps),
+    );
+    report.detections = detections;
+    if (report.smoke) report.smoke = citeDetections(report.smoke, detections.relevant);
+  }
+  const artifacts = filesOfThisRun(report);
+  if (
+    wants('scan') &&
+    config.detections.scan !== 'false' &&
+    (artifacts.length > 0 || config.detections.scan === 'true')
+  ) {
+    report.scan = await phase('Defender scan of built files', () =>
+      scanArtifacts(artifacts, config.detections.scan, doctor, { tempDir: config.tempDir }, deps),
+    );
+  }
+
   report.failures = decideFailures(report, config);
   report.finishedAt = deps.now().toISOString();
   return report;
+}
+
+/** The files this run signed or analysed: detections on them are relevant, and they are what gets scanned. */
+function filesOfThisRun(report: Report): string[] {
+  const signed = report.signing?.files.filter((f) => f.status !== 'failed').map((f) => f.path) ?? [];
+  const analysed = report.analysis?.files.filter((f) => !('error' in f)).map((f) => f.path) ?? [];
+  return [...new Set([...signed, ...analysed])];
+}
+
+function relevanceContext(config: Config, report: Report, deps: Deps): RelevanceContext {
+  const smokeBinaries = report.smoke?.variants.flatMap((v) => (v.binary ? [v.binary] : [])) ?? [];
+  return {
+    ...(report.doctor?.go.found ? { go: report.doctor.go.env } : {}),
+    workspace: config.workspace,
+    ...(deps.env.RUNNER_TEMP ? { runnerTemp: deps.env.RUNNER_TEMP } : {}),
+    goTmpDir: report.exclusions?.gotmpdir ?? goTmpDirFor(config),
+    files: [...filesOfThisRun(report), ...smokeBinaries],
+  };
 }
 
 async function exclusions(config: Config, doctor: DoctorReport, deps: Deps): Promise<ExclusionsReport> {
@@ -94,9 +140,10 @@ async function exclusions(config: Config, doctor: DoctorReport, deps: Deps): Pro
     { workspace: config.workspace, goTmpDir },
     deps,
   );
-  // Point later steps' GOTMPDIR at the dedicated folder only when its exclusion is really in place.
-  const excluded = result.added.some((e) => e.kind === 'path' && e.value === goTmpDir);
-  if (excluded) await mkdir(goTmpDir, { recursive: true });
+  // Point later steps' GOTMPDIR at the dedicated folder only when an exclusion really covers it.
+  const redirect =
+    result.gotmpdir && !result.skipped && !result.dryRun && folderExcludedAfter(result, goTmpDir);
+  if (redirect) await mkdir(goTmpDir, { recursive: true });
   else delete result.gotmpdir;
   return result;
 }
@@ -166,6 +213,13 @@ export async function runPostSteps(
       report.notes.push(warning(`Exclusion ${failed.value} was not removed: ${failed.reason}`));
   }
   report.notes.push(...(await phase('Remove signing secrets', () => cleanupSigning(deps))));
+  if (config?.detections.enabled !== false && deps.platform === 'win32') {
+    const relevance = readJsonState<RelevanceContext>(deps.state, STATE.relevance, { workspace, files: [] });
+    const since = detectionWindowStart(deps, new Date(report.startedAt));
+    report.detections = await phase('Defender detections of the whole job', () =>
+      collectDetections('post', since, relevance, deps),
+    );
+  }
   if (config) report.failures = decideFailures(report, config);
   report.finishedAt = deps.now().toISOString();
   return report;

@@ -60,7 +60,7 @@ describeWithTool(['go'], 'the action main step', () => {
     const report = JSON.parse(readFileSync(outputs.report as string, 'utf8'));
     expect(report).toMatchObject({ schemaVersion: 1, phase: 'main', doctor: { go: { found: true } } });
     expectValidReport(report);
-    expect(readFileSync(files.state, 'utf8')).toMatch(/started-at/);
+    expect(readFileSync(files.state, 'utf8')).toMatch(/go-av-guard-detections-since/);
   });
 
   it('fails the step with one clear message for a bad input', async () => {

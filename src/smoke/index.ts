@@ -219,6 +219,28 @@ function skippedReport(config: SmokeConfig, reason: string): SmokeReport {
   };
 }
 
+/**
+ * Detections are read once, after every capability ran; a failed variant is diagnosed again with those
+ * that touch its own files, so "possibly AV" becomes certain and names the threat.
+ */
+export function citeDetections(report: SmokeReport, detections: Detection[]): SmokeReport {
+  if (detections.length === 0 || report.result !== 'failed') return report;
+  const variants = report.variants.map((v) => {
+    if (v.status !== 'failed') return v;
+    const folders = [report.workDir ?? '', v.binary ?? ''];
+    const touching = relevantDetections(detections, folders);
+    if (touching.length === 0) return v;
+    const diagnosis = classifyFailure({
+      exitCode: v.exitCode ?? null,
+      output: v.output ?? '',
+      vanishedAfterBuild: v.existedAfterBuild === false,
+      detections: touching,
+    });
+    return { ...v, diagnosis };
+  });
+  return { ...report, variants };
+}
+
 // Exported for tests that want the same cleanup as the action's post step.
 export async function removeSmokeWorkDir(report: SmokeReport): Promise<void> {
   if (report.workDir) await rm(report.workDir, { recursive: true, force: true });

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT, runCli, type CliIo } from '../../src/cli.js';
+import { expectValidReport } from '../helpers/schema.js';
+
+const fixture = (name: string): string => new URL(`../fixtures/defender/${name}`, import.meta.url).pathname;
+
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    readStdin: async () => '',
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  const code = await runCli(args, io);
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+describe('go-av-guard detections --from-file', () => {
+  it.each([
+    'events-wevtutil.xml',
+    'event-1117-toxml.xml',
+    'event-1116-toxml-unused.xml',
+    'event-1117-wevtutil-no-unused.xml',
+    'threat-detection-ps51-array.json',
+    'threat-detection-ps51-single.json',
+    'threat-detection-ps7.json',
+    'threat-detection-value-count.json',
+    'read-detections-ps51.json',
+  ])('reads %s', async (name) => {
+    const { code, out, err } = await cli(['detections', '--from-file', fixture(name), '--json']);
+    expect(err).toBe('');
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(out);
+    expectValidReport(report);
+    const all = [...report.detections.relevant, ...report.detections.other];
+    expect(all.length + report.detections.events.length).toBeGreaterThan(0);
+  });
+
+  it('shows threat, files and action in the text output', async () => {
+    const { code, out } = await cli(['detections', '--from-file', fixture('event-1117-toxml.xml')]);
+    expect(code).toBe(EXIT.ok);
+    expect(out).toContain('HackTool:MSIL/SharpHound!MSR');
+    expect(out).toContain('SharpHound-v1.1.0.zip -> SharpHound.exe');
+    expect(out).toMatch(/Other detections on this machine/);
+  });
+
+  it.each(['empty.txt', 'truncated.json', 'truncated.xml', 'foreign.json', 'foreign.xml'])(
+    'gives one clear error and exit 1 for %s',
+    async (name) => {
+      const { code, out, err } = await cli(['detections', '--from-file', fixture(name)]);
+      expect(code).toBe(EXIT.failure);
+      expect(out).toBe('');
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(err).toMatch(new RegExp(`^go-av-guard detections: --from-file .*${name.replace('.', '\\.')}: `));
+    },
+  );
+
+  it('says so when the file does not exist', async () => {
+    const { code, err } = await cli(['detections', '--from-file', '/no/such/file.xml']);
+    expect(code).toBe(EXIT.failure);
+    expect(err).toMatch(/--from-file: cannot read \/no\/such\/file\.xml: ENOENT/);
+  });
+
+  it('rejects a --since it cannot read as a usage error', async () => {
+    const { code, err } = await cli(['detections', '--since', 'yesterday-ish']);
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(/--since: expected an ISO 8601 time or a duration such as 2h/);
+  });
+
+  it('on this machine (not Windows) says live detections are not readable here', async () => {
+    if (process.platform === 'win32') return;
+    const { code, out } = await cli(['detections', '--since', '2h', '--json']);
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(out);
+    expect(report.detections.available).toBe(false);
+    expect(report.detections.reason).toMatch(/Windows/);
+  });
+});
