@@ -46,7 +46,7 @@ export interface SmokeConfig {
 }
 
 export interface SignConfig {
-  /** Glob patterns (@actions/glob semantics, `!` excludes). Empty: no signing. */
+  /** Glob patterns, one per entry, `!` excludes (as @actions/glob reads them). Empty: no signing. */
   patterns: string[];
   certificate: CertificateSource | undefined;
   /** Empty means `none`: sign without a timestamp. */
@@ -150,7 +150,9 @@ export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.
     },
     analyze: {
       patterns: p.lines('analyze'),
-      allowlistDir: p.text('allowlist-dir') ? inWorkspace(p.text('allowlist-dir')) : path.join(tempDir, 'allowlist'),
+      allowlistDir: p.text('allowlist-dir')
+        ? inWorkspace(p.text('allowlist-dir'))
+        : path.join(tempDir, 'allowlist'),
     },
     detections: {
       enabled: p.boolean('detections', true),
@@ -167,15 +169,17 @@ export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.
     },
   };
   if (config.report.uploadReleaseAssets && config.sign.patterns.length === 0) {
-    problems.push('upload-release-assets: needs files to upload; set `sign` to the binaries to sign and upload');
+    problems.push(
+      'upload-release-assets: needs files to upload; set `sign` to the binaries to sign and upload',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
-/** Signing waits mostly on timestamp servers, so a few more workers than cores pays off. */
+/** Signing waits mostly on timestamp servers, so several workers per core pay off. */
 export function defaultConcurrency(): number {
-  return Math.min(16, Math.max(4, availableParallelism() * 2));
+  return Math.min(32, Math.max(8, availableParallelism() * 4));
 }
 
 function parseCertificate(p: Parser, inWorkspace: (file: string) => string): CertificateSource | undefined {
@@ -189,14 +193,18 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
     thumbprint && 'certificate-thumbprint',
   ].filter(Boolean);
   if (given.length > 1) {
-    p.problem(`certificate: give exactly one of certificate, certificate-file or certificate-thumbprint, got ${given.join(' and ')}`);
+    p.problem(
+      `certificate: give exactly one of certificate, certificate-file or certificate-thumbprint, got ${given.join(' and ')}`,
+    );
     return undefined;
   }
   if (certificate.trim().toLowerCase() === 'ephemeral') return { kind: 'ephemeral' };
   if (certificate) {
     const base64 = certificate.replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64) || base64.length % 4 !== 0) {
-      p.problem('certificate: expected a base64-encoded PKCS#12 (.pfx) file or "ephemeral", got text that is not base64');
+      p.problem(
+        'certificate: expected a base64-encoded PKCS#12 (.pfx) file or "ephemeral", got text that is not base64',
+      );
       return undefined;
     }
     return { kind: 'pkcs12-base64', base64, password };
@@ -205,13 +213,17 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
   if (thumbprint) {
     const normalized = thumbprint.replace(/[\s:]/g, '').toUpperCase();
     if (!/^[0-9A-F]{40}$/.test(normalized)) {
-      p.problem(`certificate-thumbprint: expected 40 hexadecimal digits (a SHA-1 thumbprint), got "${thumbprint}"`);
+      p.problem(
+        `certificate-thumbprint: expected 40 hexadecimal digits (a SHA-1 thumbprint), got "${thumbprint}"`,
+      );
       return undefined;
     }
     return { kind: 'thumbprint', thumbprint: normalized };
   }
   if (p.lines('sign').length > 0) {
-    p.problem('sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint');
+    p.problem(
+      'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint',
+    );
   }
   return undefined;
 }
@@ -221,7 +233,8 @@ function parseTimestampUrls(p: Parser): string[] {
   if (lines.length === 0) return [...DEFAULT_TIMESTAMP_URLS];
   if (lines.length === 1 && lines[0]?.toLowerCase() === 'none') return [];
   for (const line of lines) {
-    if (!isHttpUrl(line)) p.problem(`timestamp-urls: expected http(s) URLs, one per line, or "none", got "${line}"`);
+    if (!isHttpUrl(line))
+      p.problem(`timestamp-urls: expected http(s) URLs, one per line, or "none", got "${line}"`);
   }
   return lines;
 }
@@ -281,7 +294,12 @@ class Parser {
   }
 
   choices<T extends string>(name: string, allowed: readonly T[], fallback: T[]): T[] {
-    const values = this.lines(name).flatMap((line) => line.split(',').map((v) => v.trim()).filter(Boolean));
+    const values = this.lines(name).flatMap((line) =>
+      line
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    );
     if (values.length === 0) return fallback;
     const chosen: T[] = [];
     for (const value of values) {

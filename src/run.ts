@@ -17,7 +17,7 @@ import { analyzeFiles } from './pe/index.js';
 import type { PeReport } from './pe/types.js';
 import { newReport, type Report } from './report/model.js';
 import { info, warning } from './report/note.js';
-import { expandPatterns } from './sign/glob.js';
+import { expandPatterns } from './platform/glob.js';
 import { cleanupSigning } from './sign/cleanup.js';
 import { signFiles } from './sign/index.js';
 import { citeDetections, runSmoke } from './smoke/index.js';
@@ -60,19 +60,23 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
   const report = newReport(options.reportPhase ?? 'cli', config.workspace, VERSION, deps.now());
   const wants = (c: Capability): boolean => options.capabilities.has(c);
 
-  // Doctor always runs: every other capability reads its facts (Go folders, Defender state, tools).
-  const doctor = await phase('Doctor: Go, signing tool, Defender', () =>
-    runDoctor(
-      { go: config.go, ...(config.sign.signtoolPath ? { signtoolPath: config.sign.signtoolPath } : {}) },
-      { run: deps.run, platform: deps.platform, arch: deps.arch, env: deps.env, now: deps.now() },
-    ),
-  );
-  report.doctor = doctor;
+  // Exclusions, smoke, detections and the scan read doctor's facts (Go folders, Defender state);
+  // signing and analysis do not, so `go-av-guard sign` starts no process it does not need.
+  const needsDoctor = (['doctor', 'exclusions', 'smoke', 'detections', 'scan'] as const).some(wants);
+  const doctor = needsDoctor
+    ? await phase('Doctor: Go, signing tool, Defender', () =>
+        runDoctor(
+          { go: config.go, ...(config.sign.signtoolPath ? { signtoolPath: config.sign.signtoolPath } : {}) },
+          { run: deps.run, platform: deps.platform, arch: deps.arch, env: deps.env, now: deps.now() },
+        ),
+      )
+    : undefined;
+  if (doctor) report.doctor = doctor;
 
-  if (wants('exclusions')) {
+  if (wants('exclusions') && doctor) {
     report.exclusions = await phase('Defender exclusions', () => exclusions(config, doctor, deps));
   }
-  if (wants('smoke') && config.smoke.enabled) {
+  if (wants('smoke') && config.smoke.enabled && doctor) {
     report.smoke = await phase('Smoke builds', () =>
       runSmoke(config.smoke, doctor.go, { tempDir: config.tempDir }, deps),
     );
@@ -101,6 +105,7 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
   const artifacts = filesOfThisRun(report);
   if (
     wants('scan') &&
+    doctor &&
     config.detections.scan !== 'false' &&
     (artifacts.length > 0 || config.detections.scan === 'true')
   ) {

@@ -194,7 +194,7 @@ describe('sign patterns', () => {
   it('are relative to the workspace, ! excludes, last match wins, files only, nothing printed', async () => {
     const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { expandPatterns } = await import('../../src/sign/glob.js');
+    const { expandPatterns } = await import('../../src/platform/glob.js');
     const ws = mkdtempSync(path.join(tmpdir(), 'gag-glob-[x] '));
     for (const f of [
       'dist/app.exe',

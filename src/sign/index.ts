@@ -16,7 +16,7 @@ import {
 import { cleanupSigning, forgetForCleanup, recordForCleanup } from './cleanup.js';
 import { TrustAnchors } from './anchors.js';
 import { signFile } from './file.js';
-import { expandPatterns } from './glob.js';
+import { expandPatterns } from '../platform/glob.js';
 import { locateSigningTool } from './locate.js';
 import { osslsigncodeSigner } from './osslsigncode.js';
 import { mapWithConcurrency } from './pool.js';
