@@ -3,7 +3,7 @@
 // on 64 Go-built Windows PE files, against a local RFC 3161 TSA (`openssl ts -reply`) that adds 100 ms to
 // every reply. Self-contained: its own certificates (openssl), its own TSA, its own Go build.
 // Needs: node >= 24, go, osslsigncode, openssl, and the bundled CLI (dist/cli/index.js).
-// Usage: node bench/sign.mjs [--files 64] [--latency-ms 100] [--concurrency 16]
+// Usage: node bench/sign.mjs [--files 64] [--latency-ms 100] [--concurrency 32]
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -23,7 +23,7 @@ const arg = (name, fallback) => {
 };
 const FILES = arg('files', 64);
 const LATENCY_MS = arg('latency-ms', 100);
-const CONCURRENCY = arg('concurrency', 16);
+const CONCURRENCY = arg('concurrency', 32);
 const MIN_RATIO = 5;
 const PASSWORD_VAR = 'GO_AV_GUARD_BENCH_PFX_PASSWORD';
 const PASSWORD = 'bench "pässword" $(whoami);';

@@ -64,8 +64,11 @@ export interface SignConfig {
 export interface AnalyzeConfig {
   /** Glob patterns; empty: the files this run signed. */
   patterns: string[];
-  /** Folder for SHA256SUMS, the AppLocker policy and the Defender for Endpoint indicator CSV. */
-  allowlistDir: string;
+  /**
+   * Folder for SHA256SUMS, the AppLocker policy and the Defender for Endpoint indicator CSV. Unset: the
+   * action writes them under its temp folder; the CLI writes none (its `analyze` is the risk report).
+   */
+  allowlistDir: string | undefined;
 }
 
 export interface DetectionsConfig {
@@ -150,9 +153,7 @@ export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.
     },
     analyze: {
       patterns: p.lines('analyze'),
-      allowlistDir: p.text('allowlist-dir')
-        ? inWorkspace(p.text('allowlist-dir'))
-        : path.join(tempDir, 'allowlist'),
+      allowlistDir: p.text('allowlist-dir') ? inWorkspace(p.text('allowlist-dir')) : undefined,
     },
     detections: {
       enabled: p.boolean('detections', true),

@@ -46,6 +46,14 @@ export interface RunOptions {
   since?: Date;
 }
 
+/** Where allowlisting files go; the CLI writes them only when asked, the action always does. */
+export function allowlistDirFor(config: Config, report: Pick<Report, 'phase'>): string | undefined {
+  return (
+    config.analyze.allowlistDir ??
+    (report.phase === 'main' ? path.join(config.tempDir, 'allowlist') : undefined)
+  );
+}
+
 /** The Go build temp dir this run points later steps at (and excludes), under the runner's temp. */
 export function goTmpDirFor(config: Config): string {
   return path.join(config.tempDir, 'go-tmp');
@@ -180,11 +188,9 @@ async function analyze(config: Config, report: Report): Promise<Report['analysis
     ...unmatched.map((p) => ({ path: p, error: 'no files matched this pattern' })),
   ];
   const readable = files.filter((f): f is PeReport => !('error' in f));
-  if (readable.length === 0) return { files };
-  return {
-    files,
-    allowlist: await writeAllowlist(readable, { dir: config.analyze.allowlistDir, ...context }),
-  };
+  const dir = allowlistDirFor(config, report);
+  if (readable.length === 0 || !dir) return { files };
+  return { files, allowlist: await writeAllowlist(readable, { dir, ...context }) };
 }
 
 /**

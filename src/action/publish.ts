@@ -11,6 +11,7 @@ import { publishAnnotations, type EmitAnnotation, type PublishResult } from '../
 import { publishRelease } from '../report/release.js';
 import { renderSummary } from '../report/summary.js';
 import { headline } from '../report/views.js';
+import { allowlistDirFor } from '../run.js';
 
 export interface GitHubSeams {
   emit?: EmitAnnotation;
@@ -90,7 +91,7 @@ async function uploadToRelease(
       owner: github.owner,
       repo: github.repo,
       apiUrl: github.apiUrl,
-      allowlistDir: config.analyze.allowlistDir,
+      allowlistDir: allowlistDirFor(config, report),
       ...(releaseId !== undefined ? { releaseId } : {}),
       ...(config.report.releaseTag ? { tag: config.report.releaseTag } : {}),
       ...(seams.octokit ? { octokit: seams.octokit } : {}),
