@@ -4,6 +4,7 @@ import { adviseOnDoctor } from '../../src/doctor/advice.js';
 import type { DoctorReport } from '../../src/doctor/types.js';
 import { DEFENDER_STATUS_SCRIPT, probeDefender } from '../../src/defender/status.js';
 import { decodePowerShellScript } from '../../src/platform/powershell.js';
+import { RUNNER_GO } from '../defender/helpers.js';
 import { isPowerShell, powerShellStdout, recordingRunner } from '../helpers/recorder.js';
 
 const fixture = (name: string): string =>
@@ -15,22 +16,7 @@ async function probe(name: string) {
   return { ...result, spawns };
 }
 
-const goFound: DoctorReport['go'] = {
-  found: true,
-  env: {
-    version: 'go1.23.4',
-    goroot: 'C:\\hostedtoolcache\\windows\\go\\1.23.4\\x64',
-    gopath: 'C:\\Users\\runneradmin\\go',
-    gocache: 'C:\\Users\\runneradmin\\AppData\\Local\\go-build',
-    gomodcache: 'C:\\Users\\runneradmin\\go\\pkg\\mod',
-    gotmpdir: '',
-    goos: 'windows',
-    goarch: 'amd64',
-    gohostos: 'windows',
-    gohostarch: 'amd64',
-    executable: 'go',
-  },
-};
+const goFound: DoctorReport['go'] = { found: true, env: RUNNER_GO };
 
 function facts(
   probed: Awaited<ReturnType<typeof probe>>,

@@ -44,6 +44,13 @@ describe('job summary', () => {
     expect(summary).toContain('## Doctor');
   });
 
+  it('says when a passing run still has findings to review, and shows paths relative to the workspace', () => {
+    const summary = renderSummary(reportWith({ analysis: { files: [peReport('/work/space/dist/app.exe', 2)] } }), '/r.json');
+    expect(summary).toMatch(/^# go-av-guard: passed, with 2 finding\(s\) to review/);
+    expect(summary).toContain('<code>dist/app.exe</code>');
+    expect(summary).not.toContain('<code>/work/space/dist/app.exe</code>');
+  });
+
   it('a small report is not cut', () => {
     const summary = renderSummary(reportWith({ analysis: { files: [peReport('/a.exe', 3)] } }), '/r.json');
     expect(summary).not.toContain('was cut');

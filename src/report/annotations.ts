@@ -1,10 +1,11 @@
-import path from 'node:path';
 import type { Detection } from '../defender/types.js';
 import type { Annotation } from './annotation.js';
 import type { Report } from './model.js';
+import { annotationPath } from './paths.js';
 import { isPeReport } from './sections/analysis.js';
 
 /** GitHub truncates beyond these; cutting ourselves keeps the end of a message readable. */
+export { annotationPath } from './paths.js';
 export const TITLE_LIMIT = 254;
 export const MESSAGE_LIMIT = 4095;
 
@@ -101,15 +102,6 @@ function detectionText(d: Detection): { title: string; message: string } {
     ...(d.advice ? [`What to do: ${d.advice}`] : []),
   ];
   return { title: `Defender: ${threat}`, message: lines.join('\n') };
-}
-
-/** Workspace-relative with forward slashes inside the workspace (what GitHub links to), else as given. */
-export function annotationPath(file: string, workspace: string): string {
-  const windows = /^[a-z]:[\\/]/i.test(workspace) || /^[a-z]:[\\/]/i.test(file);
-  const p = windows ? path.win32 : path.posix;
-  const relative = p.relative(workspace, file);
-  if (relative === '' || relative.startsWith('..') || p.isAbsolute(relative)) return file;
-  return relative.split(p.sep).join('/');
 }
 
 function clip(a: Annotation): Annotation {

@@ -28,7 +28,12 @@ export interface Report {
   failures: string[];
 }
 
-export function newReport(phase: Report['phase'], workspace: string, version: string, now = new Date()): Report {
+export function newReport(
+  phase: Report['phase'],
+  workspace: string,
+  version: string,
+  now = new Date(),
+): Report {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'go-av-guard', version },

@@ -1,3 +1,4 @@
+import { annotationPath } from './paths.js';
 import type { Note } from './note.js';
 
 /**
@@ -23,6 +24,11 @@ export interface SectionView {
 }
 
 export const codeCell = (value: string): Cell => ({ code: value });
+
+/** A file as the user knows it: relative to the workspace where it lies inside, else as given. */
+export const pathCell = (file: string, workspace: string): Cell => ({
+  code: annotationPath(file, workspace),
+});
 
 export function yesNo(value: boolean | undefined): string {
   return value === undefined ? 'unknown' : value ? 'yes' : 'no';

@@ -13,11 +13,11 @@ export function reportViews(report: Report): SectionView[] {
     report.doctor && doctorView(report.doctor),
     report.exclusions && exclusionsView(report.exclusions),
     report.smoke && smokeView(report.smoke),
-    report.signing && signingView(report.signing),
-    report.analysis && analysisView(report.analysis),
-    report.analysis && allowlistView(report.analysis),
+    report.signing && signingView(report.signing, report.workspace),
+    report.analysis && analysisView(report.analysis, report.workspace),
+    report.analysis && allowlistView(report.analysis, report.workspace),
     report.detections && detectionsView(report.detections),
-    report.scan && scanView(report.scan),
+    report.scan && scanView(report.scan, report.workspace),
   ];
   return views.filter((v): v is SectionView => v !== undefined);
 }
@@ -25,7 +25,11 @@ export function reportViews(report: Report): SectionView[] {
 /** The verdict line at the top of the summary and the CLI output. */
 export function headline(report: Report): string {
   const phase = report.phase === 'post' ? ' (post step)' : '';
-  return report.failures.length === 0
-    ? `go-av-guard${phase}: all checks passed`
-    : `go-av-guard${phase}: ${report.failures.length} problem(s): ${report.failures.join('; ')}`;
+  if (report.failures.length > 0) {
+    return `go-av-guard${phase}: ${report.failures.length} problem(s): ${report.failures.join('; ')}`;
+  }
+  const findings = (report.analysis?.files ?? []).flatMap((f) => ('findings' in f ? f.findings : [])).length;
+  return findings > 0
+    ? `go-av-guard${phase}: passed, with ${findings} finding(s) to review`
+    : `go-av-guard${phase}: all checks passed`;
 }

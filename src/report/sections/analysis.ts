@@ -1,6 +1,6 @@
 import type { AnalysisReport, PeReport } from '../../pe/types.js';
 import type { Note } from '../note.js';
-import { codeCell, yesNo, type SectionView } from '../view.js';
+import { codeCell, pathCell, yesNo, type SectionView } from '../view.js';
 
 const SEVERITY_ORDER = { error: 0, warning: 1, notice: 2 } as const;
 
@@ -8,11 +8,11 @@ export function isPeReport(file: AnalysisReport['files'][number]): file is PeRep
   return !('error' in file);
 }
 
-export function analysisView(analysis: AnalysisReport): SectionView {
+export function analysisView(analysis: AnalysisReport, workspace: string): SectionView {
   const reports = analysis.files.filter(isPeReport);
   const errors = analysis.files.filter((f) => !isPeReport(f));
   const fileRows = reports.map((r) => [
-    codeCell(r.path),
+    pathCell(r.path, workspace),
     `${r.format} ${r.machine}`,
     r.subsystem,
     yesNo(r.signature.present) + (r.signature.present ? `, timestamp ${yesNo(r.signature.timestamped)}` : ''),
@@ -24,7 +24,7 @@ export function analysisView(analysis: AnalysisReport): SectionView {
   const findingRows = reports
     .flatMap((r) => r.findings.map((f) => ({ r, f })))
     .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity])
-    .map(({ r, f }) => [f.severity, f.id, codeCell(r.path), `${f.title}. ${f.why}`, f.advice]);
+    .map(({ r, f }) => [f.severity, f.id, pathCell(r.path, workspace), `${f.title}. ${f.why}`, f.advice]);
   const notes: Note[] = errors.map((e) => ({
     level: 'error',
     message: `${e.path}: ${'error' in e ? e.error : ''}`,
@@ -50,7 +50,7 @@ export function analysisView(analysis: AnalysisReport): SectionView {
   };
 }
 
-export function allowlistView(analysis: AnalysisReport): SectionView | undefined {
+export function allowlistView(analysis: AnalysisReport, workspace: string): SectionView | undefined {
   const files = analysis.allowlist;
   if (!files) return undefined;
   return {
@@ -61,17 +61,17 @@ export function allowlistView(analysis: AnalysisReport): SectionView | undefined
         headers: ['File', 'What it is', 'How to use it'],
         rows: [
           [
-            codeCell(files.sha256sums),
+            pathCell(files.sha256sums, workspace),
             'SHA-256 list (sha256sum format)',
             'Verify downloads: sha256sum -c SHA256SUMS',
           ],
           [
-            codeCell(files.applocker),
+            pathCell(files.applocker, workspace),
             'AppLocker policy (publisher rule if signed, hash rule otherwise)',
             'Set-AppLockerPolicy -XmlPolicy <file> -Merge, or import in the Group Policy editor',
           ],
           [
-            codeCell(files.defenderIndicators),
+            pathCell(files.defenderIndicators, workspace),
             'Defender for Endpoint indicators (allow by SHA-256)',
             'Microsoft Defender portal: Settings > Endpoints > Indicators > File hashes > Import',
           ],

@@ -1,6 +1,6 @@
 import type { Detection, DetectionsReport, ScanReport } from '../../defender/types.js';
 import type { Note } from '../note.js';
-import { codeCell, type Cell, type SectionView } from '../view.js';
+import { codeCell, pathCell, type Cell, type SectionView } from '../view.js';
 
 function detectionRow(d: Detection, withWhy: boolean): Cell[] {
   const files = d.resources
@@ -51,7 +51,7 @@ export function detectionsView(report: DetectionsReport): SectionView {
   };
 }
 
-export function scanView(scan: ScanReport): SectionView {
+export function scanView(scan: ScanReport, workspace: string): SectionView {
   return {
     title: 'Artifact scan',
     lead: scan.performed
@@ -61,7 +61,7 @@ export function scanView(scan: ScanReport): SectionView {
       {
         headers: ['File', 'Result', 'Detail'],
         rows: scan.files.map((f) => [
-          codeCell(f.path),
+          pathCell(f.path, workspace),
           f.threatName ? `${f.status}: ${f.threatName}` : f.status,
           f.detail ?? '',
         ]),

@@ -1,7 +1,7 @@
 import type { SigningReport } from '../../sign/types.js';
-import { codeCell, type SectionView } from '../view.js';
+import { codeCell, pathCell, type SectionView } from '../view.js';
 
-export function signingView(signing: SigningReport): SectionView {
+export function signingView(signing: SigningReport, workspace: string): SectionView {
   const cert = signing.certificate;
   const certRows = cert
     ? [
@@ -14,7 +14,7 @@ export function signingView(signing: SigningReport): SectionView {
       ]
     : [];
   const fileRows = signing.files.map((f) => [
-    codeCell(f.path),
+    pathCell(f.path, workspace),
     f.status,
     f.reason ?? (f.verification ? f.verification.detail : ''),
     f.timestampServer ? `${f.timestampServer}${f.timestampTime ? ` at ${f.timestampTime}` : ''}` : '',
