@@ -21,24 +21,32 @@ export function decideFailures(report: Report, config: Pick<Config, 'detections'
   const signing = report.signing;
   if (signing?.error) failures.push(`signing: ${signing.error}`);
   const unsigned = signing?.files.filter((f) => f.status === 'failed') ?? [];
-  if (unsigned.length > 0) failures.push(`signing: ${unsigned.length} file(s) failed and were left unchanged`);
+  if (unsigned.length > 0)
+    failures.push(`signing: ${unsigned.length} file(s) failed and were left unchanged`);
 
   const analysis = report.analysis;
   const unreadable = analysis?.files.filter((f) => !isPeReport(f)) ?? [];
-  if (unreadable.length > 0) failures.push(`analyze: ${unreadable.length} file(s) could not be read as PE files`);
+  if (unreadable.length > 0)
+    failures.push(`analyze: ${unreadable.length} file(s) could not be read as PE files`);
   const threshold = config.report.failOnFindings;
   if (analysis && threshold !== 'none') {
     const severities = threshold === 'error' ? ['error'] : ['error', 'warning'];
-    const count = analysis.files.filter(isPeReport).flatMap((f) => f.findings).filter((f) => severities.includes(f.severity)).length;
-    if (count > 0) failures.push(`analyze: ${count} finding(s) at ${threshold} or worse (fail-on-findings: ${threshold})`);
+    const count = analysis.files
+      .filter(isPeReport)
+      .flatMap((f) => f.findings)
+      .filter((f) => severities.includes(f.severity)).length;
+    if (count > 0)
+      failures.push(`analyze: ${count} finding(s) at ${threshold} or worse (fail-on-findings: ${threshold})`);
   }
 
   if (config.detections.failOnDetection) {
     const relevant = report.detections?.relevant.length ?? 0;
-    if (relevant > 0) failures.push(`Defender: ${relevant} detection(s) touched this job's files (fail-on-detection: true)`);
+    if (relevant > 0)
+      failures.push(`Defender: ${relevant} detection(s) touched this job's files (fail-on-detection: true)`);
     const flagged = report.scan?.files.filter((f) => f.status === 'detected').length ?? 0;
     if (report.scan?.failure) failures.push(`Defender scan: ${report.scan.failure}`);
-    if (flagged > 0) failures.push(`Defender scan: ${flagged} built file(s) flagged (fail-on-detection: true)`);
+    if (flagged > 0)
+      failures.push(`Defender scan: ${flagged} built file(s) flagged (fail-on-detection: true)`);
   }
   return failures;
 }

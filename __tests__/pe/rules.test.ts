@@ -10,13 +10,19 @@ function base() {
 }
 
 const section = (name: string, entropy: number, characteristics: number) => ({
-  name, virtualSize: 65536, rawSize: 65536, characteristics, entropy,
+  name,
+  virtualSize: 65536,
+  rawSize: 65536,
+  characteristics,
+  entropy,
 });
 
 describe('high-entropy rule', () => {
   it('flags a near-random loaded section', () => {
     const findings = evaluateRules({ ...base(), sections: [section('.text', 7.9, 0x60000020)] });
-    expect(findings.find((f) => f.id === 'GAV-PE-HIGH-ENTROPY')?.title).toBe('High-entropy section .text (7.90 bits/byte)');
+    expect(findings.find((f) => f.id === 'GAV-PE-HIGH-ENTROPY')?.title).toBe(
+      'High-entropy section .text (7.90 bits/byte)',
+    );
   });
 
   it('ignores discardable sections such as Go compressed DWARF, and ordinary code', () => {

@@ -24,7 +24,9 @@ describe('parsePsDate', () => {
     expect(parsePsDate('2025-01-28T16:44:51.243Z')).toBe('2025-01-28T16:44:51.243Z');
   });
   it('reads the {"value": ..., "DateTime": ...} wrapper of Get-Date output', () => {
-    expect(parsePsDate({ value: '/Date(0)/', DisplayHint: 2, DateTime: 'Thursday' })).toBe('1970-01-01T00:00:00.000Z');
+    expect(parsePsDate({ value: '/Date(0)/', DisplayHint: 2, DateTime: 'Thursday' })).toBe(
+      '1970-01-01T00:00:00.000Z',
+    );
   });
   it('returns undefined for garbage rather than throwing', () => {
     expect(parsePsDate('not a date')).toBeUndefined();

@@ -7,7 +7,9 @@ describe('report schema', () => {
     const report = reportWith({ doctor: doctorReport() });
     expectValidReport(report);
     expect(() => expectValidReport({ ...report, schemaVersion: 2 })).toThrow();
-    expect(() => expectValidReport({ ...report, doctor: { ...report.doctor, go: { found: 'yes' } } })).toThrow();
+    expect(() =>
+      expectValidReport({ ...report, doctor: { ...report.doctor, go: { found: 'yes' } } }),
+    ).toThrow();
     expect(() => expectValidReport({ ...report, surprise: true })).toThrow();
   });
 });

@@ -45,7 +45,10 @@ describe('job summary', () => {
   });
 
   it('says when a passing run still has findings to review, and shows paths relative to the workspace', () => {
-    const summary = renderSummary(reportWith({ analysis: { files: [peReport('/work/space/dist/app.exe', 2)] } }), '/r.json');
+    const summary = renderSummary(
+      reportWith({ analysis: { files: [peReport('/work/space/dist/app.exe', 2)] } }),
+      '/r.json',
+    );
     expect(summary).toMatch(/^# go-av-guard: passed, with 2 finding\(s\) to review/);
     expect(summary).toContain('<code>dist/app.exe</code>');
     expect(summary).not.toContain('<code>/work/space/dist/app.exe</code>');

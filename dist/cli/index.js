@@ -29615,7 +29615,7 @@ pki.verifyCertificateChain = function(caStore, chain, options) {
 
 /***/ }),
 
-/***/ 973:
+/***/ 812:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38846,8 +38846,25 @@ function sectionText(view) {
     return `${parts.join('\n')}\n`;
 }
 
+;// CONCATENATED MODULE: ./src/report/paths.ts
+
+/** Workspace-relative with forward slashes inside the workspace (what GitHub links to), else as given. */
+function annotationPath(file, workspace) {
+    const windows = /^[a-z]:[\\/]/i.test(workspace) || /^[a-z]:[\\/]/i.test(file);
+    const p = windows ? (external_node_path_default()).win32 : (external_node_path_default()).posix;
+    const relative = p.relative(workspace, file);
+    if (relative === '' || relative.startsWith('..') || p.isAbsolute(relative))
+        return file;
+    return relative.split(p.sep).join('/');
+}
+
 ;// CONCATENATED MODULE: ./src/report/view.ts
+
 const codeCell = (value) => ({ code: value });
+/** A file as the user knows it: relative to the workspace where it lies inside, else as given. */
+const pathCell = (file, workspace) => ({
+    code: annotationPath(file, workspace),
+});
 function yesNo(value) {
     return value === undefined ? 'unknown' : value ? 'yes' : 'no';
 }
@@ -38858,11 +38875,11 @@ const SEVERITY_ORDER = { error: 0, warning: 1, notice: 2 };
 function isPeReport(file) {
     return !('error' in file);
 }
-function analysisView(analysis) {
+function analysisView(analysis, workspace) {
     const reports = analysis.files.filter(isPeReport);
     const errors = analysis.files.filter((f) => !isPeReport(f));
     const fileRows = reports.map((r) => [
-        codeCell(r.path),
+        pathCell(r.path, workspace),
         `${r.format} ${r.machine}`,
         r.subsystem,
         yesNo(r.signature.present) + (r.signature.present ? `, timestamp ${yesNo(r.signature.timestamped)}` : ''),
@@ -38874,7 +38891,7 @@ function analysisView(analysis) {
     const findingRows = reports
         .flatMap((r) => r.findings.map((f) => ({ r, f })))
         .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity])
-        .map(({ r, f }) => [f.severity, f.id, codeCell(r.path), `${f.title}. ${f.why}`, f.advice]);
+        .map(({ r, f }) => [f.severity, f.id, pathCell(r.path, workspace), `${f.title}. ${f.why}`, f.advice]);
     const notes = errors.map((e) => ({
         level: 'error',
         message: `${e.path}: ${'error' in e ? e.error : ''}`,
@@ -38899,7 +38916,7 @@ function analysisView(analysis) {
         notes,
     };
 }
-function allowlistView(analysis) {
+function allowlistView(analysis, workspace) {
     const files = analysis.allowlist;
     if (!files)
         return undefined;
@@ -38911,17 +38928,17 @@ function allowlistView(analysis) {
                 headers: ['File', 'What it is', 'How to use it'],
                 rows: [
                     [
-                        codeCell(files.sha256sums),
+                        pathCell(files.sha256sums, workspace),
                         'SHA-256 list (sha256sum format)',
                         'Verify downloads: sha256sum -c SHA256SUMS',
                     ],
                     [
-                        codeCell(files.applocker),
+                        pathCell(files.applocker, workspace),
                         'AppLocker policy (publisher rule if signed, hash rule otherwise)',
                         'Set-AppLockerPolicy -XmlPolicy <file> -Merge, or import in the Group Policy editor',
                     ],
                     [
-                        codeCell(files.defenderIndicators),
+                        pathCell(files.defenderIndicators, workspace),
                         'Defender for Endpoint indicators (allow by SHA-256)',
                         'Microsoft Defender portal: Settings > Endpoints > Indicators > File hashes > Import',
                     ],
@@ -38987,7 +39004,7 @@ function detectionsView(report) {
         notes: [...report.notes, ...events],
     };
 }
-function scanView(scan) {
+function scanView(scan, workspace) {
     return {
         title: 'Artifact scan',
         lead: scan.performed
@@ -38997,7 +39014,7 @@ function scanView(scan) {
             {
                 headers: ['File', 'Result', 'Detail'],
                 rows: scan.files.map((f) => [
-                    codeCell(f.path),
+                    pathCell(f.path, workspace),
                     f.threatName ? `${f.status}: ${f.threatName}` : f.status,
                     f.detail ?? '',
                 ]),
@@ -39113,7 +39130,7 @@ function exclusionsView(ex) {
 
 ;// CONCATENATED MODULE: ./src/report/sections/signing.ts
 
-function signingView(signing) {
+function signingView(signing, workspace) {
     const cert = signing.certificate;
     const certRows = cert
         ? [
@@ -39126,7 +39143,7 @@ function signingView(signing) {
         ]
         : [];
     const fileRows = signing.files.map((f) => [
-        codeCell(f.path),
+        pathCell(f.path, workspace),
         f.status,
         f.reason ?? (f.verification ? f.verification.detail : ''),
         f.timestampServer ? `${f.timestampServer}${f.timestampTime ? ` at ${f.timestampTime}` : ''}` : '',
@@ -39194,20 +39211,24 @@ function reportViews(report) {
         report.doctor && doctorView(report.doctor),
         report.exclusions && exclusionsView(report.exclusions),
         report.smoke && smokeView(report.smoke),
-        report.signing && signingView(report.signing),
-        report.analysis && analysisView(report.analysis),
-        report.analysis && allowlistView(report.analysis),
+        report.signing && signingView(report.signing, report.workspace),
+        report.analysis && analysisView(report.analysis, report.workspace),
+        report.analysis && allowlistView(report.analysis, report.workspace),
         report.detections && detectionsView(report.detections),
-        report.scan && scanView(report.scan),
+        report.scan && scanView(report.scan, report.workspace),
     ];
     return views.filter((v) => v !== undefined);
 }
 /** The verdict line at the top of the summary and the CLI output. */
 function headline(report) {
     const phase = report.phase === 'post' ? ' (post step)' : '';
-    return report.failures.length === 0
-        ? `go-av-guard${phase}: all checks passed`
-        : `go-av-guard${phase}: ${report.failures.length} problem(s): ${report.failures.join('; ')}`;
+    if (report.failures.length > 0) {
+        return `go-av-guard${phase}: ${report.failures.length} problem(s): ${report.failures.join('; ')}`;
+    }
+    const findings = (report.analysis?.files ?? []).flatMap((f) => ('findings' in f ? f.findings : [])).length;
+    return findings > 0
+        ? `go-av-guard${phase}: passed, with ${findings} finding(s) to review`
+        : `go-av-guard${phase}: all checks passed`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/file.ts
@@ -40501,7 +40522,10 @@ function adviseOnDoctor(facts, now = new Date()) {
 async function probeGo(run, go) {
     const result = await run(go, ['env', '-json'], { timeoutMs: 60_000 });
     if (result.spawnError) {
-        return { found: false, reason: `Go was not found (${go}: ${result.spawnError}); install it with actions/setup-go or set the go input` };
+        return {
+            found: false,
+            reason: `Go was not found (${go}: ${result.spawnError}); install it with actions/setup-go or set the go input`,
+        };
     }
     if (result.exitCode !== 0)
         return { found: false, reason: describeFailure(go, result) };
@@ -40562,7 +40586,10 @@ async function runDoctor(options, deps) {
         go,
         signingTool,
         ...(defenderProbe
-            ? { defender: defenderProbe.defender, ...(defenderProbe.elevated !== undefined ? { elevated: defenderProbe.elevated } : {}) }
+            ? {
+                defender: defenderProbe.defender,
+                ...(defenderProbe.elevated !== undefined ? { elevated: defenderProbe.elevated } : {}),
+            }
             : {}),
     };
     return { ...facts, advice: adviseOnDoctor(facts, deps.now) };
@@ -40598,7 +40625,10 @@ function outcome_decideFailures(report, config) {
     const threshold = config.report.failOnFindings;
     if (analysis && threshold !== 'none') {
         const severities = threshold === 'error' ? ['error'] : ['error', 'warning'];
-        const count = analysis.files.filter(isPeReport).flatMap((f) => f.findings).filter((f) => severities.includes(f.severity)).length;
+        const count = analysis.files
+            .filter(isPeReport)
+            .flatMap((f) => f.findings)
+            .filter((f) => severities.includes(f.severity)).length;
         if (count > 0)
             failures.push(`analyze: ${count} finding(s) at ${threshold} or worse (fail-on-findings: ${threshold})`);
     }
@@ -43937,7 +43967,7 @@ function commandHelp(command) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_stream_consumers__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(321);
 /* harmony import */ var node_stream_consumers__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_stream_consumers__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(973);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(812);
 
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .ak)(process.argv.slice(2), {

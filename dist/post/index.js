@@ -58828,7 +58828,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6135);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9109);
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -58837,7 +58837,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6135:
+/***/ 9109:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62192,8 +62192,25 @@ function maskSecret(value) {
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./src/report/paths.ts
+
+/** Workspace-relative with forward slashes inside the workspace (what GitHub links to), else as given. */
+function annotationPath(file, workspace) {
+    const windows = /^[a-z]:[\\/]/i.test(workspace) || /^[a-z]:[\\/]/i.test(file);
+    const p = windows ? (external_node_path_default()).win32 : (external_node_path_default()).posix;
+    const relative = p.relative(workspace, file);
+    if (relative === '' || relative.startsWith('..') || p.isAbsolute(relative))
+        return file;
+    return relative.split(p.sep).join('/');
+}
+
 ;// CONCATENATED MODULE: ./src/report/view.ts
+
 const codeCell = (value) => ({ code: value });
+/** A file as the user knows it: relative to the workspace where it lies inside, else as given. */
+const pathCell = (file, workspace) => ({
+    code: annotationPath(file, workspace),
+});
 function yesNo(value) {
     return value === undefined ? 'unknown' : value ? 'yes' : 'no';
 }
@@ -62204,11 +62221,11 @@ const SEVERITY_ORDER = { error: 0, warning: 1, notice: 2 };
 function isPeReport(file) {
     return !('error' in file);
 }
-function analysisView(analysis) {
+function analysisView(analysis, workspace) {
     const reports = analysis.files.filter(isPeReport);
     const errors = analysis.files.filter((f) => !isPeReport(f));
     const fileRows = reports.map((r) => [
-        codeCell(r.path),
+        pathCell(r.path, workspace),
         `${r.format} ${r.machine}`,
         r.subsystem,
         yesNo(r.signature.present) + (r.signature.present ? `, timestamp ${yesNo(r.signature.timestamped)}` : ''),
@@ -62220,7 +62237,7 @@ function analysisView(analysis) {
     const findingRows = reports
         .flatMap((r) => r.findings.map((f) => ({ r, f })))
         .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity])
-        .map(({ r, f }) => [f.severity, f.id, codeCell(r.path), `${f.title}. ${f.why}`, f.advice]);
+        .map(({ r, f }) => [f.severity, f.id, pathCell(r.path, workspace), `${f.title}. ${f.why}`, f.advice]);
     const notes = errors.map((e) => ({
         level: 'error',
         message: `${e.path}: ${'error' in e ? e.error : ''}`,
@@ -62245,7 +62262,7 @@ function analysisView(analysis) {
         notes,
     };
 }
-function allowlistView(analysis) {
+function allowlistView(analysis, workspace) {
     const files = analysis.allowlist;
     if (!files)
         return undefined;
@@ -62257,17 +62274,17 @@ function allowlistView(analysis) {
                 headers: ['File', 'What it is', 'How to use it'],
                 rows: [
                     [
-                        codeCell(files.sha256sums),
+                        pathCell(files.sha256sums, workspace),
                         'SHA-256 list (sha256sum format)',
                         'Verify downloads: sha256sum -c SHA256SUMS',
                     ],
                     [
-                        codeCell(files.applocker),
+                        pathCell(files.applocker, workspace),
                         'AppLocker policy (publisher rule if signed, hash rule otherwise)',
                         'Set-AppLockerPolicy -XmlPolicy <file> -Merge, or import in the Group Policy editor',
                     ],
                     [
-                        codeCell(files.defenderIndicators),
+                        pathCell(files.defenderIndicators, workspace),
                         'Defender for Endpoint indicators (allow by SHA-256)',
                         'Microsoft Defender portal: Settings > Endpoints > Indicators > File hashes > Import',
                     ],
@@ -62288,6 +62305,7 @@ function allowlistView(analysis) {
 
 
 /** GitHub truncates beyond these; cutting ourselves keeps the end of a message readable. */
+
 const TITLE_LIMIT = 254;
 const MESSAGE_LIMIT = 4095;
 /**
@@ -62374,15 +62392,6 @@ function detectionText(d) {
         ...(d.advice ? [`What to do: ${d.advice}`] : []),
     ];
     return { title: `Defender: ${threat}`, message: lines.join('\n') };
-}
-/** Workspace-relative with forward slashes inside the workspace (what GitHub links to), else as given. */
-function annotationPath(file, workspace) {
-    const windows = /^[a-z]:[\\/]/i.test(workspace) || /^[a-z]:[\\/]/i.test(file);
-    const p = windows ? (external_node_path_default()).win32 : (external_node_path_default()).posix;
-    const relative = p.relative(workspace, file);
-    if (relative === '' || relative.startsWith('..') || p.isAbsolute(relative))
-        return file;
-    return relative.split(p.sep).join('/');
 }
 function clip(a) {
     const cut = (text, limit) => text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
@@ -67992,7 +68001,7 @@ function detectionsView(report) {
         notes: [...report.notes, ...events],
     };
 }
-function scanView(scan) {
+function scanView(scan, workspace) {
     return {
         title: 'Artifact scan',
         lead: scan.performed
@@ -68002,7 +68011,7 @@ function scanView(scan) {
             {
                 headers: ['File', 'Result', 'Detail'],
                 rows: scan.files.map((f) => [
-                    codeCell(f.path),
+                    pathCell(f.path, workspace),
                     f.threatName ? `${f.status}: ${f.threatName}` : f.status,
                     f.detail ?? '',
                 ]),
@@ -68118,7 +68127,7 @@ function exclusionsView(ex) {
 
 ;// CONCATENATED MODULE: ./src/report/sections/signing.ts
 
-function signingView(signing) {
+function signingView(signing, workspace) {
     const cert = signing.certificate;
     const certRows = cert
         ? [
@@ -68131,7 +68140,7 @@ function signingView(signing) {
         ]
         : [];
     const fileRows = signing.files.map((f) => [
-        codeCell(f.path),
+        pathCell(f.path, workspace),
         f.status,
         f.reason ?? (f.verification ? f.verification.detail : ''),
         f.timestampServer ? `${f.timestampServer}${f.timestampTime ? ` at ${f.timestampTime}` : ''}` : '',
@@ -68199,20 +68208,24 @@ function reportViews(report) {
         report.doctor && doctorView(report.doctor),
         report.exclusions && exclusionsView(report.exclusions),
         report.smoke && smokeView(report.smoke),
-        report.signing && signingView(report.signing),
-        report.analysis && analysisView(report.analysis),
-        report.analysis && allowlistView(report.analysis),
+        report.signing && signingView(report.signing, report.workspace),
+        report.analysis && analysisView(report.analysis, report.workspace),
+        report.analysis && allowlistView(report.analysis, report.workspace),
         report.detections && detectionsView(report.detections),
-        report.scan && scanView(report.scan),
+        report.scan && scanView(report.scan, report.workspace),
     ];
     return views.filter((v) => v !== undefined);
 }
 /** The verdict line at the top of the summary and the CLI output. */
 function headline(report) {
     const phase = report.phase === 'post' ? ' (post step)' : '';
-    return report.failures.length === 0
-        ? `go-av-guard${phase}: all checks passed`
-        : `go-av-guard${phase}: ${report.failures.length} problem(s): ${report.failures.join('; ')}`;
+    if (report.failures.length > 0) {
+        return `go-av-guard${phase}: ${report.failures.length} problem(s): ${report.failures.join('; ')}`;
+    }
+    const findings = (report.analysis?.files ?? []).flatMap((f) => ('findings' in f ? f.findings : [])).length;
+    return findings > 0
+        ? `go-av-guard${phase}: passed, with ${findings} finding(s) to review`
+        : `go-av-guard${phase}: all checks passed`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -78033,7 +78046,10 @@ async function locate_locateSigningTool(run, options) {
 async function goenv_probeGo(run, go) {
     const result = await run(go, ['env', '-json'], { timeoutMs: 60_000 });
     if (result.spawnError) {
-        return { found: false, reason: `Go was not found (${go}: ${result.spawnError}); install it with actions/setup-go or set the go input` };
+        return {
+            found: false,
+            reason: `Go was not found (${go}: ${result.spawnError}); install it with actions/setup-go or set the go input`,
+        };
     }
     if (result.exitCode !== 0)
         return { found: false, reason: describeFailure(go, result) };
@@ -78094,7 +78110,10 @@ async function doctor_runDoctor(options, deps) {
         go,
         signingTool,
         ...(defenderProbe
-            ? { defender: defenderProbe.defender, ...(defenderProbe.elevated !== undefined ? { elevated: defenderProbe.elevated } : {}) }
+            ? {
+                defender: defenderProbe.defender,
+                ...(defenderProbe.elevated !== undefined ? { elevated: defenderProbe.elevated } : {}),
+            }
             : {}),
     };
     return { ...facts, advice: adviseOnDoctor(facts, deps.now) };
@@ -78130,7 +78149,10 @@ function outcome_decideFailures(report, config) {
     const threshold = config.report.failOnFindings;
     if (analysis && threshold !== 'none') {
         const severities = threshold === 'error' ? ['error'] : ['error', 'warning'];
-        const count = analysis.files.filter(isPeReport).flatMap((f) => f.findings).filter((f) => severities.includes(f.severity)).length;
+        const count = analysis.files
+            .filter(isPeReport)
+            .flatMap((f) => f.findings)
+            .filter((f) => severities.includes(f.severity)).length;
         if (count > 0)
             failures.push(`analyze: ${count} finding(s) at ${threshold} or worse (fail-on-findings: ${threshold})`);
     }

@@ -5,7 +5,10 @@ import type { GoProbe } from './types.js';
 export async function probeGo(run: ProcessRunner, go: string): Promise<GoProbe> {
   const result = await run(go, ['env', '-json'], { timeoutMs: 60_000 });
   if (result.spawnError) {
-    return { found: false, reason: `Go was not found (${go}: ${result.spawnError}); install it with actions/setup-go or set the go input` };
+    return {
+      found: false,
+      reason: `Go was not found (${go}: ${result.spawnError}); install it with actions/setup-go or set the go input`,
+    };
   }
   if (result.exitCode !== 0) return { found: false, reason: describeFailure(go, result) };
   return parseGoEnv(result.stdout, go);

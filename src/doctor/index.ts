@@ -42,7 +42,10 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
     go,
     signingTool,
     ...(defenderProbe
-      ? { defender: defenderProbe.defender, ...(defenderProbe.elevated !== undefined ? { elevated: defenderProbe.elevated } : {}) }
+      ? {
+          defender: defenderProbe.defender,
+          ...(defenderProbe.elevated !== undefined ? { elevated: defenderProbe.elevated } : {}),
+        }
       : {}),
   };
   return { ...facts, advice: adviseOnDoctor(facts, deps.now) };

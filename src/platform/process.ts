@@ -24,7 +24,11 @@ export interface ProcessOptions {
  * Starts a program with an argv array, never through a shell, so no argument is ever parsed as code.
  * Capabilities take this as a parameter so tests can record every spawn or replay fixtures.
  */
-export type ProcessRunner = (file: string, args: readonly string[], options?: ProcessOptions) => Promise<ProcessResult>;
+export type ProcessRunner = (
+  file: string,
+  args: readonly string[],
+  options?: ProcessOptions,
+) => Promise<ProcessResult>;
 
 const MAX_CAPTURE = 16 * 1024 * 1024;
 

@@ -29,7 +29,8 @@ const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
  */
 export function parsePsDate(value: unknown): string | undefined {
   if (value === null || value === undefined || value === '') return undefined;
-  if (typeof value === 'object' && 'value' in (value as object)) return parsePsDate((value as { value: unknown }).value);
+  if (typeof value === 'object' && 'value' in (value as object))
+    return parsePsDate((value as { value: unknown }).value);
   if (typeof value === 'number') return Number.isFinite(value) ? new Date(value).toISOString() : undefined;
   if (typeof value !== 'string') return undefined;
   const ms = MS_DATE.exec(value.trim());
@@ -62,7 +63,8 @@ export function asBoolean(value: unknown): boolean | undefined {
 export function asInteger(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value.trim());
-  if (typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value.trim())) return Number.parseInt(value.trim(), 16);
+  if (typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value.trim()))
+    return Number.parseInt(value.trim(), 16);
   return undefined;
 }
 

@@ -10,7 +10,9 @@ export interface StateStore {
   set(key: string, value: string): void;
 }
 
-export function memoryState(initial: Record<string, string> = {}): StateStore & { values: Record<string, string> } {
+export function memoryState(
+  initial: Record<string, string> = {},
+): StateStore & { values: Record<string, string> } {
   const values = { ...initial };
   return { values, get: (key) => values[key] ?? '', set: (key, value) => void (values[key] = value) };
 }
