@@ -126,3 +126,29 @@ describe('config from action inputs', () => {
     expect(config.tempDir).toBe('/runner/temp/go-av-guard');
   });
 });
+
+describe('secret masking', () => {
+  it('masks a password and each line of a multi-line certificate, but not the keyword ephemeral', async () => {
+    const { vi } = await import('vitest');
+    const { maskSecret } = await import('../src/action/inputs.js');
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      maskSecret('ephemeral');
+      maskSecret('MIIKaQIB\nAzCCCi8G');
+      maskSecret('pa ss');
+    } finally {
+      spy.mockRestore();
+    }
+    const masks = writes.filter((w) => w.startsWith('::add-mask::')).map((w) => w.trim());
+    expect(masks).toEqual([
+      '::add-mask::MIIKaQIB%0AAzCCCi8G',
+      '::add-mask::MIIKaQIB',
+      '::add-mask::AzCCCi8G',
+      '::add-mask::pa ss',
+    ]);
+  });
+});

@@ -127,9 +127,14 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
   return report;
 }
 
+/** The files signing left signed (newly or already): what analysis looks at by default. */
+function signedPaths(report: Report): string[] {
+  return report.signing?.files.filter((f) => f.status !== 'failed').map((f) => f.path) ?? [];
+}
+
 /** The files this run signed or analysed: detections on them are relevant, and they are what gets scanned. */
 function filesOfThisRun(report: Report): string[] {
-  const signed = report.signing?.files.filter((f) => f.status !== 'failed').map((f) => f.path) ?? [];
+  const signed = signedPaths(report);
   const analysed = report.analysis?.files.filter((f) => !('error' in f)).map((f) => f.path) ?? [];
   return [...new Set([...signed, ...analysed])];
 }
@@ -178,7 +183,7 @@ async function resolveAnalyzeArgs(config: Config): Promise<{ paths: string[]; un
 
 /** Analyses the `analyze` globs, or by default the files this run signed; then writes the allowlisting files. */
 async function analyze(config: Config, report: Report): Promise<Report['analysis']> {
-  const signed = report.signing?.files.filter((f) => f.status !== 'failed').map((f) => f.path) ?? [];
+  const signed = signedPaths(report);
   const { paths, unmatched } =
     config.analyze.patterns.length > 0 ? await resolveAnalyzeArgs(config) : { paths: signed, unmatched: [] };
   if (paths.length === 0 && unmatched.length === 0) return undefined;

@@ -208,6 +208,28 @@ describe('guardExclusions: apply and verify', () => {
     expect(strict.failure).toBeUndefined();
   });
 
+  it('hidden exclusions: an entry MpCmdRun could not check before the change is never recorded for removal', async () => {
+    const hiddenDefender = defenderOn({
+      exclusions: { paths: [], processes: [], extensions: [], hidden: true },
+    });
+    const run = recordingRunner(
+      fakeDefender({
+        hidden: true,
+        // No answer before (it may already have been excluded), "excluded" after.
+        checkExclusion: (p, phase) => (phase === 'before' ? undefined : `Path "${p}" is excluded`),
+      }),
+    );
+    const deps = windowsDeps(run);
+    const report = await guardExclusions(config(), doctorWith(hiddenDefender), CTX, deps);
+    expect(report.added).toEqual([]);
+    expect(
+      report.notApplied
+        .filter((n) => n.kind === 'path')
+        .every((n) => /may have existed already/.test(n.reason)),
+    ).toBe(true);
+    expect(JSON.parse(deps.state.values[EXCLUSIONS_STATE_KEY] ?? '[]')).toEqual([]);
+  });
+
   it('dry run, mode false, non-Windows, not elevated and RTP off (auto) start no process', async () => {
     const run = recordingRunner();
     const on = doctorWith(defenderOn());

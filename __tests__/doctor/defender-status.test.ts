@@ -92,6 +92,17 @@ describe('Defender status through one PowerShell start', () => {
     );
   });
 
+  it('treats exclusion lists it could not read as unknown, never as empty', async () => {
+    const probed = await probe('status-preference-failed.json');
+    expect(probed.defender.available).toBe(true);
+    expect(probed.defender.preferenceError).toMatch(/0x80070005/);
+    expect(probed.defender.exclusions.hidden).toBe(true);
+    const advice = adviseOnDoctor(facts(probed), new Date('2026-11-24T00:00:00Z'));
+    expect(advice.map((n) => n.message).join('\n')).toMatch(
+      /Exclusions could not be read .*MpCmdRun\.exe -CheckExclusion/,
+    );
+  });
+
   it('explains passive mode beside another product', async () => {
     const probed = await probe('status-passive.json');
     const advice = adviseOnDoctor(facts(probed), new Date('2026-11-24T00:00:00Z'));

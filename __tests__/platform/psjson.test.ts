@@ -42,3 +42,9 @@ describe('enumName', () => {
     expect(enumName(names, '3')).toBe('Quarantined');
   });
 });
+
+describe('asArray with null elements', () => {
+  it('drops nulls so callers can read fields of every element', () => {
+    expect(asArray([null, { a: 1 }, undefined])).toEqual([{ a: 1 }]);
+  });
+});

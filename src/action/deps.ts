@@ -3,11 +3,21 @@ import type { Deps } from '../deps.js';
 import { runProcess } from '../platform/process.js';
 import type { StateStore } from '../platform/state.js';
 
-/** The runner's state store: what main saves with saveState, post reads with getState. */
-export const runnerState: StateStore = {
-  get: (key) => core.getState(key),
-  set: (key, value) => core.saveState(key, value),
-};
+/**
+ * The runner's state store. saveState only appends to GITHUB_STATE, and getState reads STATE_* variables
+ * that the runner sets for the post step alone, so within one step a value must be kept in process too:
+ * otherwise a capability that updates a record (secret files to remove) would start from empty each time.
+ */
+export function runnerState(getState = core.getState, saveState = core.saveState): StateStore {
+  const written = new Map<string, string>();
+  return {
+    get: (key) => written.get(key) ?? getState(key),
+    set: (key, value) => {
+      written.set(key, value);
+      saveState(key, value);
+    },
+  };
+}
 
 export function actionDeps(): Deps {
   return {
@@ -15,7 +25,7 @@ export function actionDeps(): Deps {
     platform: process.platform,
     arch: process.arch,
     env: process.env,
-    state: runnerState,
+    state: runnerState(),
     setSecret: (value) => {
       if (value) core.setSecret(value);
     },

@@ -11,7 +11,9 @@ export function readActionConfig(): Config {
 }
 
 export function maskSecret(value: string): void {
-  if (!value) return;
+  // `certificate: ephemeral` is a keyword, not a secret: masking it would blank every line that names it.
+  if (!value || value.trim().toLowerCase() === 'ephemeral') return;
   core.setSecret(value);
-  for (const line of value.split(/\r?\n/)) if (line.trim()) core.setSecret(line.trim());
+  const lines = value.split(/\r?\n/).map((line) => line.trim());
+  if (lines.length > 1) for (const line of lines) if (line) core.setSecret(line);
 }

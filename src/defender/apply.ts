@@ -179,9 +179,18 @@ function judge(
   if (parseCheckExclusion(result.Before) === true && !result.Called) return 'already';
   const error = describeDefenderError(result.Error);
   if (error) return { reason: `Add-MpPreference failed: ${error}` };
-  if (readBackHas(readBack, wanted)) return 'verified';
+  // With the lists unknown, only MpCmdRun saying "not excluded" before the change proves this run added
+  // the entry; anything less could be a pre-existing one, which the post step must never remove.
+  const provenNew = !hidden || parseCheckExclusion(result.Before) === false;
+  const inEffect = readBackHas(readBack, wanted) || parseCheckExclusion(result.After) === true;
+  if (inEffect && provenNew) return 'verified';
+  if (inEffect) {
+    return {
+      reason:
+        'in effect, but exclusions are hidden and MpCmdRun gave no answer before the change, so it may have existed already; left in place after the job rather than risk removing a pre-existing entry',
+    };
+  }
   const after = parseCheckExclusion(result.After);
-  if (after === true) return 'verified';
   if (after === false)
     return {
       reason:

@@ -78,7 +78,14 @@ export function parseDefenderStatus(raw: unknown): DefenderProbe {
       paths: paths.values,
       processes: processes.values,
       extensions: extensions.values,
-      hidden: paths.hidden || processes.hidden || extensions.hidden || hideFromAdmins === true,
+      // Lists that could not be read are as unknown as hidden ones: every later step must ask MpCmdRun
+      // rather than take "none" for an answer, or it could record (and later remove) a pre-existing entry.
+      hidden:
+        paths.hidden ||
+        processes.hidden ||
+        extensions.hidden ||
+        hideFromAdmins === true ||
+        preferenceError !== undefined,
     },
   };
   if (statusError) {

@@ -71,7 +71,13 @@ export function adviseOnDoctor(facts: Omit<DoctorReport, 'advice'>, now = new Da
       ),
     );
   }
-  if (defender.exclusions.hidden) {
+  if (defender.preferenceError) {
+    notes.push(
+      warning(
+        `Exclusions could not be read (${defender.preferenceError}); go-av-guard checks each one with MpCmdRun.exe -CheckExclusion instead.`,
+      ),
+    );
+  } else if (defender.exclusions.hidden) {
     notes.push(
       info(
         'Exclusions are hidden from local administrators (HideExclusionsFromLocalAdmins); go-av-guard checks them with MpCmdRun.exe -CheckExclusion instead.',

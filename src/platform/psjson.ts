@@ -3,10 +3,13 @@
  * the same data. These helpers turn any of them into one plain form, and never throw on a surprise.
  */
 
-/** One result comes back as a bare object, none as null, deep arrays as {"value":[...],"Count":n}. */
+/**
+ * One result comes back as a bare object, none as null, deep arrays as {"value":[...],"Count":n}; a null
+ * element (a cmdlet that wrote nothing for one item) is dropped so callers can read fields safely.
+ */
 export function asArray<T = unknown>(value: unknown): T[] {
   if (value === null || value === undefined || value === '') return [];
-  if (Array.isArray(value)) return value as T[];
+  if (Array.isArray(value)) return value.filter((v) => v !== null && v !== undefined) as T[];
   if (isCountWrapper(value)) return asArray<T>(value.value);
   return [value as T];
 }
