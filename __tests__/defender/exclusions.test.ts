@@ -230,6 +230,17 @@ describe('guardExclusions: apply and verify', () => {
     expect(JSON.parse(deps.state.values[EXCLUSIONS_STATE_KEY] ?? '[]')).toEqual([]);
   });
 
+  it('records what it is about to add before PowerShell starts, so a killed start still gets cleaned up', async () => {
+    const run = recordingRunner(() => ({ stdout: '', stderr: '', exitCode: null, timedOut: true }));
+    const deps = windowsDeps(run);
+    const report = await guardExclusions(config(), doctorWith(defenderOn()), CTX, deps);
+    expect(report.added).toEqual([]);
+    expect(report.notApplied[0]?.reason).toMatch(/the post step removes any that did get added/);
+    const recorded = JSON.parse(deps.state.values[EXCLUSIONS_STATE_KEY] ?? '[]') as Entry[];
+    expect(recorded.length).toBe(report.planned.filter((p) => p.action === 'add').length);
+    expect(recorded.length).toBeGreaterThan(0);
+  });
+
   it('dry run, mode false, non-Windows, not elevated and RTP off (auto) start no process', async () => {
     const run = recordingRunner();
     const on = doctorWith(defenderOn());

@@ -111,6 +111,13 @@ export async function guardExclusions(
   }
   if (toAdd.length === 0) return failIfStrict(report, held);
 
+  const previous = recordedExclusions(deps.state);
+  const unrecorded = (entries: readonly WantedExclusion[]): WantedExclusion[] =>
+    entries.filter((a) => !previous.some((p) => p.kind === a.kind && p.value === a.value));
+  // With the lists readable, every entry to add is known to be absent now: record it before the call, so
+  // a PowerShell start killed half-way still leaves the post step the entries to remove.
+  if (!current.hidden) recordExclusions(deps.state, [...previous, ...unrecorded(toAdd.map(asWanted))]);
+
   let raw: unknown;
   try {
     raw = await runPowerShell(deps.run, APPLY_EXCLUSIONS_SCRIPT, {
@@ -118,7 +125,8 @@ export async function guardExclusions(
       Hidden: current.hidden,
     });
   } catch (error) {
-    const reason = `adding exclusions failed: ${error instanceof Error ? error.message : String(error)}`;
+    const after = current.hidden ? '' : '; the post step removes any that did get added';
+    const reason = `adding exclusions failed: ${error instanceof Error ? error.message : String(error)}${after}`;
     report.notApplied.push(...toAdd.map((p) => ({ kind: p.kind, value: p.value, reason })));
     return failIfStrict(report, held);
   }
@@ -142,10 +150,9 @@ export async function guardExclusions(
     else report.notApplied.push({ kind: wanted.kind, value: wanted.value, reason: outcome.reason });
   }
 
+  // Now the facts are known: exactly the verified additions stay recorded.
+  recordExclusions(deps.state, [...previous, ...unrecorded(report.added)]);
   if (report.added.length > 0) {
-    const previous = recordedExclusions(deps.state);
-    const fresh = report.added.filter((a) => !previous.some((p) => p.kind === a.kind && p.value === a.value));
-    recordExclusions(deps.state, [...previous, ...fresh]);
     const after = config.restore ? 'the post step removes them' : 'they stay after the job (restore: false)';
     report.notes.push(
       info(`Added ${report.added.length} Defender exclusion(s), each verified after the change; ${after}.`),
@@ -154,6 +161,10 @@ export async function guardExclusions(
   if (readBack.error && !current.hidden)
     report.notes.push(warning(`Reading the exclusions back failed: ${readBack.error}`));
   return failIfStrict(report, held);
+}
+
+function asWanted(p: WantedExclusion): WantedExclusion {
+  return { kind: p.kind, value: p.value, reason: p.reason };
 }
 
 /**
