@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  lstatSync,
   mkdtempSync,
+  symlinkSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -10,6 +12,8 @@ import {
   writeFileSync,
   existsSync,
 } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -38,8 +42,15 @@ describeWithTool(
     let tsa: TestTsa;
     let pe: string;
     let pfx: string;
+    /** A timestamp server that accepts the request and never answers. */
+    let hung: http.Server;
+    let hungUrl: string;
+    let hungRequests = 0;
 
     beforeAll(async () => {
+      hung = http.createServer(() => void hungRequests++);
+      await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+      hungUrl = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/hung`;
       root = mkdtempSync(path.join(tmpdir(), 'gag-sign-'));
       pki = makeTestPki(path.join(root, 'pki'));
       tsa = await startTsa(pki, { slowMs: 100 });
@@ -48,6 +59,8 @@ describeWithTool(
     });
 
     afterAll(async () => {
+      hung?.closeAllConnections();
+      hung?.close();
       await tsa?.close();
       rmSync(root, { recursive: true, force: true });
     });
@@ -199,6 +212,55 @@ describeWithTool(
           .filter((n) => n !== '.tmp')
           .sort(),
       ).toEqual(['a.exe', 'b.exe']);
+    });
+
+    it('a timestamp server that never answers is killed by the time limit and the next server signs', async () => {
+      // osslsigncode really talks to the hung server; the runner only shortens the 60 s limit to 1 s for it.
+      const shortLimit: ProcessRunner = (file, args, options) =>
+        runProcess(file, args, args.includes(hungUrl) ? { ...options, timeoutMs: 1_000 } : options);
+      const s = setup(shortLimit);
+      const file = await copyPe(pe, s.workspace, 'app.exe');
+      const before = hungRequests;
+      const report = await signFiles(config({ timestampUrls: [hungUrl, tsa.url('good')] }), s.ctx, s.deps);
+      expect(report.files[0]).toMatchObject({ status: 'signed', timestampServer: tsa.url('good') });
+      expect(verifyWithTestCa(file)).toContain('Timestamp Server Signature verification: ok');
+      // sign -ts hung (killed), then add -ts hung (killed, the retry), then add -ts good: signed once only.
+      expect(hungRequests - before).toBe(2);
+      const ts = (args: string[]): string | undefined =>
+        args.includes('-ts') ? args[args.indexOf('-ts') + 1] : undefined;
+      expect(
+        s.spawns.filter((sp) => sp.args[0] !== '--version').map((sp) => [sp.args[0], ts(sp.args)]),
+      ).toEqual([
+        ['sign', hungUrl],
+        ['sign', undefined],
+        ['add', hungUrl],
+        ['add', tsa.url('good')],
+        ['verify', undefined],
+      ]);
+      expect(readdirSync(s.workspace).filter((n) => n !== '.tmp')).toEqual(['app.exe']);
+    });
+
+    it('a symlink: the file it points to is signed and the link stays a link', async () => {
+      const s = setup();
+      const real = await copyPe(pe, s.workspace, 'build/app-1.2.3.exe');
+      const link = path.join(s.workspace, 'app.exe');
+      symlinkSync(path.relative(s.workspace, real), link);
+      const before = sha256(real);
+      // Both the link and its target match: one file, signed once.
+      const report = await signFiles(config(), s.ctx, s.deps);
+      expect(report.files).toHaveLength(1);
+      expect(report.files[0]).toMatchObject({ path: link, status: 'signed', sha256: sha256(real) });
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(sha256(real)).not.toBe(before);
+      expect(verifyWithTestCa(real)).toContain('Signature verification: ok');
+      expect(s.spawns.filter((sp) => sp.args[0] === 'sign')).toHaveLength(1);
+      // The temp copies were made next to the real file (same file system for the rename) and are gone.
+      expect(readdirSync(path.dirname(real))).toEqual(['app-1.2.3.exe']);
+      expect(
+        readdirSync(s.workspace)
+          .filter((n) => n !== '.tmp')
+          .sort(),
+      ).toEqual(['app.exe', 'build']);
     });
 
     it('treats a garbage reply as transient and tries the next server', async () => {
@@ -446,13 +508,15 @@ describeWithTool(
 
     it('post cleanup removes the temp secrets of a main step that was killed half-way', async () => {
       let release: () => void = () => undefined;
-      const hanging: ProcessRunner = (file, args, options) =>
-        args[0] === 'sign'
-          ? new Promise(
-              (resolve) =>
-                (release = () => resolve({ exitCode: 1, stdout: '', stderr: 'killed', durationMs: 0 })),
-            )
-          : runProcess(file, args, options);
+      const hanging: ProcessRunner = (file, args, options) => {
+        if (args[0] !== 'sign') return runProcess(file, args, options);
+        // Killed half-way through writing its output next to the binary.
+        writeFileSync(args[args.indexOf('-out') + 1] as string, 'MZ partial');
+        return new Promise(
+          (resolve) =>
+            (release = () => resolve({ exitCode: 1, stdout: '', stderr: 'killed', durationMs: 0 })),
+        );
+      };
       const s = setup(hanging);
       const file = await copyPe(pe, s.workspace, 'app.exe');
       const before = sha256(file);
@@ -460,14 +524,23 @@ describeWithTool(
       // Wait until the main step has written its key and is stuck in osslsigncode.
       await expect.poll(() => s.spawns.some((sp) => sp.args[0] === 'sign'), { timeout: 10_000 }).toBe(true);
       const recorded = JSON.parse(s.deps.state.values[SIGNING_CLEANUP_STATE] ?? '{}') as { paths: string[] };
-      expect(recorded.paths).toHaveLength(1);
-      const keyFile = path.join(recorded.paths[0] as string, 'key.pem');
+      // The secret folder, and the two temp copies next to the binary, recorded before they existed.
+      expect(recorded.paths).toHaveLength(3);
+      const [secretDir, ...temps] = recorded.paths as [string, ...string[]];
+      const keyFile = path.join(secretDir, 'key.pem');
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-      expect(statSync(recorded.paths[0] as string).mode & 0o777).toBe(0o700);
+      expect(statSync(secretDir).mode & 0o777).toBe(0o700);
+      expect(temps.map((t) => path.dirname(t))).toEqual([s.workspace, s.workspace]);
+      expect(readdirSync(s.workspace).filter((n) => n !== '.tmp' && n !== 'app.exe')).toHaveLength(1);
       // The post step runs with only the state the main step left behind.
       const notes = await cleanupSigning({ ...s.deps, state: s.deps.state });
       expect(notes).toEqual([]);
-      expect(existsSync(recorded.paths[0] as string)).toBe(false);
+      expect(existsSync(secretDir)).toBe(false);
+      expect(readdirSync(s.workspace).filter((n) => n !== '.tmp')).toEqual(['app.exe']);
+      expect(JSON.parse(s.deps.state.values[SIGNING_CLEANUP_STATE] ?? '{}')).toEqual({
+        paths: [],
+        thumbprints: [],
+      });
       release();
       const report = await main;
       expect(report.files[0]?.status).toBe('failed');

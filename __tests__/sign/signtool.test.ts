@@ -40,12 +40,21 @@ const isRemove = (s: Spawn): boolean => isPowerShell(s) && script(s).includes(RE
 const isFind = (s: Spawn): boolean => isPowerShell(s) && script(s).includes(FIND_CERTIFICATE_SCRIPT);
 const input = (s: Spawn): Record<string, unknown> =>
   JSON.parse(s.options.env?.[POWERSHELL_INPUT_VAR] ?? 'null') as Record<string, unknown>;
-/** Stands in for X509Certificate2(path, password): opens the PFX with what the script was given. */
+/** Stands in for X509Certificate2(bytes, password): opens the PKCS#12 with what the script was given. */
 async function openPfx(s: Spawn): Promise<string> {
-  const { path: file, password } = input(s) as { path: string; password: string };
-  return (
-    await loadPkcs12Certificate({ kind: 'pkcs12-file', path: file, password }, new Date(), () => undefined)
-  ).info.thumbprint;
+  const given = input(s) as { path?: string; base64?: string; password: string };
+  const source = given.base64
+    ? { kind: 'pkcs12-base64' as const, base64: given.base64, password: given.password }
+    : { kind: 'pkcs12-file' as const, path: given.path ?? '', password: given.password };
+  return (await loadPkcs12Certificate(source, new Date(), () => undefined)).info.thumbprint;
+}
+/** Every file below `dir`, with its bytes. */
+function filesBelow(dir: string): Array<{ file: string; bytes: Buffer }> {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => path.join(dir, name))
+    .filter((file) => statSync(file).isFile())
+    .map((file) => ({ file, bytes: readFileSync(file) }));
 }
 
 const isSigntool = (verb: string) => (s: Spawn) => /signtool\.exe$/.test(s.file) && s.args[0] === verb;
@@ -85,28 +94,39 @@ describeWithTool(
       existed?: boolean;
       hangOnSign?: Promise<void>;
       store?: object | null;
+      /** What Windows reports it imported, when not the PKCS#12's own leaf. */
+      importedThumbprint?: string;
+      /** The removal script's answer; default: everything removed. */
+      removal?: (s: Spawn) => object;
     }
 
     function setup(o: Options = {}) {
       const workspace = mkdtempSync(path.join(root, 'ws-'));
       const signedMark = (s: Spawn, mark: string): void => appendFileSync(s.args.at(-1) as string, mark);
+      /** Every file in the workspace (temp dir included) while the import script runs. */
+      const onDiskAtImport: Array<{ file: string; bytes: Buffer }> = [];
       const recorder = recordingRunner([
         [
           isImport,
-          async (s) => ({
-            stdout: powerShellStdout(
-              JSON.stringify({
-                thumbprint: await openPfx(s),
-                hasPrivateKey: true,
-                existed: Boolean(o.existed),
-              }),
-            ),
-          }),
+          async (s) => {
+            onDiskAtImport.push(...filesBelow(workspace));
+            return {
+              stdout: powerShellStdout(
+                JSON.stringify({
+                  thumbprint: o.importedThumbprint ?? (await openPfx(s)),
+                  hasPrivateKey: true,
+                  existed: Boolean(o.existed),
+                }),
+              ),
+            };
+          },
         ],
         [
           isRemove,
           (s) => ({
-            stdout: powerShellStdout(JSON.stringify({ removed: input(s).thumbprints, failed: [] })),
+            stdout: powerShellStdout(
+              JSON.stringify(o.removal?.(s) ?? { removed: input(s).thumbprints, failed: [] }),
+            ),
           }),
         ],
         [isFind, { stdout: powerShellStdout(JSON.stringify(o.store ?? null)) }],
@@ -143,6 +163,7 @@ describeWithTool(
       return {
         workspace,
         spawns: recorder.spawns,
+        onDiskAtImport,
         deps,
         ctx: {
           workspace,
@@ -172,9 +193,10 @@ describeWithTool(
       ...over,
     });
 
-    it('imports the PFX through PowerShell with the password in the environment, signs by thumbprint, removes it again', async () => {
+    it('imports the PFX through PowerShell with the PKCS#12 and password in the environment, signs by thumbprint, removes it again', async () => {
       const s = setup();
       const file = await copyPe(pe, s.workspace, 'app.exe');
+      const base64 = readFileSync(pfx).toString('base64');
       const report = await signFiles(config(), s.ctx, s.deps);
       expect(report.tool).toBe('signtool');
       expect(report.files[0]).toMatchObject({
@@ -186,13 +208,25 @@ describeWithTool(
       });
       expect(readFileSync(file).subarray(-13).toString()).toBe('SIGNEDSTAMPED');
 
+      // No PFX file on Windows, where a file mode does not make it private: the PKCS#12 travels only in the
+      // script's JSON input, never in argv nor in the (constant) script text.
       const [imported] = s.spawns.filter(isImport);
-      const pfxPath = input(imported as Spawn).path as string;
-      expect(input(imported as Spawn)).toEqual({ path: pfxPath, password: PASSWORD });
-      expect(pfxPath.startsWith(path.join(s.ctx.tempDir, 'sign-'))).toBe(true);
-      // The script is the constant one: neither the password nor the path is spliced into it.
+      expect(input(imported as Spawn)).toEqual({ base64, password: PASSWORD });
+      expect(s.onDiskAtImport.length).toBeGreaterThan(0);
+      for (const { file: onDisk, bytes } of s.onDiskAtImport) {
+        expect(onDisk).not.toMatch(/\.(pfx|p12)$/i);
+        expect(bytes.equals(readFileSync(pfx))).toBe(false);
+        expect(bytes.toString('latin1')).not.toContain(base64.slice(0, 64));
+      }
+      expect(filesBelow(s.ctx.tempDir)).toEqual([]);
       expect(script(imported as Spawn)).not.toContain(PASSWORD);
-      expect(script(imported as Spawn)).not.toContain(pfxPath);
+      expect(script(imported as Spawn)).not.toContain(base64.slice(0, 64));
+      for (const spawn of s.spawns) {
+        expect(spawn.args.join(' ')).not.toContain(base64.slice(0, 64));
+        const env = { ...spawn.options.env };
+        delete env[POWERSHELL_INPUT_VAR];
+        expect(JSON.stringify(env)).not.toContain(base64.slice(0, 64));
+      }
 
       const temp = (verb: string): string => s.spawns.find(isSigntool(verb))?.args.at(-1) as string;
       expect(path.dirname(temp('sign'))).toBe(s.workspace);
@@ -222,7 +256,6 @@ describeWithTool(
       // Cleanup at the end of the step: the certificate leaves the store, the PFX copy leaves the disk.
       const [removal] = s.spawns.filter(isRemove);
       expect(input(removal as Spawn)).toEqual({ thumbprints: [thumbprint] });
-      expect(existsSync(pfxPath)).toBe(false);
       expect(JSON.parse(s.deps.state.values[SIGNING_CLEANUP_STATE] ?? '{}')).toEqual({
         paths: [],
         thumbprints: [],
@@ -377,7 +410,7 @@ describeWithTool(
       expect(noEku.spawns.filter(isSigntool('sign'))).toEqual([]);
     });
 
-    it('post cleanup after a main step killed mid-signing removes the certificate and the PFX copy', async () => {
+    it('post cleanup after a main step killed mid-signing removes the certificate and the temp copies', async () => {
       const s = setup({ hangOnSign: new Promise(() => undefined) });
       await copyPe(pe, s.workspace, 'app.exe');
       void signFiles(config(), s.ctx, s.deps);
@@ -387,20 +420,132 @@ describeWithTool(
         thumbprints: string[];
       };
       expect(recorded.thumbprints).toEqual([thumbprint]);
-      const pfxCopy = path.join(recorded.paths[0] as string, 'certificate.pfx');
-      expect(statSync(pfxCopy).mode & 0o777).toBe(0o600);
+      // No secret folder on Windows: only the two temp copies next to the binary, recorded before they exist.
+      const signingCopy = s.spawns.find(isSigntool('sign'))?.args.at(-1) as string;
+      expect(existsSync(signingCopy)).toBe(true);
+      expect(recorded.paths).toHaveLength(2);
+      expect(recorded.paths).toContain(signingCopy);
+      expect(recorded.paths.every((p) => path.dirname(p) === s.workspace)).toBe(true);
 
       // The post step: a fresh process with only the saved state.
       const post = setup();
       const notes = await cleanupSigning({ ...post.deps, state: s.deps.state });
       expect(notes).toEqual([]);
       expect(post.spawns.filter(isRemove).map(input)).toEqual([{ thumbprints: [thumbprint] }]);
-      expect(existsSync(pfxCopy)).toBe(false);
+      expect(readdirSync(s.workspace)).toEqual(['app.exe']);
       expect(JSON.parse(s.deps.state.values[SIGNING_CLEANUP_STATE] ?? '{}')).toEqual({
         paths: [],
         thumbprints: [],
       });
     });
+
+    it("certificate-file: the import script reads the user's own file; nothing is copied", async () => {
+      const s = setup();
+      await copyPe(pe, s.workspace, 'app.exe');
+      const report = await signFiles(
+        config({ certificate: { kind: 'pkcs12-file', path: pfx, password: PASSWORD } }),
+        s.ctx,
+        s.deps,
+      );
+      expect(report.files[0]?.status).toBe('signed');
+      expect(input(s.spawns.find(isImport) as Spawn)).toEqual({ path: pfx, password: PASSWORD });
+      expect(s.onDiskAtImport.filter(({ bytes }) => bytes.equals(readFileSync(pfx)))).toEqual([]);
+    });
+
+    it('a PKCS#12 goes to PowerShell in memory; one too large for an environment variable is one clear error', async () => {
+      const s = setup();
+      await copyPe(pe, s.workspace, 'app.exe');
+      const report = await signFiles(config({ certificate: { kind: 'ephemeral' } }), s.ctx, s.deps);
+      expect(report.files[0]?.status).toBe('signed');
+      // A PKCS#12 carrying the CA certificate 30 times: over 32,767 characters as base64.
+      const big = setup();
+      await copyPe(pe, big.workspace, 'app.exe');
+      const bundle = path.join(big.workspace, 'many.pem');
+      writeFileSync(bundle, readFileSync(pki.ca.certFile, 'utf8').repeat(30));
+      const chain = exportPfx(pki.dir, 'big', pki.leaf, PASSWORD, { chain: { ...pki.ca, certFile: bundle } });
+      expect(readFileSync(chain).toString('base64').length).toBeGreaterThan(32_767);
+      const rejected = await signFiles(
+        config({
+          certificate: {
+            kind: 'pkcs12-base64',
+            base64: readFileSync(chain).toString('base64'),
+            password: PASSWORD,
+          },
+        }),
+        big.ctx,
+        big.deps,
+      );
+      expect(rejected.error).toMatch(/^certificate: the PKCS#12 is too large to hand to PowerShell/);
+      expect(big.spawns.filter((x) => isImport(x) || isSigntool('sign')(x))).toEqual([]);
+    });
+
+    it('a thumbprint mismatch keeps what Windows actually imported recorded for cleanup, not the expected one', async () => {
+      const other = 'B'.repeat(40);
+      const s = setup({ importedThumbprint: other });
+      const file = await copyPe(pe, s.workspace, 'app.exe');
+      const before = sha256(file);
+      const report = await signFiles(config(), s.ctx, s.deps);
+      expect(report.error).toBe(`certificate: Windows imported ${other}, expected ${thumbprint}`);
+      expect(sha256(file)).toBe(before);
+      // Cleanup at the end of the step removed the imported one, and never touched the expected one.
+      expect(s.spawns.filter(isRemove).map(input)).toEqual([{ thumbprints: [other] }]);
+    });
+
+    it('a PFX that was already in the store is forgotten for cleanup right after the import', async () => {
+      const s = setup({ existed: true, hangOnSign: new Promise(() => undefined) });
+      await copyPe(pe, s.workspace, 'app.exe');
+      void signFiles(config(), s.ctx, s.deps);
+      await expect.poll(() => s.spawns.some(isSigntool('sign')), { timeout: 10_000 }).toBe(true);
+      expect(JSON.parse(s.deps.state.values[SIGNING_CLEANUP_STATE] ?? '{}')).toMatchObject({
+        thumbprints: [],
+      });
+    });
+
+    it('a timestamp run killed by its time limit fails over to the next server', async () => {
+      const s = setup({
+        timestamp: (sp) =>
+          sp.args[2] === 'http://ts.one.test'
+            ? { exitCode: null as unknown as number, timedOut: true, stdout: '', stderr: '' }
+            : { exitCode: 0, stdout: fixture('signtool-timestamp-success.txt') },
+      });
+      await copyPe(pe, s.workspace, 'app.exe');
+      const report = await signFiles(config(), s.ctx, s.deps);
+      expect(report.files[0]).toMatchObject({ status: 'signed', timestampServer: 'http://ts.two.test' });
+      expect(s.spawns.filter(isSigntool('sign'))).toHaveLength(1);
+    });
+
+    it.each([
+      ['an array (PowerShell 7)', (t: string) => [{ thumbprint: t, reason: 'Access is denied.' }]],
+      ['a single object (PowerShell 5.1)', (t: string) => ({ thumbprint: t, reason: 'Access is denied.' })],
+    ])(
+      'post cleanup keeps a thumbprint whose removal failed, given as %s, and drops the removed ones',
+      async (_shape, failed) => {
+        const other = 'C'.repeat(40);
+        const state = memoryState({
+          [SIGNING_CLEANUP_STATE]: JSON.stringify({ paths: [], thumbprints: [thumbprint, other] }),
+        });
+        const post = setup({ removal: () => ({ removed: [other], failed: failed(thumbprint) }) });
+        const notes = await cleanupSigning({ ...post.deps, state });
+        expect(notes).toEqual([
+          {
+            level: 'warning',
+            message: `sign cleanup: could not remove the imported certificate ${thumbprint} from CurrentUser\\My: Access is denied.`,
+          },
+        ]);
+        expect(JSON.parse(state.values[SIGNING_CLEANUP_STATE] ?? '{}')).toEqual({
+          paths: [],
+          thumbprints: [thumbprint],
+        });
+        // A later post step tries again, and succeeds.
+        const later = setup();
+        expect(await cleanupSigning({ ...later.deps, state })).toEqual([]);
+        expect(later.spawns.filter(isRemove).map(input)).toEqual([{ thumbprints: [thumbprint] }]);
+        expect(JSON.parse(state.values[SIGNING_CLEANUP_STATE] ?? '{}')).toEqual({
+          paths: [],
+          thumbprints: [],
+        });
+      },
+    );
 
     it('post cleanup turns a PowerShell failure into a warning and keeps the thumbprint for a later try', async () => {
       const state = memoryState({
@@ -431,6 +576,44 @@ describeWithTool(
     });
   },
 );
+
+/*
+ * PowerShell cannot run here: these pin the order of operations that keeps private keys from being left behind.
+ * The e2e workflow runs the scripts for real on windows-latest.
+ */
+describe('certificate store scripts', () => {
+  const at = (text: string, needle: string): number => {
+    const i = text.indexOf(needle);
+    expect(i, needle).toBeGreaterThanOrEqual(0);
+    return i;
+  };
+
+  it('import: reads the thumbprint with an ephemeral key, checks the store, persists a key only to add it', () => {
+    const s = IMPORT_PFX_SCRIPT;
+    const probe = at(s, '$flags::EphemeralKeySet)');
+    const exists = at(s, "$existed = @($store.Certificates.Find('FindByThumbprint', $thumbprint");
+    const persist = at(s, "'UserKeySet, PersistKeySet'");
+    expect(probe).toBeLessThan(exists);
+    expect(exists).toBeLessThan(persist);
+    expect(s.indexOf('PersistKeySet')).toBe(persist + "'UserKeySet, ".length);
+    expect(s.slice(exists, persist)).toContain('if (-not $existed) {');
+    // A failed Add deletes the key it just persisted; the result names the certificate actually imported.
+    expect(s).toContain('try { $store.Add($cert) } catch { Remove-PersistedKey $cert; throw }');
+    expect(s).toMatch(/\$thumbprint = \$cert\.Thumbprint[\s\S]*@\{ thumbprint = \$thumbprint;/);
+    // The PKCS#12 comes from memory (base64) or the user's own file; nothing is written.
+    expect(s).toContain('[Convert]::FromBase64String([string]$In.base64)');
+    expect(s).toContain('[System.IO.File]::ReadAllBytes([string]$In.path)');
+    expect(s).not.toMatch(/WriteAllBytes|Set-Content|Out-File/);
+  });
+
+  it('remove: deletes the key before the certificate and reports failures as {thumbprint, reason}', () => {
+    const s = REMOVE_CERTIFICATES_SCRIPT;
+    expect(at(s, 'Remove-PersistedKey $c')).toBeLessThan(at(s, '$store.Remove($c)'));
+    expect(s).toContain('$failed += @{ thumbprint = $t; reason = $_.Exception.Message }');
+    // "$t: ..." would not even parse in PowerShell ($t: reads as a scope-qualified variable name).
+    expect(s).not.toMatch(/"[^"]*\$\w+:/);
+  });
+});
 
 describe('certificate-thumbprint off Windows', () => {
   it('is one clear error', async () => {

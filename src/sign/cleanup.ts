@@ -25,11 +25,14 @@ export function recordForCleanup(deps: Pick<Deps, 'state'>, add: Partial<Signing
   });
 }
 
-export function forgetForCleanup(deps: Pick<Deps, 'state'>, thumbprint: string): void {
+/** Drops entries that are gone (or were never this run's to remove). */
+export function forgetForCleanup(deps: Pick<Deps, 'state'>, drop: Partial<SigningCleanup>): void {
   const current = readJsonState(deps.state, SIGNING_CLEANUP_STATE, EMPTY);
+  const without = (list: string[] | undefined, gone: string[] | undefined): string[] =>
+    (list ?? []).filter((x) => !(gone ?? []).includes(x));
   writeJsonState(deps.state, SIGNING_CLEANUP_STATE, {
-    ...current,
-    thumbprints: (current.thumbprints ?? []).filter((t) => t !== thumbprint),
+    paths: without(current.paths, drop.paths),
+    thumbprints: without(current.thumbprints, drop.thumbprints),
   });
 }
 
@@ -55,9 +58,17 @@ export async function cleanupSigning(deps: Deps): Promise<Note[]> {
     const thumbprints = recorded.thumbprints ?? [];
     if (thumbprints.length > 0 && deps.platform === 'win32') {
       try {
-        // A certificate already gone from the store counts as removed: nothing is left to clean.
+        // A certificate already gone from the store counts as removed: nothing is left to clean. One that
+        // failed stays recorded, so a later post step (or run) tries again.
         const { failed } = await removeCertificates(deps.run, thumbprints);
-        for (const problem of failed) notes.push(warning(`sign cleanup: ${problem}`));
+        for (const { thumbprint, reason } of failed) {
+          if (!left.thumbprints.includes(thumbprint)) left.thumbprints.push(thumbprint);
+          notes.push(
+            warning(
+              `sign cleanup: could not remove the imported certificate ${thumbprint} from CurrentUser\\My: ${reason}`,
+            ),
+          );
+        }
       } catch (error) {
         left.thumbprints.push(...thumbprints);
         notes.push(

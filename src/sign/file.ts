@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, rename, rm, stat } from 'node:fs/promises';
+import { chmod, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Digest } from '../config.js';
 import { inspectPe } from './pe.js';
@@ -19,6 +19,11 @@ export interface FileJob {
   signerSubject: string;
   selfSigned: boolean;
   wait?: (ms: number) => Promise<void>;
+  /**
+   * Records temp files for the post step before they exist, and forgets them once removed, so a main step
+   * killed half-way does not leave `.name.xxxx.signed.exe` copies next to the user's binaries.
+   */
+  temps?: { record(paths: string[]): void; forget(paths: string[]): void };
 }
 
 /** A permanent signing failure inside the timestamp loop: stops every server at once. */
@@ -32,7 +37,8 @@ export async function sha256File(file: string): Promise<string> {
 
 /**
  * Signs one file atomically: sign into a temp file next to it, timestamp into another, verify, and only
- * then rename over the original. Any failure leaves the original byte-for-byte as it was.
+ * then rename over the original. Any failure leaves the original byte-for-byte as it was. A symlink is
+ * followed: the file it points to is signed (temp files sit next to that one) and the link stays a link.
  */
 export async function signFile(file: string, job: FileJob): Promise<SignedFile> {
   const failed = (reason: string, extra: Partial<SignedFile> = {}): SignedFile => ({
@@ -41,9 +47,11 @@ export async function signFile(file: string, job: FileJob): Promise<SignedFile> 
     reason,
     ...extra,
   });
+  let target: string;
   let mode: number;
   try {
-    mode = (await stat(file)).mode;
+    target = await realpath(file);
+    mode = (await stat(target)).mode;
   } catch (error) {
     return failed(`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
@@ -54,7 +62,7 @@ export async function signFile(file: string, job: FileJob): Promise<SignedFile> 
     );
   let pe;
   try {
-    pe = await inspectPe(file);
+    pe = await inspectPe(target);
   } catch (error) {
     return failed(`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
@@ -64,21 +72,23 @@ export async function signFile(file: string, job: FileJob): Promise<SignedFile> 
       path: file,
       status: 'skipped',
       reason: `already signed (${pe.signatureCount} signature${pe.signatureCount === 1 ? '' : 's'}) and skip-signed is true; set append-signature to add one`,
-      sha256: await sha256File(file),
+      sha256: await sha256File(target),
     };
   }
   const nest = pe.signed && job.appendSignature;
   const index = nest ? pe.signatureCount : 0;
-  const stem = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}`);
-  const ext = path.extname(file);
+  const stem = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString('hex')}`);
+  const ext = path.extname(target);
   const signedTemp = `${stem}.signed${ext}`;
   const stampedTemp = `${stem}.stamped${ext}`;
+  const temps = [signedTemp, stampedTemp];
+  job.temps?.record(temps);
   try {
     const signer = job.signer;
     let signedReady = false;
     const signOnce = async (): Promise<void> => {
       if (signedReady) return;
-      const signed = await signer.sign(file, signedTemp, nest);
+      const signed = await signer.sign(target, signedTemp, nest);
       if (!signed.ok) throw new SigningFailed(signed.message);
       signedReady = true;
     };
@@ -94,7 +104,7 @@ export async function signFile(file: string, job: FileJob): Promise<SignedFile> 
         async (url) => {
           if (first && signer.signAndTimestamp) {
             first = false;
-            const outcome = await signer.signAndTimestamp(file, stampedTemp, nest, url);
+            const outcome = await signer.signAndTimestamp(target, stampedTemp, nest, url);
             if (!outcome.ok && outcome.signFailed) throw new SigningFailed(outcome.message);
             return outcome;
           }
@@ -118,7 +128,7 @@ export async function signFile(file: string, job: FileJob): Promise<SignedFile> 
     if (!verification.ok) return failed(`verification failed: ${verification.detail}`, { verification });
     await chmod(result, mode & 0o7777);
     const sha256 = await sha256File(result);
-    await rename(result, file);
+    await rename(result, target);
     return {
       path: file,
       status: 'signed',
@@ -133,7 +143,15 @@ export async function signFile(file: string, job: FileJob): Promise<SignedFile> 
     if (error instanceof SigningFailed) return failed(error.message);
     return failed(`signing stopped: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
-    await rm(signedTemp, { force: true }).catch(() => undefined);
-    await rm(stampedTemp, { force: true }).catch(() => undefined);
+    const gone: string[] = [];
+    for (const temp of temps) {
+      try {
+        await rm(temp, { force: true });
+        gone.push(temp);
+      } catch {
+        // Stays recorded: the post step tries again.
+      }
+    }
+    job.temps?.forget(gone);
   }
 }

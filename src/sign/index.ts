@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CertificateSource, SignConfig } from '../config.js';
 import type { Deps } from '../deps.js';
@@ -23,7 +23,7 @@ import { mapWithConcurrency } from './pool.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import type { Signer } from './signer.js';
 import { signtoolSigner } from './signtool.js';
-import { findStoreCertificate, importPfx } from './store.js';
+import { findStoreCertificate, importPfx, type Pkcs12Input } from './store.js';
 import type { CertificateInfo, SigningReport } from './types.js';
 
 export { cleanupSigning, SIGNING_CLEANUP_STATE } from './cleanup.js';
@@ -95,7 +95,7 @@ async function run(
   setSecret: (value: string) => void,
 ): Promise<void> {
   if (config.patterns.length === 0) return;
-  const files = await expandPatterns(config.patterns, ctx.workspace);
+  const files = await distinctTargets(await expandPatterns(config.patterns, ctx.workspace));
   if (files.length === 0) {
     const message = `sign: no files matched ${config.patterns.map((p) => JSON.stringify(p)).join(', ')} (in ${ctx.workspace})`;
     if (config.ifNoFilesFound === 'error')
@@ -138,9 +138,15 @@ async function run(
   const prepared =
     source.kind === 'thumbprint'
       ? await prepareStoreThumbprint(source.thumbprint, located.path, config, deps)
-      : deps.platform === 'win32'
-        ? await prepareSigntool(certificate as SigningCertificate, source, located.path, config, ctx, deps)
-        : await prepareOsslsigncode(certificate as SigningCertificate, located.path, config, ctx, deps);
+      : await prepareCertificate(
+          certificate as SigningCertificate,
+          source,
+          located.path,
+          config,
+          ctx,
+          deps,
+          setSecret,
+        );
   report.certificate = prepared.info;
   report.notes.push(...prepared.notes);
   report.files = await mapWithConcurrency(files, config.concurrency, (file) =>
@@ -153,6 +159,10 @@ async function run(
       appendSignature: config.appendSignature,
       signerSubject: prepared.info.subject,
       selfSigned: prepared.info.selfSigned,
+      temps: {
+        record: (paths) => recordForCleanup(deps, { paths }),
+        forget: (paths) => forgetForCleanup(deps, { paths }),
+      },
       ...(ctx.wait ? { wait: ctx.wait } : {}),
     }),
   );
@@ -164,6 +174,22 @@ async function run(
   );
   for (const file of report.files.filter((f) => f.status === 'failed'))
     report.notes.push(errorNote(`${file.path}: ${file.reason}`));
+}
+
+/**
+ * A symlink and its target (or two links to one file) are one file to sign: signing it twice at once would
+ * race on the rename. The first path matched stands for it.
+ */
+async function distinctTargets(files: string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  for (const file of files) {
+    const target = await realpath(file).catch(() => file);
+    if (seen.has(target)) continue;
+    seen.add(target);
+    kept.push(file);
+  }
+  return kept;
 }
 
 const tool = (deps: Deps): string => (deps.platform === 'win32' ? 'signtool' : 'osslsigncode');
@@ -207,14 +233,31 @@ async function exportPublicCertificate(certificate: SigningCertificate, ctx: Sig
   certificate.info.publicCertPath = file;
 }
 
-async function prepareOsslsigncode(
+/** A certificate loaded in-process (PKCS#12 or ephemeral): signtool on Windows, osslsigncode elsewhere. */
+async function prepareCertificate(
+  certificate: SigningCertificate,
+  source: Exclude<CertificateSource, { kind: 'thumbprint' }>,
+  toolPath: string,
+  config: SignConfig,
+  ctx: SignContext,
+  deps: Deps,
+  setSecret: (value: string) => void,
+): Promise<Prepared> {
+  await exportPublicCertificate(certificate, ctx);
+  const signer =
+    deps.platform === 'win32'
+      ? await importedSigntool(certificate, source, toolPath, config, deps, setSecret)
+      : await osslsigncodeWithKeyFiles(certificate, toolPath, config, ctx, deps);
+  return { signer, info: certificate.info, notes: certificate.notes };
+}
+
+async function osslsigncodeWithKeyFiles(
   certificate: SigningCertificate,
   toolPath: string,
   config: SignConfig,
   ctx: SignContext,
   deps: Deps,
-): Promise<Prepared> {
-  await exportPublicCertificate(certificate, ctx);
+): Promise<Signer> {
   const dir = await privateDir(ctx, deps);
   const keyFile = path.join(dir, 'key.pem');
   const certsFile = path.join(dir, 'certs.pem');
@@ -231,17 +274,15 @@ async function prepareOsslsigncode(
     `${ctx.trust?.caFile ? readFileSync(ctx.trust.caFile, 'utf8') : bundle}\n${selfAnchor}`,
   );
   await writeFile(tsaCaFile, ctx.trust?.tsaCaFile ? readFileSync(ctx.trust.tsaCaFile, 'utf8') : bundle);
-  const signer = osslsigncodeSigner({
+  return osslsigncodeSigner({
     path: toolPath,
     run: deps.run,
     keyFile,
     certsFile,
     digest: config.digest,
-    ...(config.description ? { description: config.description } : {}),
-    ...(config.descriptionUrl ? { descriptionUrl: config.descriptionUrl } : {}),
+    ...descriptions(config),
     anchors: new TrustAnchors(dir, caFile, tsaCaFile),
   });
-  return { signer, info: certificate.info, notes: certificate.notes };
 }
 
 function systemBundle(env: NodeJS.ProcessEnv): string {
@@ -251,42 +292,72 @@ function systemBundle(env: NodeJS.ProcessEnv): string {
   return '';
 }
 
-async function prepareSigntool(
+/**
+ * Windows caps one environment variable at 32,767 characters, and the PKCS#12 travels to the import script
+ * in one (GO_AV_GUARD_INPUT) together with the password.
+ */
+const MAX_POWERSHELL_INPUT = 32_767;
+
+/**
+ * Imports the certificate into CurrentUser\My and signs by thumbprint. The user's certificate-file is read
+ * where it is; a base64 or ephemeral PKCS#12 goes to the import script in memory, so no PFX file exists on
+ * Windows, where file modes do not make a file private.
+ */
+async function importedSigntool(
   certificate: SigningCertificate,
   source: Exclude<CertificateSource, { kind: 'thumbprint' }>,
   toolPath: string,
   config: SignConfig,
-  ctx: SignContext,
   deps: Deps,
-): Promise<Prepared> {
-  await exportPublicCertificate(certificate, ctx);
-  let pfxPath: string;
-  if (source.kind === 'pkcs12-file') {
-    pfxPath = source.path;
-  } else {
-    pfxPath = path.join(await privateDir(ctx, deps), 'certificate.pfx');
-    await writeSecretFile(pfxPath, certificate.pkcs12);
+  setSecret: (value: string) => void,
+): Promise<Signer> {
+  const input: Pkcs12Input =
+    source.kind === 'pkcs12-file'
+      ? { path: path.resolve(source.path) }
+      : { base64: certificate.pkcs12.toString('base64') };
+  // Re-encoded: the user's text may be wrapped or otherwise differ from this form, so this is masked too.
+  if ('base64' in input) setSecret(input.base64);
+  const name = source.kind === 'pkcs12-file' ? 'certificate-file' : 'certificate';
+  if (JSON.stringify({ ...input, password: certificate.password }).length > MAX_POWERSHELL_INPUT) {
+    throw new CertificateError(
+      `${name}: the PKCS#12 is too large to hand to PowerShell in memory (over ${MAX_POWERSHELL_INPUT} characters as base64); drop unneeded certificates from it or use certificate-file`,
+    );
   }
   const thumbprint = certificate.info.thumbprint;
+  // Recorded before the import, so a step killed during it still leaves the post step the thumbprint.
   recordForCleanup(deps, { thumbprints: [thumbprint] });
-  const imported = await importPfx(deps.run, pfxPath, certificate.password);
-  if (imported.existed) forgetForCleanup(deps, thumbprint);
+  const imported = await importPfx(deps.run, input, certificate.password);
+  if (imported.existed) {
+    // The user's own certificate: used, never removed.
+    forgetForCleanup(deps, { thumbprints: [thumbprint] });
+  } else if (imported.thumbprint && imported.thumbprint !== thumbprint) {
+    // What Windows imported is what cleanup must remove; the expected one was never added.
+    recordForCleanup(deps, { thumbprints: [imported.thumbprint] });
+    forgetForCleanup(deps, { thumbprints: [thumbprint] });
+  }
   if (imported.thumbprint && imported.thumbprint !== thumbprint) {
-    throw new CertificateError(
-      `${certificate.info.source === 'pkcs12-file' ? 'certificate-file' : 'certificate'}: Windows imported ${imported.thumbprint}, expected ${thumbprint}`,
-    );
+    throw new CertificateError(`${name}: Windows imported ${imported.thumbprint}, expected ${thumbprint}`);
   }
   if (!imported.hasPrivateKey)
     throw new CertificateError('certificate: Windows imported the certificate without its private key');
-  const signer = signtoolSigner({
+  return signtoolFor(toolPath, thumbprint, false, config, deps);
+}
+
+function signtoolFor(
+  toolPath: string,
+  thumbprint: string,
+  machineStore: boolean,
+  config: SignConfig,
+  deps: Deps,
+): Signer {
+  return signtoolSigner({
     path: toolPath,
     run: deps.run,
     thumbprint,
-    machineStore: false,
-    ...descriptions(config),
+    machineStore,
     digest: config.digest,
+    ...descriptions(config),
   });
-  return { signer, info: certificate.info, notes: certificate.notes };
 }
 
 function descriptions(config: SignConfig): { description?: string; descriptionUrl?: string } {
@@ -325,14 +396,7 @@ async function prepareStoreThumbprint(
     deps.now(),
     'certificate-thumbprint',
   );
-  const signer = signtoolSigner({
-    path: toolPath,
-    run: deps.run,
-    thumbprint: info.thumbprint,
-    machineStore: found.location === 'LocalMachine',
-    ...descriptions(config),
-    digest: config.digest,
-  });
+  const signer = signtoolFor(toolPath, info.thumbprint, found.location === 'LocalMachine', config, deps);
   return { signer, info, notes };
 }
 

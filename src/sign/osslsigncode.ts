@@ -84,6 +84,9 @@ export function osslsigncodeSigner(o: OsslsigncodeOptions): Signer {
       const result = await o.run(o.path, args, { timeoutMs: TIMESTAMP_TIMEOUT_MS });
       if (result.exitCode === 0) return { ok: true, value: out };
       await rm(out, { force: true });
+      // A hung timestamp server shows as a kill by the time limit, rarely with osslsigncode's timestamp
+      // message: it is the server's failure (transient, try the next one), not a signing failure.
+      if (result.timedOut) return { ok: false, ...classifyTimestampFailure('', true) };
       const output = `${result.stderr}\n${result.stdout}`;
       if (result.spawnError || !TIMESTAMP_FAILURE.test(output)) {
         return {

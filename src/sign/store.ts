@@ -6,37 +6,72 @@ import { runPowerShell } from '../platform/powershell.js';
  * travel as JSON in the environment ($In), never in the script text or on argv.
  */
 
+/**
+ * Deletes the persisted private key behind a certificate. X509Store.Remove() removes only the certificate:
+ * without this the key container stays on disk. Throws for a key it does not know how to delete, so the
+ * caller reports it instead of leaving it silently.
+ */
+const REMOVE_PERSISTED_KEY_FUNCTION = `
+function Remove-PersistedKey([System.Security.Cryptography.X509Certificates.X509Certificate2]$c) {
+  if (-not $c.HasPrivateKey) { return }
+  $k = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($c)
+  if ($null -eq $k) { $k = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($c) }
+  if ($k -is [System.Security.Cryptography.RSACng] -or $k -is [System.Security.Cryptography.ECDsaCng]) { $k.Key.Delete() }
+  elseif ($k -is [System.Security.Cryptography.RSACryptoServiceProvider]) { $k.PersistKeyInCsp = $false; $k.Clear() }
+  elseif ($null -ne $k) { throw "cannot delete a private key of type $($k.GetType().FullName)" }
+}
+`.trim();
+
+/**
+ * Imports a PKCS#12 into CurrentUser\My. The PKCS#12 comes as base64 ($In.base64: no file on disk) or as the
+ * user's own file ($In.path). It is opened first with an ephemeral key, which persists nothing, to read the
+ * thumbprint and check the store; only a certificate not already there is reopened with a persisted key and
+ * added. If the add fails, the key it just persisted is deleted again.
+ */
 export const IMPORT_PFX_SCRIPT = `
-$flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'UserKeySet, PersistKeySet'
-$cert = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2 -ArgumentList @([string]$In.path, [string]$In.password, $flags)
+${REMOVE_PERSISTED_KEY_FUNCTION}
+$flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]
+$bytes = if ($In.base64) { [Convert]::FromBase64String([string]$In.base64) } else { [System.IO.File]::ReadAllBytes([string]$In.path) }
+$probe = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($bytes, [string]$In.password, $flags::EphemeralKeySet)
+$thumbprint = $probe.Thumbprint
+$hasPrivateKey = $probe.HasPrivateKey
+$probe.Reset()
 $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', 'CurrentUser')
 $store.Open('ReadWrite')
 try {
   # A certificate the user had already imported is used but not removed by the post step.
-  $existed = @($store.Certificates.Find('FindByThumbprint', $cert.Thumbprint, $false)).Count -gt 0
-  if (-not $existed) { $store.Add($cert) }
+  $existed = @($store.Certificates.Find('FindByThumbprint', $thumbprint, $false)).Count -gt 0
+  if (-not $existed) {
+    $cert = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($bytes, [string]$In.password, [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'UserKeySet, PersistKeySet')
+    try { $store.Add($cert) } catch { Remove-PersistedKey $cert; throw }
+    $thumbprint = $cert.Thumbprint
+    $hasPrivateKey = $cert.HasPrivateKey
+  }
 } finally { $store.Close() }
-@{ thumbprint = $cert.Thumbprint; hasPrivateKey = $cert.HasPrivateKey; existed = $existed }
+@{ thumbprint = $thumbprint; hasPrivateKey = $hasPrivateKey; existed = $existed }
 `.trim();
 
+/**
+ * Removes certificates with their persisted keys. When the key cannot be deleted the certificate stays in the
+ * store, so a later try can still find the key through it; every failure comes back as {thumbprint, reason}.
+ */
 export const REMOVE_CERTIFICATES_SCRIPT = `
+${REMOVE_PERSISTED_KEY_FUNCTION}
 $removed = @()
 $failed = @()
 foreach ($t in @($In.thumbprints)) {
-  $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', 'CurrentUser')
-  $store.Open('ReadWrite')
+  $t = [string]$t
   try {
-    foreach ($c in @($store.Certificates.Find('FindByThumbprint', [string]$t, $false))) {
-      try {
-        # Remove() leaves the persisted private key behind; delete it first.
-        $k = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($c)
-        if ($k -is [System.Security.Cryptography.RSACng]) { $k.Key.Delete() }
-        elseif ($k -is [System.Security.Cryptography.RSACryptoServiceProvider]) { $k.PersistKeyInCsp = $false; $k.Clear() }
-      } catch { $failed += "$t key: $($_.Exception.Message)" }
-      $store.Remove($c)
-      $removed += [string]$t
-    }
-  } catch { $failed += "$t: $($_.Exception.Message)" } finally { $store.Close() }
+    $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', 'CurrentUser')
+    $store.Open('ReadWrite')
+    try {
+      foreach ($c in @($store.Certificates.Find('FindByThumbprint', $t, $false))) {
+        Remove-PersistedKey $c
+        $store.Remove($c)
+      }
+      $removed += $t
+    } finally { $store.Close() }
+  } catch { $failed += @{ thumbprint = $t; reason = $_.Exception.Message } }
 }
 @{ removed = @($removed); failed = @($failed) }
 `.trim();
@@ -79,13 +114,16 @@ export interface ImportResult {
   existed: boolean;
 }
 
+/** Where the PKCS#12 comes from: the user's own file, or base64 held in memory (never written to disk). */
+export type Pkcs12Input = { path: string } | { base64: string };
+
 export async function importPfx(
   run: ProcessRunner,
-  pfxPath: string,
+  pkcs12: Pkcs12Input,
   password: string,
 ): Promise<ImportResult> {
   const result = (await runPowerShell(run, IMPORT_PFX_SCRIPT, {
-    path: pfxPath,
+    ...pkcs12,
     password,
   })) as Partial<ImportResult> | null;
   return {
@@ -95,17 +133,27 @@ export async function importPfx(
   };
 }
 
+export interface RemovalFailure {
+  thumbprint: string;
+  reason: string;
+}
+
+/** PowerShell 5.1 turns a one-element array into a scalar; accept both. */
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v == null ? [] : [v]);
+
 export async function removeCertificates(
   run: ProcessRunner,
   thumbprints: string[],
-): Promise<{ removed: string[]; failed: string[] }> {
+): Promise<{ removed: string[]; failed: RemovalFailure[] }> {
   const result = (await runPowerShell(run, REMOVE_CERTIFICATES_SCRIPT, { thumbprints })) as {
     removed?: unknown;
     failed?: unknown;
   } | null;
-  // PowerShell 5.1 turns a one-element array into a scalar; accept both.
-  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v == null ? [] : [String(v)]);
-  return { removed: list(result?.removed), failed: list(result?.failed) };
+  const failed = list(result?.failed).map((f): RemovalFailure => {
+    const { thumbprint, reason } = (f ?? {}) as { thumbprint?: unknown; reason?: unknown };
+    return { thumbprint: String(thumbprint ?? '').toUpperCase(), reason: String(reason ?? 'unknown error') };
+  });
+  return { removed: list(result?.removed).map(String), failed };
 }
 
 export async function findStoreCertificate(
