@@ -231,7 +231,13 @@ describe('guardExclusions: apply and verify', () => {
   });
 
   it('records what it is about to add before PowerShell starts, so a killed start still gets cleaned up', async () => {
-    const run = recordingRunner(() => ({ stdout: '', stderr: '', exitCode: null, timedOut: true }));
+    const run = recordingRunner(() => ({
+      stdout: '',
+      stderr: '',
+      exitCode: null,
+      timedOut: true,
+      durationMs: 120_000,
+    }));
     const deps = windowsDeps(run);
     const report = await guardExclusions(config(), doctorWith(defenderOn()), CTX, deps);
     expect(report.added).toEqual([]);

@@ -58872,14 +58872,14 @@ __nccwpck_require__.d(core_namespaceObject, {
   getIDToken: () => (getIDToken),
   getInput: () => (getInput),
   getMultilineInput: () => (getMultilineInput),
-  getState: () => (getState),
+  getState: () => (core_getState),
   group: () => (group),
   info: () => (core_info),
   isDebug: () => (isDebug),
   markdownSummary: () => (markdownSummary),
   notice: () => (notice),
   platform: () => (platform_namespaceObject),
-  saveState: () => (saveState),
+  saveState: () => (core_saveState),
   setCommandEcho: () => (setCommandEcho),
   setFailed: () => (setFailed),
   setOutput: () => (setOutput),
@@ -61801,7 +61801,7 @@ function group(name, fn) {
  * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
+function core_saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
         return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
@@ -61814,7 +61814,7 @@ function saveState(name, value) {
  * @param     name     name of the state to get
  * @returns   string
  */
-function getState(name) {
+function core_getState(name) {
     return process.env[`STATE_${name}`] || '';
 }
 function getIDToken(aud) {
@@ -61904,18 +61904,28 @@ function process_describeFailure(file, result) {
 ;// CONCATENATED MODULE: ./src/action/deps.ts
 
 
-/** The runner's state store: what main saves with saveState, post reads with getState. */
-const runnerState = {
-    get: (key) => getState(key),
-    set: (key, value) => saveState(key, value),
-};
+/**
+ * The runner's state store. saveState only appends to GITHUB_STATE, and getState reads STATE_* variables
+ * that the runner sets for the post step alone, so within one step a value must be kept in process too:
+ * otherwise a capability that updates a record (secret files to remove) would start from empty each time.
+ */
+function runnerState(getState = core_getState, saveState = core_saveState) {
+    const written = new Map();
+    return {
+        get: (key) => written.get(key) ?? getState(key),
+        set: (key, value) => {
+            written.set(key, value);
+            saveState(key, value);
+        },
+    };
+}
 function actionDeps() {
     return {
         run: runProcess,
         platform: process.platform,
         arch: process.arch,
         env: process.env,
-        state: runnerState,
+        state: runnerState(),
         setSecret: (value) => {
             if (value)
                 setSecret(value);
@@ -62182,12 +62192,15 @@ function readActionConfig() {
     return parseConfig((name) => getInput(name, { trimWhitespace: name !== 'certificate-password' }));
 }
 function maskSecret(value) {
-    if (!value)
+    // `certificate: ephemeral` is a keyword, not a secret: masking it would blank every line that names it.
+    if (!value || value.trim().toLowerCase() === 'ephemeral')
         return;
     setSecret(value);
-    for (const line of value.split(/\r?\n/))
-        if (line.trim())
-            setSecret(line.trim());
+    const lines = value.split(/\r?\n/).map((line) => line.trim());
+    if (lines.length > 1)
+        for (const line of lines)
+            if (line)
+                setSecret(line);
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -68971,12 +68984,15 @@ function Test-MpExclusion($mp, [string]$path) {
  * PowerShell JSON comes in two dialects (Windows PowerShell 5.1 and PowerShell 7) and several shapes for
  * the same data. These helpers turn any of them into one plain form, and never throw on a surprise.
  */
-/** One result comes back as a bare object, none as null, deep arrays as {"value":[...],"Count":n}. */
+/**
+ * One result comes back as a bare object, none as null, deep arrays as {"value":[...],"Count":n}; a null
+ * element (a cmdlet that wrote nothing for one item) is dropped so callers can read fields safely.
+ */
 function psjson_asArray(value) {
     if (value === null || value === undefined || value === '')
         return [];
     if (Array.isArray(value))
-        return value;
+        return value.filter((v) => v !== null && v !== undefined);
     if (isCountWrapper(value))
         return psjson_asArray(value.value);
     return [value];
@@ -69191,7 +69207,13 @@ function parseDefenderStatus(raw) {
             paths: paths.values,
             processes: processes.values,
             extensions: extensions.values,
-            hidden: paths.hidden || processes.hidden || extensions.hidden || hideFromAdmins === true,
+            // Lists that could not be read are as unknown as hidden ones: every later step must ask MpCmdRun
+            // rather than take "none" for an answer, or it could record (and later remove) a pre-existing entry.
+            hidden: paths.hidden ||
+                processes.hidden ||
+                extensions.hidden ||
+                hideFromAdmins === true ||
+                preferenceError !== undefined,
         },
     };
     if (statusError) {
@@ -69382,6 +69404,12 @@ async function apply_guardExclusions(config, doctor, ctx, deps) {
     }
     if (toAdd.length === 0)
         return failIfStrict(report, held);
+    const previous = recordedExclusions(deps.state);
+    const unrecorded = (entries) => entries.filter((a) => !previous.some((p) => p.kind === a.kind && p.value === a.value));
+    // With the lists readable, every entry to add is known to be absent now: record it before the call, so
+    // a PowerShell start killed half-way still leaves the post step the entries to remove.
+    if (!current.hidden)
+        recordExclusions(deps.state, [...previous, ...unrecorded(toAdd.map(asWanted))]);
     let raw;
     try {
         raw = await runPowerShell(deps.run, APPLY_EXCLUSIONS_SCRIPT, {
@@ -69390,7 +69418,8 @@ async function apply_guardExclusions(config, doctor, ctx, deps) {
         });
     }
     catch (error) {
-        const reason = `adding exclusions failed: ${error instanceof Error ? error.message : String(error)}`;
+        const after = current.hidden ? '' : '; the post step removes any that did get added';
+        const reason = `adding exclusions failed: ${error instanceof Error ? error.message : String(error)}${after}`;
         report.notApplied.push(...toAdd.map((p) => ({ kind: p.kind, value: p.value, reason })));
         return failIfStrict(report, held);
     }
@@ -69411,16 +69440,18 @@ async function apply_guardExclusions(config, doctor, ctx, deps) {
         else
             report.notApplied.push({ kind: wanted.kind, value: wanted.value, reason: outcome.reason });
     }
+    // Now the facts are known: exactly the verified additions stay recorded.
+    recordExclusions(deps.state, [...previous, ...unrecorded(report.added)]);
     if (report.added.length > 0) {
-        const previous = recordedExclusions(deps.state);
-        const fresh = report.added.filter((a) => !previous.some((p) => p.kind === a.kind && p.value === a.value));
-        recordExclusions(deps.state, [...previous, ...fresh]);
         const after = config.restore ? 'the post step removes them' : 'they stay after the job (restore: false)';
         report.notes.push(info(`Added ${report.added.length} Defender exclusion(s), each verified after the change; ${after}.`));
     }
     if (readBack.error && !current.hidden)
         report.notes.push(warning(`Reading the exclusions back failed: ${readBack.error}`));
     return failIfStrict(report, held);
+}
+function asWanted(p) {
+    return { kind: p.kind, value: p.value, reason: p.reason };
 }
 /**
  * Is `folder` excluded once this report's changes are made: already there, covered by a parent (C:\ on
@@ -69441,11 +69472,18 @@ function judge(wanted, result, readBack, hidden) {
     const error = describeDefenderError(result.Error);
     if (error)
         return { reason: `Add-MpPreference failed: ${error}` };
-    if (readBackHas(readBack, wanted))
+    // With the lists unknown, only MpCmdRun saying "not excluded" before the change proves this run added
+    // the entry; anything less could be a pre-existing one, which the post step must never remove.
+    const provenNew = !hidden || parseCheckExclusion(result.Before) === false;
+    const inEffect = readBackHas(readBack, wanted) || parseCheckExclusion(result.After) === true;
+    if (inEffect && provenNew)
         return 'verified';
+    if (inEffect) {
+        return {
+            reason: 'in effect, but exclusions are hidden and MpCmdRun gave no answer before the change, so it may have existed already; left in place after the job rather than risk removing a pre-existing entry',
+        };
+    }
     const after = parseCheckExclusion(result.After);
-    if (after === true)
-        return 'verified';
     if (after === false)
         return {
             reason: 'MpCmdRun -CheckExclusion says the path is still not excluded after Add-MpPreference succeeded (tamper protection or policy?)',
@@ -78867,36 +78905,70 @@ const slashes = (p) => (path.sep === '\\' ? p.replace(/\\/g, '/') : p);
  * The Windows certificate store, through constant PowerShell scripts: paths, passwords and thumbprints
  * travel as JSON in the environment ($In), never in the script text or on argv.
  */
+/**
+ * Deletes the persisted private key behind a certificate. X509Store.Remove() removes only the certificate:
+ * without this the key container stays on disk. Throws for a key it does not know how to delete, so the
+ * caller reports it instead of leaving it silently.
+ */
+const REMOVE_PERSISTED_KEY_FUNCTION = `
+function Remove-PersistedKey([System.Security.Cryptography.X509Certificates.X509Certificate2]$c) {
+  if (-not $c.HasPrivateKey) { return }
+  $k = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($c)
+  if ($null -eq $k) { $k = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($c) }
+  if ($k -is [System.Security.Cryptography.RSACng] -or $k -is [System.Security.Cryptography.ECDsaCng]) { $k.Key.Delete() }
+  elseif ($k -is [System.Security.Cryptography.RSACryptoServiceProvider]) { $k.PersistKeyInCsp = $false; $k.Clear() }
+  elseif ($null -ne $k) { throw "cannot delete a private key of type $($k.GetType().FullName)" }
+}
+`.trim();
+/**
+ * Imports a PKCS#12 into CurrentUser\My. The PKCS#12 comes as base64 ($In.base64: no file on disk) or as the
+ * user's own file ($In.path). It is opened first with an ephemeral key, which persists nothing, to read the
+ * thumbprint and check the store; only a certificate not already there is reopened with a persisted key and
+ * added. If the add fails, the key it just persisted is deleted again.
+ */
 const IMPORT_PFX_SCRIPT = `
-$flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'UserKeySet, PersistKeySet'
-$cert = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2 -ArgumentList @([string]$In.path, [string]$In.password, $flags)
+${REMOVE_PERSISTED_KEY_FUNCTION}
+$flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]
+$bytes = if ($In.base64) { [Convert]::FromBase64String([string]$In.base64) } else { [System.IO.File]::ReadAllBytes([string]$In.path) }
+$probe = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($bytes, [string]$In.password, $flags::EphemeralKeySet)
+$thumbprint = $probe.Thumbprint
+$hasPrivateKey = $probe.HasPrivateKey
+$probe.Reset()
 $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', 'CurrentUser')
 $store.Open('ReadWrite')
 try {
   # A certificate the user had already imported is used but not removed by the post step.
-  $existed = @($store.Certificates.Find('FindByThumbprint', $cert.Thumbprint, $false)).Count -gt 0
-  if (-not $existed) { $store.Add($cert) }
+  $existed = @($store.Certificates.Find('FindByThumbprint', $thumbprint, $false)).Count -gt 0
+  if (-not $existed) {
+    $cert = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($bytes, [string]$In.password, [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'UserKeySet, PersistKeySet')
+    try { $store.Add($cert) } catch { Remove-PersistedKey $cert; throw }
+    $thumbprint = $cert.Thumbprint
+    $hasPrivateKey = $cert.HasPrivateKey
+  }
 } finally { $store.Close() }
-@{ thumbprint = $cert.Thumbprint; hasPrivateKey = $cert.HasPrivateKey; existed = $existed }
+@{ thumbprint = $thumbprint; hasPrivateKey = $hasPrivateKey; existed = $existed }
 `.trim();
+/**
+ * Removes certificates with their persisted keys. When the key cannot be deleted the certificate stays in the
+ * store, so a later try can still find the key through it; every failure comes back as {thumbprint, reason}.
+ */
 const REMOVE_CERTIFICATES_SCRIPT = `
+${REMOVE_PERSISTED_KEY_FUNCTION}
 $removed = @()
 $failed = @()
 foreach ($t in @($In.thumbprints)) {
-  $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', 'CurrentUser')
-  $store.Open('ReadWrite')
+  $t = [string]$t
   try {
-    foreach ($c in @($store.Certificates.Find('FindByThumbprint', [string]$t, $false))) {
-      try {
-        # Remove() leaves the persisted private key behind; delete it first.
-        $k = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($c)
-        if ($k -is [System.Security.Cryptography.RSACng]) { $k.Key.Delete() }
-        elseif ($k -is [System.Security.Cryptography.RSACryptoServiceProvider]) { $k.PersistKeyInCsp = $false; $k.Clear() }
-      } catch { $failed += "$t key: $($_.Exception.Message)" }
-      $store.Remove($c)
-      $removed += [string]$t
-    }
-  } catch { $failed += "$t: $($_.Exception.Message)" } finally { $store.Close() }
+    $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', 'CurrentUser')
+    $store.Open('ReadWrite')
+    try {
+      foreach ($c in @($store.Certificates.Find('FindByThumbprint', $t, $false))) {
+        Remove-PersistedKey $c
+        $store.Remove($c)
+      }
+      $removed += $t
+    } finally { $store.Close() }
+  } catch { $failed += @{ thumbprint = $t; reason = $_.Exception.Message } }
 }
 @{ removed = @($removed); failed = @($failed) }
 `.trim();
@@ -78918,9 +78990,9 @@ foreach ($loc in @('CurrentUser', 'LocalMachine')) {
 }
 $found
 `.trim();
-async function store_importPfx(run, pfxPath, password) {
+async function store_importPfx(run, pkcs12, password) {
     const result = (await runPowerShell(run, IMPORT_PFX_SCRIPT, {
-        path: pfxPath,
+        ...pkcs12,
         password,
     }));
     return {
@@ -78929,11 +79001,15 @@ async function store_importPfx(run, pfxPath, password) {
         existed: Boolean(result?.existed),
     };
 }
+/** PowerShell 5.1 turns a one-element array into a scalar; accept both. */
+const list = (v) => (Array.isArray(v) ? v : v == null ? [] : [v]);
 async function removeCertificates(run, thumbprints) {
     const result = (await powershell_runPowerShell(run, REMOVE_CERTIFICATES_SCRIPT, { thumbprints }));
-    // PowerShell 5.1 turns a one-element array into a scalar; accept both.
-    const list = (v) => (Array.isArray(v) ? v.map(String) : v == null ? [] : [String(v)]);
-    return { removed: list(result?.removed), failed: list(result?.failed) };
+    const failed = list(result?.failed).map((f) => {
+        const { thumbprint, reason } = (f ?? {});
+        return { thumbprint: String(thumbprint ?? '').toUpperCase(), reason: String(reason ?? 'unknown error') };
+    });
+    return { removed: list(result?.removed).map(String), failed };
 }
 async function store_findStoreCertificate(run, thumbprint) {
     const result = (await runPowerShell(run, FIND_CERTIFICATE_SCRIPT, { thumbprint }));
@@ -78963,11 +79039,13 @@ function cleanup_recordForCleanup(deps, add) {
         thumbprints: [...new Set([...(current.thumbprints ?? []), ...(add.thumbprints ?? [])])],
     });
 }
-function cleanup_forgetForCleanup(deps, thumbprint) {
+/** Drops entries that are gone (or were never this run's to remove). */
+function cleanup_forgetForCleanup(deps, drop) {
     const current = readJsonState(deps.state, SIGNING_CLEANUP_STATE, EMPTY);
+    const without = (list, gone) => (list ?? []).filter((x) => !(gone ?? []).includes(x));
     writeJsonState(deps.state, SIGNING_CLEANUP_STATE, {
-        ...current,
-        thumbprints: (current.thumbprints ?? []).filter((t) => t !== thumbprint),
+        paths: without(current.paths, drop.paths),
+        thumbprints: without(current.thumbprints, drop.thumbprints),
     });
 }
 /**
@@ -78990,10 +79068,14 @@ async function cleanup_cleanupSigning(deps) {
         const thumbprints = recorded.thumbprints ?? [];
         if (thumbprints.length > 0 && deps.platform === 'win32') {
             try {
-                // A certificate already gone from the store counts as removed: nothing is left to clean.
+                // A certificate already gone from the store counts as removed: nothing is left to clean. One that
+                // failed stays recorded, so a later post step (or run) tries again.
                 const { failed } = await removeCertificates(deps.run, thumbprints);
-                for (const problem of failed)
-                    notes.push(note_warning(`sign cleanup: ${problem}`));
+                for (const { thumbprint, reason } of failed) {
+                    if (!left.thumbprints.includes(thumbprint))
+                        left.thumbprints.push(thumbprint);
+                    notes.push(note_warning(`sign cleanup: could not remove the imported certificate ${thumbprint} from CurrentUser\\My: ${reason}`));
+                }
             }
             catch (error) {
                 left.thumbprints.push(...thumbprints);
@@ -79530,7 +79612,8 @@ async function sha256File(file) {
 }
 /**
  * Signs one file atomically: sign into a temp file next to it, timestamp into another, verify, and only
- * then rename over the original. Any failure leaves the original byte-for-byte as it was.
+ * then rename over the original. Any failure leaves the original byte-for-byte as it was. A symlink is
+ * followed: the file it points to is signed (temp files sit next to that one) and the link stays a link.
  */
 async function file_signFile(file, job) {
     const failed = (reason, extra = {}) => ({
@@ -79539,9 +79622,11 @@ async function file_signFile(file, job) {
         reason,
         ...extra,
     });
+    let target;
     let mode;
     try {
-        mode = (await stat(file)).mode;
+        target = await realpath(file);
+        mode = (await stat(target)).mode;
     }
     catch (error) {
         return failed(`cannot read the file: ${error.code ?? String(error)}`);
@@ -79551,7 +79636,7 @@ async function file_signFile(file, job) {
         return failed('the file is read-only; make it writable (chmod u+w, or attrib -r on Windows) before signing');
     let pe;
     try {
-        pe = await inspectPe(file);
+        pe = await inspectPe(target);
     }
     catch (error) {
         return failed(`cannot read the file: ${error.code ?? String(error)}`);
@@ -79563,22 +79648,24 @@ async function file_signFile(file, job) {
             path: file,
             status: 'skipped',
             reason: `already signed (${pe.signatureCount} signature${pe.signatureCount === 1 ? '' : 's'}) and skip-signed is true; set append-signature to add one`,
-            sha256: await sha256File(file),
+            sha256: await sha256File(target),
         };
     }
     const nest = pe.signed && job.appendSignature;
     const index = nest ? pe.signatureCount : 0;
-    const stem = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}`);
-    const ext = path.extname(file);
+    const stem = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString('hex')}`);
+    const ext = path.extname(target);
     const signedTemp = `${stem}.signed${ext}`;
     const stampedTemp = `${stem}.stamped${ext}`;
+    const temps = [signedTemp, stampedTemp];
+    job.temps?.record(temps);
     try {
         const signer = job.signer;
         let signedReady = false;
         const signOnce = async () => {
             if (signedReady)
                 return;
-            const signed = await signer.sign(file, signedTemp, nest);
+            const signed = await signer.sign(target, signedTemp, nest);
             if (!signed.ok)
                 throw new SigningFailed(signed.message);
             signedReady = true;
@@ -79593,7 +79680,7 @@ async function file_signFile(file, job) {
             const stamped = await timestampWithFailover(job.timestampUrls, job.retry, async (url) => {
                 if (first && signer.signAndTimestamp) {
                     first = false;
-                    const outcome = await signer.signAndTimestamp(file, stampedTemp, nest, url);
+                    const outcome = await signer.signAndTimestamp(target, stampedTemp, nest, url);
                     if (!outcome.ok && outcome.signFailed)
                         throw new SigningFailed(outcome.message);
                     return outcome;
@@ -79618,7 +79705,7 @@ async function file_signFile(file, job) {
             return failed(`verification failed: ${verification.detail}`, { verification });
         await chmod(result, mode & 0o7777);
         const sha256 = await sha256File(result);
-        await rename(result, file);
+        await rename(result, target);
         return {
             path: file,
             status: 'signed',
@@ -79636,8 +79723,17 @@ async function file_signFile(file, job) {
         return failed(`signing stopped: ${error instanceof Error ? error.message : String(error)}`);
     }
     finally {
-        await rm(signedTemp, { force: true }).catch(() => undefined);
-        await rm(stampedTemp, { force: true }).catch(() => undefined);
+        const gone = [];
+        for (const temp of temps) {
+            try {
+                await rm(temp, { force: true });
+                gone.push(temp);
+            }
+            catch {
+                // Stays recorded: the post step tries again.
+            }
+        }
+        job.temps?.forget(gone);
     }
 }
 
@@ -79696,6 +79792,10 @@ function osslsigncode_osslsigncodeSigner(o) {
             if (result.exitCode === 0)
                 return { ok: true, value: out };
             await rm(out, { force: true });
+            // A hung timestamp server shows as a kill by the time limit, rarely with osslsigncode's timestamp
+            // message: it is the server's failure (transient, try the next one), not a signing failure.
+            if (result.timedOut)
+                return { ok: false, ...classifyTimestampFailure('', true) };
             const output = `${result.stderr}\n${result.stdout}`;
             if (result.spawnError || !TIMESTAMP_FAILURE.test(output)) {
                 return {
@@ -79890,7 +79990,7 @@ async function sign_signFiles(config, ctx, deps) {
 async function run(config, ctx, deps, report, setSecret) {
     if (config.patterns.length === 0)
         return;
-    const files = await expandPatterns(config.patterns, ctx.workspace);
+    const files = await distinctTargets(await expandPatterns(config.patterns, ctx.workspace));
     if (files.length === 0) {
         const message = `sign: no files matched ${config.patterns.map((p) => JSON.stringify(p)).join(', ')} (in ${ctx.workspace})`;
         if (config.ifNoFilesFound === 'error')
@@ -79926,9 +80026,7 @@ async function run(config, ctx, deps, report, setSecret) {
     }
     const prepared = source.kind === 'thumbprint'
         ? await prepareStoreThumbprint(source.thumbprint, located.path, config, deps)
-        : deps.platform === 'win32'
-            ? await prepareSigntool(certificate, source, located.path, config, ctx, deps)
-            : await prepareOsslsigncode(certificate, located.path, config, ctx, deps);
+        : await prepareCertificate(certificate, source, located.path, config, ctx, deps, setSecret);
     report.certificate = prepared.info;
     report.notes.push(...prepared.notes);
     report.files = await mapWithConcurrency(files, config.concurrency, (file) => signFile(file, {
@@ -79940,12 +80038,32 @@ async function run(config, ctx, deps, report, setSecret) {
         appendSignature: config.appendSignature,
         signerSubject: prepared.info.subject,
         selfSigned: prepared.info.selfSigned,
+        temps: {
+            record: (paths) => recordForCleanup(deps, { paths }),
+            forget: (paths) => forgetForCleanup(deps, { paths }),
+        },
         ...(ctx.wait ? { wait: ctx.wait } : {}),
     }));
     const count = (status) => report.files.filter((f) => f.status === status).length;
     report.notes.push(info(`signed ${count('signed')}, skipped ${count('skipped')}, failed ${count('failed')} of ${files.length} file(s) with ${prepared.signer.tool} as ${prepared.info.subject}`));
     for (const file of report.files.filter((f) => f.status === 'failed'))
         report.notes.push(errorNote(`${file.path}: ${file.reason}`));
+}
+/**
+ * A symlink and its target (or two links to one file) are one file to sign: signing it twice at once would
+ * race on the rename. The first path matched stands for it.
+ */
+async function distinctTargets(files) {
+    const seen = new Set();
+    const kept = [];
+    for (const file of files) {
+        const target = await realpath(file).catch(() => file);
+        if (seen.has(target))
+            continue;
+        seen.add(target);
+        kept.push(file);
+    }
+    return kept;
 }
 const tool = (deps) => (deps.platform === 'win32' ? 'signtool' : 'osslsigncode');
 async function loadCertificate(source, deps, setSecret) {
@@ -79971,8 +80089,15 @@ async function exportPublicCertificate(certificate, ctx) {
     await writeFile(file, certificate.chainPem[0] ?? '', { mode: 0o644 });
     certificate.info.publicCertPath = file;
 }
-async function prepareOsslsigncode(certificate, toolPath, config, ctx, deps) {
+/** A certificate loaded in-process (PKCS#12 or ephemeral): signtool on Windows, osslsigncode elsewhere. */
+async function prepareCertificate(certificate, source, toolPath, config, ctx, deps, setSecret) {
     await exportPublicCertificate(certificate, ctx);
+    const signer = deps.platform === 'win32'
+        ? await importedSigntool(certificate, source, toolPath, config, deps, setSecret)
+        : await osslsigncodeWithKeyFiles(certificate, toolPath, config, ctx, deps);
+    return { signer, info: certificate.info, notes: certificate.notes };
+}
+async function osslsigncodeWithKeyFiles(certificate, toolPath, config, ctx, deps) {
     const dir = await privateDir(ctx, deps);
     const keyFile = path.join(dir, 'key.pem');
     const certsFile = path.join(dir, 'certs.pem');
@@ -79986,17 +80111,15 @@ async function prepareOsslsigncode(certificate, toolPath, config, ctx, deps) {
     const selfAnchor = certificate.info.selfSigned ? (certificate.chainPem[0] ?? '') : '';
     await writeFile(caFile, `${ctx.trust?.caFile ? readFileSync(ctx.trust.caFile, 'utf8') : bundle}\n${selfAnchor}`);
     await writeFile(tsaCaFile, ctx.trust?.tsaCaFile ? readFileSync(ctx.trust.tsaCaFile, 'utf8') : bundle);
-    const signer = osslsigncodeSigner({
+    return osslsigncodeSigner({
         path: toolPath,
         run: deps.run,
         keyFile,
         certsFile,
         digest: config.digest,
-        ...(config.description ? { description: config.description } : {}),
-        ...(config.descriptionUrl ? { descriptionUrl: config.descriptionUrl } : {}),
+        ...descriptions(config),
         anchors: new TrustAnchors(dir, caFile, tsaCaFile),
     });
-    return { signer, info: certificate.info, notes: certificate.notes };
 }
 function systemBundle(env) {
     for (const file of [env.SSL_CERT_FILE, ...SYSTEM_CA_BUNDLES]) {
@@ -80005,35 +80128,56 @@ function systemBundle(env) {
     }
     return '';
 }
-async function prepareSigntool(certificate, source, toolPath, config, ctx, deps) {
-    await exportPublicCertificate(certificate, ctx);
-    let pfxPath;
-    if (source.kind === 'pkcs12-file') {
-        pfxPath = source.path;
-    }
-    else {
-        pfxPath = path.join(await privateDir(ctx, deps), 'certificate.pfx');
-        await writeSecretFile(pfxPath, certificate.pkcs12);
+/**
+ * Windows caps one environment variable at 32,767 characters, and the PKCS#12 travels to the import script
+ * in one (GO_AV_GUARD_INPUT) together with the password.
+ */
+const MAX_POWERSHELL_INPUT = 32_767;
+/**
+ * Imports the certificate into CurrentUser\My and signs by thumbprint. The user's certificate-file is read
+ * where it is; a base64 or ephemeral PKCS#12 goes to the import script in memory, so no PFX file exists on
+ * Windows, where file modes do not make a file private.
+ */
+async function importedSigntool(certificate, source, toolPath, config, deps, setSecret) {
+    const input = source.kind === 'pkcs12-file'
+        ? { path: path.resolve(source.path) }
+        : { base64: certificate.pkcs12.toString('base64') };
+    // Re-encoded: the user's text may be wrapped or otherwise differ from this form, so this is masked too.
+    if ('base64' in input)
+        setSecret(input.base64);
+    const name = source.kind === 'pkcs12-file' ? 'certificate-file' : 'certificate';
+    if (JSON.stringify({ ...input, password: certificate.password }).length > MAX_POWERSHELL_INPUT) {
+        throw new CertificateError(`${name}: the PKCS#12 is too large to hand to PowerShell in memory (over ${MAX_POWERSHELL_INPUT} characters as base64); drop unneeded certificates from it or use certificate-file`);
     }
     const thumbprint = certificate.info.thumbprint;
+    // Recorded before the import, so a step killed during it still leaves the post step the thumbprint.
     recordForCleanup(deps, { thumbprints: [thumbprint] });
-    const imported = await importPfx(deps.run, pfxPath, certificate.password);
-    if (imported.existed)
-        forgetForCleanup(deps, thumbprint);
+    const imported = await importPfx(deps.run, input, certificate.password);
+    if (imported.existed) {
+        // The user's own certificate: used, never removed.
+        forgetForCleanup(deps, { thumbprints: [thumbprint] });
+    }
+    else if (imported.thumbprint && imported.thumbprint !== thumbprint) {
+        // What Windows imported is what cleanup must remove; the expected one was never added.
+        recordForCleanup(deps, { thumbprints: [imported.thumbprint] });
+        forgetForCleanup(deps, { thumbprints: [thumbprint] });
+    }
     if (imported.thumbprint && imported.thumbprint !== thumbprint) {
-        throw new CertificateError(`${certificate.info.source === 'pkcs12-file' ? 'certificate-file' : 'certificate'}: Windows imported ${imported.thumbprint}, expected ${thumbprint}`);
+        throw new CertificateError(`${name}: Windows imported ${imported.thumbprint}, expected ${thumbprint}`);
     }
     if (!imported.hasPrivateKey)
         throw new CertificateError('certificate: Windows imported the certificate without its private key');
-    const signer = signtoolSigner({
+    return signtoolFor(toolPath, thumbprint, false, config, deps);
+}
+function signtoolFor(toolPath, thumbprint, machineStore, config, deps) {
+    return signtoolSigner({
         path: toolPath,
         run: deps.run,
         thumbprint,
-        machineStore: false,
-        ...descriptions(config),
+        machineStore,
         digest: config.digest,
+        ...descriptions(config),
     });
-    return { signer, info: certificate.info, notes: certificate.notes };
 }
 function descriptions(config) {
     return {
@@ -80058,14 +80202,7 @@ async function prepareStoreThumbprint(thumbprint, toolPath, config, deps) {
         selfSigned: found.subject === found.issuer,
     };
     const notes = checkCertificate(info, found.hasEku ? found.ekus : undefined, deps.now(), 'certificate-thumbprint');
-    const signer = signtoolSigner({
-        path: toolPath,
-        run: deps.run,
-        thumbprint: info.thumbprint,
-        machineStore: found.location === 'LocalMachine',
-        ...descriptions(config),
-        digest: config.digest,
-    });
+    const signer = signtoolFor(toolPath, info.thumbprint, found.location === 'LocalMachine', config, deps);
     return { signer, info, notes };
 }
 /** Replaces any secret that slipped into a report string (a tool echoing input) with ***. */
@@ -80582,9 +80719,13 @@ async function runPipeline(config, deps, options) {
     report.finishedAt = deps.now().toISOString();
     return report;
 }
+/** The files signing left signed (newly or already): what analysis looks at by default. */
+function signedPaths(report) {
+    return report.signing?.files.filter((f) => f.status !== 'failed').map((f) => f.path) ?? [];
+}
 /** The files this run signed or analysed: detections on them are relevant, and they are what gets scanned. */
 function filesOfThisRun(report) {
-    const signed = report.signing?.files.filter((f) => f.status !== 'failed').map((f) => f.path) ?? [];
+    const signed = signedPaths(report);
     const analysed = report.analysis?.files.filter((f) => !('error' in f)).map((f) => f.path) ?? [];
     return [...new Set([...signed, ...analysed])];
 }
@@ -80625,7 +80766,7 @@ async function resolveAnalyzeArgs(config) {
 }
 /** Analyses the `analyze` globs, or by default the files this run signed; then writes the allowlisting files. */
 async function analyze(config, report) {
-    const signed = report.signing?.files.filter((f) => f.status !== 'failed').map((f) => f.path) ?? [];
+    const signed = signedPaths(report);
     const { paths, unmatched } = config.analyze.patterns.length > 0 ? await resolveAnalyzeArgs(config) : { paths: signed, unmatched: [] };
     if (paths.length === 0 && unmatched.length === 0)
         return undefined;
