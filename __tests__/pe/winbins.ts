@@ -78,11 +78,11 @@ export function buildWindowsBinaries(): WindowsBinaries {
   };
 
   // Throwaway code-signing certificate and timestamp authority: never trusted, removed with the temp dir.
-  const key = path.join(dir, 'key.pem');
-  const certPem = path.join(dir, 'cert.pem');
-  run(
-    'openssl',
-    [
+  /** A self-signed certificate for one purpose, valid two days. */
+  const selfSigned = (name: string, subject: string, usage: string): { key: string; cert: string } => {
+    const key = path.join(dir, `${name}-key.pem`);
+    const cert = path.join(dir, `${name}-cert.pem`);
+    const args = [
       'req',
       '-x509',
       '-newkey',
@@ -91,38 +91,18 @@ export function buildWindowsBinaries(): WindowsBinaries {
       '-keyout',
       key,
       '-out',
-      certPem,
+      cert,
       '-days',
       '2',
-      '-subj',
-      SIGNER_SUBJECT,
-      '-addext',
-      'extendedKeyUsage=codeSigning',
-    ],
-    dir,
-  );
-  const tsaKey = path.join(dir, 'tsa-key.pem');
-  const tsaCert = path.join(dir, 'tsa-cert.pem');
-  run(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      tsaKey,
-      '-out',
-      tsaCert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=go-av-guard test TSA',
-      '-addext',
-      'extendedKeyUsage=critical,timeStamping',
-    ],
-    dir,
+    ];
+    run('openssl', [...args, '-subj', subject, '-addext', `extendedKeyUsage=${usage}`], dir);
+    return { key, cert };
+  };
+  const { key, cert: certPem } = selfSigned('signer', SIGNER_SUBJECT, 'codeSigning');
+  const { key: tsaKey, cert: tsaCert } = selfSigned(
+    'tsa',
+    '/CN=go-av-guard test TSA',
+    'critical,timeStamping',
   );
   const sign = (input: string, out: string, extra: string[]): string => {
     const file = path.join(dir, out);
