@@ -109,6 +109,9 @@ export class ConfigError extends Error {
   }
 }
 
+export const NO_CERTIFICATE =
+  'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint';
+
 /** Reads one raw input by its action.yml name; '' when unset. */
 export type InputReader = (name: string) => string;
 
@@ -222,9 +225,7 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
     return { kind: 'thumbprint', thumbprint: normalized };
   }
   if (p.lines('sign').length > 0) {
-    p.problem(
-      'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint',
-    );
+    p.problem(NO_CERTIFICATE);
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import type { Report } from './report/model.js';
-import { isPeReport } from './report/sections/analysis.js';
+import { isPeReport } from './pe/types.js';
 
 /**
  * Why the step fails, if it does: one sentence per reason, decided from the report and the user's

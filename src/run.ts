@@ -14,7 +14,7 @@ import { decideFailures } from './outcome.js';
 import { readJsonState, writeJsonState } from './platform/state.js';
 import { STATE } from './constants.js';
 import { analyzeFiles } from './pe/index.js';
-import type { PeReport } from './pe/types.js';
+import { isPeReport } from './pe/types.js';
 import { newReport, type Report } from './report/model.js';
 import { info, warning } from './report/note.js';
 import { expandPatterns } from './platform/glob.js';
@@ -135,7 +135,7 @@ function signedPaths(report: Report): string[] {
 /** The files this run signed or analysed: detections on them are relevant, and they are what gets scanned. */
 function filesOfThisRun(report: Report): string[] {
   const signed = signedPaths(report);
-  const analysed = report.analysis?.files.filter((f) => !('error' in f)).map((f) => f.path) ?? [];
+  const analysed = report.analysis?.files.filter(isPeReport).map((f) => f.path) ?? [];
   return [...new Set([...signed, ...analysed])];
 }
 
@@ -192,7 +192,7 @@ async function analyze(config: Config, report: Report): Promise<Report['analysis
     ...(await analyzeFiles(paths, context)),
     ...unmatched.map((p) => ({ path: p, error: 'no files matched this pattern' })),
   ];
-  const readable = files.filter((f): f is PeReport => !('error' in f));
+  const readable = files.filter(isPeReport);
   const dir = allowlistDirFor(config, report);
   if (readable.length === 0 || !dir) return { files };
   return { files, allowlist: await writeAllowlist(readable, { dir, ...context }) };

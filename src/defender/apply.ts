@@ -2,12 +2,13 @@ import type { ExclusionsConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { DoctorReport } from '../doctor/types.js';
 import { runPowerShell } from '../platform/powershell.js';
-import { asArray, asString } from '../platform/psjson.js';
+import { asArray } from '../platform/psjson.js';
 import { info, warning } from '../report/note.js';
 import { normalizeWindowsPath } from './paths.js';
 import { planExclusions, wantedExclusions, type ExclusionContext } from './plan.js';
-import { PS_ERROR_INFO, PS_MPCMDRUN } from './psfragments.js';
+import { PS_ERROR_INFO, PS_MPCMDRUN, PS_READ_EXCLUSIONS } from './psfragments.js';
 import {
+  resultFor,
   describeDefenderError,
   parseCheckExclusion,
   parseReadBack,
@@ -40,13 +41,9 @@ $results = @(foreach ($e in @($In.Entries)) {
   } catch { $r.Error = Get-ErrorInfo $_ }
   $r
 })
-$out = [ordered]@{ Results = $results; MpCmdRun = $mp }
-try {
-  $pref = Get-MpPreference
-  $out.ExclusionPath = @($pref.ExclusionPath | Where-Object { $_ })
-  $out.ExclusionProcess = @($pref.ExclusionProcess | Where-Object { $_ })
-} catch { $out.PreferenceError = Get-ErrorInfo $_ }
-if ($In.Hidden) {
+$out = [ordered]@{ Results = $results; MpCmdRun = $mp }` +
+  PS_READ_EXCLUSIONS +
+  String.raw`if ($In.Hidden) {
   foreach ($r in $results) { if ($r.Called -and $r.Kind -eq 'path') { $r.After = Test-MpExclusion $mp $r.Value } }
 }
 $out
@@ -135,9 +132,7 @@ export async function guardExclusions(
   const readBack = parseReadBack(data);
   const results = asArray<Record<string, unknown>>(data.Results);
   for (const wanted of toAdd) {
-    const result = results.find(
-      (r) => asString(r.Kind) === wanted.kind && asString(r.Value) === wanted.value,
-    );
+    const result = resultFor(results, wanted);
     const outcome = judge(wanted, result, readBack, current.hidden);
     if (outcome === 'verified')
       report.added.push({ kind: wanted.kind, value: wanted.value, reason: wanted.reason });

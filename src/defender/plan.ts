@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ExclusionsConfig, TriState } from '../config.js';
+import { defenderDidNotAnswer } from './status.js';
 import type { DefenderExclusions, DefenderStatus, GoEnv } from '../doctor/types.js';
 import { info, warning, type Note } from '../report/note.js';
 import { normalizeWindowsPath, windowsPathCovers } from './paths.js';
@@ -196,8 +197,7 @@ export function planExclusions(
 /** Why this machine's Defender settings cannot be changed by this process, if they cannot. */
 function cannotChange(status: DefenderStatus | undefined, elevated: boolean | undefined): string | undefined {
   if (!status || !status.available) {
-    const code = status?.errorCode ? ` (${status.errorCode})` : '';
-    return `Microsoft Defender did not answer${code}: its service is stopped or another antivirus product replaced it`;
+    return `${defenderDidNotAnswer(status)}: its service is stopped or another antivirus product replaced it`;
   }
   if (elevated === false) return 'this process is not elevated (run the job as an administrator)';
   return undefined;

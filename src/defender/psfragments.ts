@@ -38,3 +38,12 @@ function Test-MpExclusion($mp, [string]$path) {
   if (-not $mp) { return $null }
   Invoke-MpCmdRun $mp @('-CheckExclusion', '-path', $path)
 }`;
+
+/** Reads the exclusion lists back into $out after a change (needs Get-ErrorInfo and an $out to fill). */
+export const PS_READ_EXCLUSIONS = String.raw`
+try {
+  $pref = Get-MpPreference
+  $out.ExclusionPath = @($pref.ExclusionPath | Where-Object { $_ })
+  $out.ExclusionProcess = @($pref.ExclusionProcess | Where-Object { $_ })
+} catch { $out.PreferenceError = Get-ErrorInfo $_ }
+`;

@@ -1,4 +1,4 @@
-import { asStrings } from '../platform/psjson.js';
+import { asString, asStrings } from '../platform/psjson.js';
 import { readJsonState, writeJsonState, type StateStore } from '../platform/state.js';
 import { normalizeWindowsPath } from './paths.js';
 import { errorInfo, HIDDEN_MARKER } from './status.js';
@@ -53,6 +53,14 @@ export function parseReadBack(data: Record<string, unknown>): ReadBack {
 export function readBackHas(readBack: ReadBack, entry: Pick<WantedExclusion, 'kind' | 'value'>): boolean {
   const list = entry.kind === 'path' ? readBack.paths : readBack.processes;
   return list.some((v) => normalizeWindowsPath(v) === normalizeWindowsPath(entry.value));
+}
+
+/** The script's result row for one entry (the scripts echo Kind and Value back). */
+export function resultFor(
+  results: ReadonlyArray<Record<string, unknown>>,
+  entry: Pick<WantedExclusion, 'kind' | 'value'>,
+): Record<string, unknown> | undefined {
+  return results.find((r) => asString(r.Kind) === entry.kind && asString(r.Value) === entry.value);
 }
 
 /** One caught cmdlet error as a sentence, with what an HRESULT we know of means. */

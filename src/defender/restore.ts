@@ -1,8 +1,9 @@
 import type { Deps } from '../deps.js';
 import { runPowerShell } from '../platform/powershell.js';
-import { asArray, asString } from '../platform/psjson.js';
-import { PS_ERROR_INFO } from './psfragments.js';
+import { asArray } from '../platform/psjson.js';
+import { PS_ERROR_INFO, PS_READ_EXCLUSIONS } from './psfragments.js';
 import {
+  resultFor,
   describeDefenderError,
   parseReadBack,
   readBackHas,
@@ -27,13 +28,9 @@ $results = @(foreach ($e in @($In.Entries)) {
   } catch { $r.Error = Get-ErrorInfo $_ }
   $r
 })
-$out = [ordered]@{ Results = $results }
-try {
-  $pref = Get-MpPreference
-  $out.ExclusionPath = @($pref.ExclusionPath | Where-Object { $_ })
-  $out.ExclusionProcess = @($pref.ExclusionProcess | Where-Object { $_ })
-} catch { $out.PreferenceError = Get-ErrorInfo $_ }
-$out
+$out = [ordered]@{ Results = $results }` +
+  PS_READ_EXCLUSIONS +
+  String.raw`$out
 `;
 
 type Restore = NonNullable<ExclusionsReport['restore']>;
@@ -67,7 +64,7 @@ export async function restoreExclusions(deps: Deps): Promise<Restore> {
   const readBack = parseReadBack(data);
   const results = asArray<Record<string, unknown>>(data.Results);
   for (const entry of entries) {
-    const result = results.find((r) => asString(r.Kind) === entry.kind && asString(r.Value) === entry.value);
+    const result = resultFor(results, entry);
     const reason = whyNotRemoved(entry, result, readBack);
     if (reason) restore.failed.push({ ...entry, reason });
     else restore.removed.push(entry);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { TriState } from '../config.js';
+import { defenderDidNotAnswer } from './status.js';
 import type { Deps } from '../deps.js';
 import type { DoctorReport } from '../doctor/types.js';
 import { runPowerShell } from '../platform/powershell.js';
@@ -92,8 +93,7 @@ export async function scanArtifacts(
   if (files.length === 0) return { ...report, reason: 'no files were signed or analysed by this run' };
   const defender = doctor.defender;
   if (!defender?.available) {
-    const code = defender?.errorCode ? ` (${defender.errorCode})` : '';
-    return notPerformed(`Microsoft Defender did not answer${code}, so its engine cannot scan here`);
+    return notPerformed(`${defenderDidNotAnswer(defender)}, so its engine cannot scan here`);
   }
   if (defender.engineVersion) report.engineVersion = defender.engineVersion;
   if (defender.signatureVersion) report.signatureVersion = defender.signatureVersion;

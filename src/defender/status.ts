@@ -43,6 +43,11 @@ export async function probeDefender(run: ProcessRunner): Promise<DefenderProbe> 
   }
 }
 
+/** The start of every message about a Defender that could not be asked, with its HRESULT when known. */
+export function defenderDidNotAnswer(status: Pick<DefenderStatus, 'errorCode'> | undefined): string {
+  return `Microsoft Defender did not answer${status?.errorCode ? ` (${status.errorCode})` : ''}`;
+}
+
 const emptyExclusions = (): DefenderStatus['exclusions'] => ({
   paths: [],
   processes: [],

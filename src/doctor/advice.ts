@@ -1,4 +1,5 @@
 import { coveringExclusion } from '../defender/paths.js';
+import { defenderDidNotAnswer } from '../defender/status.js';
 import { info, warning, type Note } from '../report/note.js';
 import type { DoctorReport } from './types.js';
 
@@ -19,10 +20,9 @@ export function adviseOnDoctor(facts: Omit<DoctorReport, 'advice'>, now = new Da
   }
   const defender = facts.defender;
   if (!defender || !defender.available) {
-    const code = defender?.errorCode ? ` (${defender.errorCode})` : '';
     notes.push(
       warning(
-        `Microsoft Defender did not answer${code}: its service is stopped, another antivirus product replaced it, or this process lacks rights. ` +
+        `${defenderDidNotAnswer(defender)}: its service is stopped, another antivirus product replaced it, or this process lacks rights. ` +
           'Exclusions cannot be managed through Defender here; if CrowdStrike, Bitdefender, McAfee or another product is active, ask its administrators to exclude the Go folders listed below.',
       ),
     );

@@ -58,6 +58,7 @@ export async function analyzeFiles(
   return files;
 }
 
+/** The negation of isPeReport, for callers that handle the error case first. */
 export function isPeError(result: PeReport | PeError): result is PeError {
   return 'error' in result;
 }

@@ -89,3 +89,8 @@ export interface AnalysisReport {
   files: Array<PeReport | PeError>;
   allowlist?: AllowlistFiles;
 }
+
+/** A file the PE reader could read, as opposed to one it reports an error for. */
+export function isPeReport(file: PeReport | PeError): file is PeReport {
+  return !('error' in file);
+}

@@ -2,7 +2,7 @@ import type { Detection } from '../defender/types.js';
 import type { Annotation } from './annotation.js';
 import type { Report } from './model.js';
 import { annotationPath } from './paths.js';
-import { isPeReport } from './sections/analysis.js';
+import { isPeReport } from '../pe/types.js';
 
 /** GitHub truncates beyond these; cutting ourselves keeps the end of a message readable. */
 export { annotationPath } from './paths.js';

@@ -1,5 +1,5 @@
 import type { Report } from './model.js';
-import { isPeReport } from './sections/analysis.js';
+import { isPeReport } from '../pe/types.js';
 
 /** One output may not be large: GitHub keeps at most 1 MB of outputs per job. Bigger ones point at the report. */
 export const OUTPUT_LIMIT_BYTES = 64 * 1024;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CertificateSource, SignConfig } from '../config.js';
+import { NO_CERTIFICATE } from '../config.js';
 import type { Deps } from '../deps.js';
 import { makePrivateDir } from '../platform/files.js';
 import { error as errorNote, info, warning } from '../report/note.js';
@@ -104,8 +105,7 @@ async function run(
     return;
   }
   if (!config.certificate) {
-    report.error =
-      'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint';
+    report.error = NO_CERTIFICATE;
     return;
   }
   if (config.timestampUrls.length === 0) {

@@ -1,12 +1,8 @@
-import type { AnalysisReport, PeReport } from '../../pe/types.js';
+import { isPeReport, type AnalysisReport } from '../../pe/types.js';
 import type { Note } from '../note.js';
 import { codeCell, pathCell, yesNo, type SectionView } from '../view.js';
 
 const SEVERITY_ORDER = { error: 0, warning: 1, notice: 2 } as const;
-
-export function isPeReport(file: AnalysisReport['files'][number]): file is PeReport {
-  return !('error' in file);
-}
 
 export function analysisView(analysis: AnalysisReport, workspace: string): SectionView {
   const reports = analysis.files.filter(isPeReport);
