@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { AnnotationProperties } from '@actions/core';
 import type { AnnotationLevel } from '../../src/report/annotation.js';
 import type { GitHubContext } from '../../src/report/github.js';
@@ -48,4 +48,27 @@ export function commandRecorder(): {
 } {
   const commands: RecordedCommand[] = [];
   return { commands, emit: (level, message, properties) => commands.push({ level, message, properties }) };
+}
+
+/**
+ * For a test file that talks to GitHub through nock: Node 24 (so nock sees undici), no real network, and
+ * after each test no request nock had no interceptor for and no interceptor left unused.
+ */
+export function strictNetwork(): void {
+  const unexpected: string[] = [];
+  const record = (req: { method?: string; url?: string }): void =>
+    void unexpected.push(`${req.method} ${req.url}`);
+  beforeAll(() => {
+    requireNode24();
+    nock.emitter.on('no match', record);
+  });
+  afterAll(() => void nock.emitter.removeListener('no match', record));
+  beforeEach(() => {
+    isolateNetwork();
+    unexpected.length = 0;
+  });
+  afterEach(() => {
+    expect(unexpected).toEqual([]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Annotation, AnnotationLevel } from '../../src/report/annotation.js';
 import { githubContextFromEnv } from '../../src/report/github.js';
 import {
@@ -12,14 +12,7 @@ import {
   publishAnnotations,
   type PublishOptions,
 } from '../../src/report/publish.js';
-import {
-  API,
-  TOKEN,
-  commandRecorder,
-  githubContext,
-  isolateNetwork,
-  requireNode24,
-} from '../helpers/github.js';
+import { API, TOKEN, commandRecorder, githubContext, strictNetwork } from '../helpers/github.js';
 
 const REPO = '/repos/octo/app';
 const JOBS = `${REPO}/actions/runs/4242/attempts/1/jobs`;
@@ -53,21 +46,7 @@ interface CheckUpdate {
   output: { title: string; summary: string; annotations: Array<{ annotation_level: string; path: string }> };
 }
 
-/** Requests nock had no interceptor for: any of them means the code called GitHub when it should not have. */
-const unexpected: string[] = [];
-nock.emitter.on('no match', (req: { method?: string; url?: string }) =>
-  unexpected.push(`${req.method} ${req.url}`),
-);
-
-beforeAll(requireNode24);
-beforeEach(() => {
-  isolateNetwork();
-  unexpected.length = 0;
-});
-afterEach(() => {
-  expect(unexpected).toEqual([]);
-  expect(nock.pendingMocks()).toEqual([]);
-});
+strictNetwork();
 
 describe('publishAnnotations without the Checks API', () => {
   it('shows exactly 10 errors as workflow commands and one notice for the other 15', async () => {

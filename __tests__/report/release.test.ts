@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newReport, type Report } from '../../src/report/model.js';
 import {
   publishRelease,
@@ -12,7 +12,7 @@ import {
 } from '../../src/report/release.js';
 import type { SignedFile } from '../../src/sign/types.js';
 import { releaseIdFromEvent } from '../../src/report/github.js';
-import { API, TOKEN, UPLOADS, isolateNetwork, requireNode24 } from '../helpers/github.js';
+import { API, TOKEN, UPLOADS, strictNetwork } from '../helpers/github.js';
 
 const REPO = '/repos/octo/app';
 const UPLOAD_URL = `${UPLOADS}${REPO}/releases/1/assets{?name,label}`;
@@ -22,13 +22,8 @@ let dir: string;
 let app: string;
 let sums: string;
 
-const unexpected: string[] = [];
-nock.emitter.on('no match', (req: { method?: string; url?: string }) =>
-  unexpected.push(`${req.method} ${req.url}`),
-);
-
+strictNetwork();
 beforeAll(async () => {
-  requireNode24();
   dir = await mkdtemp(path.join(tmpdir(), 'gav-release-'));
   app = path.join(dir, 'app.exe');
   sums = path.join(dir, 'SHA256SUMS');
@@ -36,14 +31,6 @@ beforeAll(async () => {
   await writeFile(sums, `${'0'.repeat(64)}  app.exe\n`);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-beforeEach(() => {
-  isolateNetwork();
-  unexpected.length = 0;
-});
-afterEach(() => {
-  expect(unexpected).toEqual([]);
-  expect(nock.pendingMocks()).toEqual([]);
-});
 
 function options(overrides: Partial<UploadOptions> = {}): UploadOptions {
   return { token: TOKEN, owner: 'octo', repo: 'app', tag: 'v1.0.0', retry: { delayMs: 1 }, ...overrides };
@@ -252,7 +239,7 @@ describe('publishRelease', () => {
       { path: app, status: 'signed', verification: verified },
       { path: path.join(dir, 'b.exe'), status: 'failed', reason: 'signtool exited 1' },
     ]);
-    // No interceptors: any request at all would show up in `unexpected` and fail the test.
+    // No interceptors: any request at all is an unmatched request, and strictNetwork fails the test.
     const outcome = await publishRelease(report, { ...options(), allowlistDir: dir });
     expect(outcome).toEqual({ skipped: `signing failed for ${path.join(dir, 'b.exe')} (signtool exited 1)` });
     expect(nock.isDone()).toBe(true);
