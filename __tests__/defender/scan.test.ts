@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { TriState } from '../../src/config.js';
+import type { ProcessRunner } from '../../src/platform/process.js';
 import {
   candidateFolders,
   parseScanOutput,
@@ -114,6 +116,9 @@ describe('scanArtifacts', () => {
       exclusions: { paths: ['C:\\', 'D:\\'], processes: [], extensions: [], hidden: false },
     }),
   );
+  /** scanArtifacts on a Windows machine that answers with `run`, as most tests here call it. */
+  const scanOnWindows = (run: ProcessRunner, mode: TriState, files: string[] = FILES) =>
+    scanArtifacts(files, mode, doctor, { tempDir: TEMP_DIR }, windowsDeps(run, { env: ENV }));
 
   it('one PowerShell start with the constant script; per-file verdicts; honest limits', async () => {
     const run = recordingRunner(
@@ -164,13 +169,7 @@ describe('scanArtifacts', () => {
     const run = recordingRunner(
       fakeScan({ excluded: () => true, outputs: [[fixture('mpcmdrun-scan-clean.txt'), 0]] }),
     );
-    const report = await scanArtifacts(
-      [FILES[0] as string],
-      'auto',
-      doctor,
-      { tempDir: TEMP_DIR },
-      windowsDeps(run, { env: ENV }),
-    );
+    const report = await scanOnWindows(run, 'auto', [FILES[0] as string]);
     expect(report.performed).toBe(true);
     expect(report.limits.join('\n')).toMatch(
       /Every candidate folder is excluded from Defender .*weaker evidence/,
@@ -179,13 +178,7 @@ describe('scanArtifacts', () => {
 
   it('a copy that vanishes on write is reported as not scanned, with the likely cause', async () => {
     const run = recordingRunner(fakeScan({ excluded: () => false, outputs: [], vanish: true }));
-    const report = await scanArtifacts(
-      [FILES[0] as string],
-      'auto',
-      doctor,
-      { tempDir: TEMP_DIR },
-      windowsDeps(run, { env: ENV }),
-    );
+    const report = await scanOnWindows(run, 'auto', [FILES[0] as string]);
     expect(report.files[0]).toMatchObject({
       status: 'not-scanned',
       detail: expect.stringMatching(/real-time protection probably removed it/),
@@ -209,36 +202,18 @@ describe('scanArtifacts', () => {
         ],
       }),
     );
-    const report = await scanArtifacts(
-      [FILES[0] as string],
-      'auto',
-      doctor,
-      { tempDir: TEMP_DIR },
-      windowsDeps(run, { env: ENV }),
-    );
+    const report = await scanOnWindows(run, 'auto', [FILES[0] as string]);
     expect(report.files[0]?.status).toBe('detected');
   });
 
   it('no MpCmdRun: not performed; fails only with scan: true', async () => {
-    const auto = await scanArtifacts(
-      FILES,
-      'auto',
-      doctor,
-      { tempDir: TEMP_DIR },
-      windowsDeps(recordingRunner(psReply({ MpCmdRun: null })), { env: ENV }),
-    );
+    const auto = await scanOnWindows(recordingRunner(psReply({ MpCmdRun: null })), 'auto', FILES);
     expect(auto).toMatchObject({
       performed: false,
       reason: expect.stringMatching(/MpCmdRun\.exe was found neither/),
     });
     expect(auto.failure).toBeUndefined();
-    const strict = await scanArtifacts(
-      FILES,
-      'true',
-      doctor,
-      { tempDir: TEMP_DIR },
-      windowsDeps(recordingRunner(psReply({ MpCmdRun: null })), { env: ENV }),
-    );
+    const strict = await scanOnWindows(recordingRunner(psReply({ MpCmdRun: null })), 'true', FILES);
     expect(strict.failure).toMatch(/^scan: true, but MpCmdRun\.exe/);
   });
 
@@ -259,13 +234,7 @@ describe('scanArtifacts', () => {
         FolderRemoveError: { Message: 'not empty', HResult: '0x80070091' },
       }),
     );
-    const report = await scanArtifacts(
-      [FILES[0] as string],
-      'auto',
-      doctor,
-      { tempDir: TEMP_DIR },
-      windowsDeps(run, { env: ENV }),
-    );
+    const report = await scanOnWindows(run, 'auto', [FILES[0] as string]);
     expect(report.limits.join('\n')).toMatch(
       /could not be removed; delete them by hand: C:\\t\\x\\0-hello\.exe: in use \(0x80070020\); C:\\t\\x: not empty \(0x80070091\)/,
     );
