@@ -58828,7 +58828,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9109);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3514);
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -58837,7 +58837,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9109:
+/***/ 3514:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61967,6 +61967,7 @@ class ConfigError extends Error {
         this.name = 'ConfigError';
     }
 }
+const config_NO_CERTIFICATE = 'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint';
 /** The inputs whose values are secrets: registered with the runner's masker before anything can print. */
 const SECRET_INPUTS = ['certificate', 'certificate-password', 'github-token'];
 function parseConfig(read, env = process.env) {
@@ -62068,7 +62069,7 @@ function parseCertificate(p, inWorkspace) {
         return { kind: 'thumbprint', thumbprint: normalized };
     }
     if (p.lines('sign').length > 0) {
-        p.problem('sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint');
+        p.problem(config_NO_CERTIFICATE);
     }
     return undefined;
 }
@@ -62217,101 +62218,10 @@ function annotationPath(file, workspace) {
     return relative.split(p.sep).join('/');
 }
 
-;// CONCATENATED MODULE: ./src/report/view.ts
-
-const codeCell = (value) => ({ code: value });
-/** A file as the user knows it: relative to the workspace where it lies inside, else as given. */
-const pathCell = (file, workspace) => ({
-    code: annotationPath(file, workspace),
-});
-function yesNo(value) {
-    return value === undefined ? 'unknown' : value ? 'yes' : 'no';
-}
-
-;// CONCATENATED MODULE: ./src/report/sections/analysis.ts
-
-const SEVERITY_ORDER = { error: 0, warning: 1, notice: 2 };
-function isPeReport(file) {
+;// CONCATENATED MODULE: ./src/pe/types.ts
+/** A file the PE reader could read, as opposed to one it reports an error for. */
+function types_isPeReport(file) {
     return !('error' in file);
-}
-function analysisView(analysis, workspace) {
-    const reports = analysis.files.filter(isPeReport);
-    const errors = analysis.files.filter((f) => !isPeReport(f));
-    const fileRows = reports.map((r) => [
-        pathCell(r.path, workspace),
-        `${r.format} ${r.machine}`,
-        r.subsystem,
-        yesNo(r.signature.present) + (r.signature.present ? `, timestamp ${yesNo(r.signature.timestamped)}` : ''),
-        yesNo(r.resources.versionInfo),
-        r.packer ?? '',
-        r.goBuildInfo?.goVersion ?? '',
-        String(r.findings.length),
-    ]);
-    const findingRows = reports
-        .flatMap((r) => r.findings.map((f) => ({ r, f })))
-        .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity])
-        .map(({ r, f }) => [f.severity, f.id, pathCell(r.path, workspace), `${f.title}. ${f.why}`, f.advice]);
-    const notes = errors.map((e) => ({
-        level: 'error',
-        message: `${e.path}: ${'error' in e ? e.error : ''}`,
-    }));
-    const total = findingRows.length;
-    return {
-        title: 'PE risk report',
-        lead: `${reports.length} file(s) analysed, ${total} finding(s)${errors.length ? `, ${errors.length} unreadable` : ''}.`,
-        tables: [
-            {
-                headers: ['File', 'Format', 'Subsystem', 'Signed', 'Version info', 'Packer', 'Go', 'Findings'],
-                rows: fileRows,
-                fold: 25,
-            },
-            {
-                caption: 'Findings',
-                headers: ['Severity', 'Id', 'File', 'Why it matters', 'What to do'],
-                rows: findingRows,
-                fold: 30,
-            },
-        ],
-        notes,
-    };
-}
-function allowlistView(analysis, workspace) {
-    const files = analysis.allowlist;
-    if (!files)
-        return undefined;
-    return {
-        title: 'Allowlisting files',
-        lead: `${files.hashes.length} binary hash(es) ready for IT departments.`,
-        tables: [
-            {
-                headers: ['File', 'What it is', 'How to use it'],
-                rows: [
-                    [
-                        pathCell(files.sha256sums, workspace),
-                        'SHA-256 list (sha256sum format)',
-                        'Verify downloads: sha256sum -c SHA256SUMS',
-                    ],
-                    [
-                        pathCell(files.applocker, workspace),
-                        'AppLocker policy (publisher rule if signed, hash rule otherwise)',
-                        'Set-AppLockerPolicy -XmlPolicy <file> -Merge, or import in the Group Policy editor',
-                    ],
-                    [
-                        pathCell(files.defenderIndicators, workspace),
-                        'Defender for Endpoint indicators (allow by SHA-256)',
-                        'Microsoft Defender portal: Settings > Endpoints > Indicators > File hashes > Import',
-                    ],
-                ],
-            },
-            {
-                caption: 'Hashes',
-                headers: ['File', 'SHA-256'],
-                rows: files.hashes.map((h) => [h.name, codeCell(h.sha256)]),
-                fold: 25,
-            },
-        ],
-        notes: [],
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/report/annotations.ts
@@ -62375,7 +62285,7 @@ function collectAnnotations(report) {
     }
     const files = report.analysis?.files ?? [];
     for (const level of ['error', 'warning', 'notice']) {
-        for (const file of files.filter(isPeReport)) {
+        for (const file of files.filter(types_isPeReport)) {
             for (const f of file.findings.filter((x) => x.severity === level)) {
                 out.push({
                     level,
@@ -62387,7 +62297,7 @@ function collectAnnotations(report) {
         }
     }
     for (const file of files) {
-        if (!isPeReport(file))
+        if (!types_isPeReport(file))
             out.push({ level: 'warning', ...at(file.path), title: 'Not analysed', message: file.error });
     }
     return out.map(clip);
@@ -67579,7 +67489,7 @@ function stepOutputs(report, reportPath) {
     if (report.analysis) {
         out[OUTPUTS.analysis] = json(report.analysis);
         const hashes = report.analysis.allowlist?.hashes ??
-            report.analysis.files.filter(isPeReport).map((f) => ({ path: f.path, sha256: f.sha256 }));
+            report.analysis.files.filter(types_isPeReport).map((f) => ({ path: f.path, sha256: f.sha256 }));
         out[OUTPUTS.hashes] = json(hashes);
     }
     if (report.detections) {
@@ -67963,6 +67873,101 @@ function notesHtml(notes) {
 function sectionHtml(view) {
     const lead = view.lead ? `<p>${cellHtml(view.lead)}</p>\n` : '';
     return `## ${escapeHtml(view.title)}\n\n${lead}${notesHtml(view.notes)}${view.tables.map(tableHtml).join('\n')}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/view.ts
+
+const codeCell = (value) => ({ code: value });
+/** A file as the user knows it: relative to the workspace where it lies inside, else as given. */
+const pathCell = (file, workspace) => ({
+    code: annotationPath(file, workspace),
+});
+function yesNo(value) {
+    return value === undefined ? 'unknown' : value ? 'yes' : 'no';
+}
+
+;// CONCATENATED MODULE: ./src/report/sections/analysis.ts
+
+
+const SEVERITY_ORDER = { error: 0, warning: 1, notice: 2 };
+function analysisView(analysis, workspace) {
+    const reports = analysis.files.filter(types_isPeReport);
+    const errors = analysis.files.filter((f) => !types_isPeReport(f));
+    const fileRows = reports.map((r) => [
+        pathCell(r.path, workspace),
+        `${r.format} ${r.machine}`,
+        r.subsystem,
+        yesNo(r.signature.present) + (r.signature.present ? `, timestamp ${yesNo(r.signature.timestamped)}` : ''),
+        yesNo(r.resources.versionInfo),
+        r.packer ?? '',
+        r.goBuildInfo?.goVersion ?? '',
+        String(r.findings.length),
+    ]);
+    const findingRows = reports
+        .flatMap((r) => r.findings.map((f) => ({ r, f })))
+        .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity])
+        .map(({ r, f }) => [f.severity, f.id, pathCell(r.path, workspace), `${f.title}. ${f.why}`, f.advice]);
+    const notes = errors.map((e) => ({
+        level: 'error',
+        message: `${e.path}: ${'error' in e ? e.error : ''}`,
+    }));
+    const total = findingRows.length;
+    return {
+        title: 'PE risk report',
+        lead: `${reports.length} file(s) analysed, ${total} finding(s)${errors.length ? `, ${errors.length} unreadable` : ''}.`,
+        tables: [
+            {
+                headers: ['File', 'Format', 'Subsystem', 'Signed', 'Version info', 'Packer', 'Go', 'Findings'],
+                rows: fileRows,
+                fold: 25,
+            },
+            {
+                caption: 'Findings',
+                headers: ['Severity', 'Id', 'File', 'Why it matters', 'What to do'],
+                rows: findingRows,
+                fold: 30,
+            },
+        ],
+        notes,
+    };
+}
+function allowlistView(analysis, workspace) {
+    const files = analysis.allowlist;
+    if (!files)
+        return undefined;
+    return {
+        title: 'Allowlisting files',
+        lead: `${files.hashes.length} binary hash(es) ready for IT departments.`,
+        tables: [
+            {
+                headers: ['File', 'What it is', 'How to use it'],
+                rows: [
+                    [
+                        pathCell(files.sha256sums, workspace),
+                        'SHA-256 list (sha256sum format)',
+                        'Verify downloads: sha256sum -c SHA256SUMS',
+                    ],
+                    [
+                        pathCell(files.applocker, workspace),
+                        'AppLocker policy (publisher rule if signed, hash rule otherwise)',
+                        'Set-AppLockerPolicy -XmlPolicy <file> -Merge, or import in the Group Policy editor',
+                    ],
+                    [
+                        pathCell(files.defenderIndicators, workspace),
+                        'Defender for Endpoint indicators (allow by SHA-256)',
+                        'Microsoft Defender portal: Settings > Endpoints > Indicators > File hashes > Import',
+                    ],
+                ],
+            },
+            {
+                caption: 'Hashes',
+                headers: ['File', 'SHA-256'],
+                rows: files.hashes.map((h) => [h.name, codeCell(h.sha256)]),
+                fold: 25,
+            },
+        ],
+        notes: [],
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/report/sections/detections.ts
@@ -68785,7 +68790,264 @@ function parsePowerShellOutput(executable, stdout, failure) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/platform/psjson.ts
+/**
+ * PowerShell JSON comes in two dialects (Windows PowerShell 5.1 and PowerShell 7) and several shapes for
+ * the same data. These helpers turn any of them into one plain form, and never throw on a surprise.
+ */
+/**
+ * One result comes back as a bare object, none as null, deep arrays as {"value":[...],"Count":n}; a null
+ * element (a cmdlet that wrote nothing for one item) is dropped so callers can read fields safely.
+ */
+function psjson_asArray(value) {
+    if (value === null || value === undefined || value === '')
+        return [];
+    if (Array.isArray(value))
+        return value.filter((v) => v !== null && v !== undefined);
+    if (isCountWrapper(value))
+        return psjson_asArray(value.value);
+    return [value];
+}
+function isCountWrapper(value) {
+    return (typeof value === 'object' &&
+        value !== null &&
+        'value' in value &&
+        'Count' in value &&
+        Object.keys(value).length === 2);
+}
+const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
+/**
+ * Windows PowerShell 5.1 writes dates as "\/Date(ms)\/" (JSON.parse leaves "/Date(ms)/"), sometimes
+ * wrapped as {"value": ..., "DateTime": "..."}; PowerShell 7 writes ISO 8601. Returns ISO 8601 or undefined.
+ */
+function psjson_parsePsDate(value) {
+    if (value === null || value === undefined || value === '')
+        return undefined;
+    if (typeof value === 'object' && 'value' in value)
+        return psjson_parsePsDate(value.value);
+    if (typeof value === 'number')
+        return Number.isFinite(value) ? new Date(value).toISOString() : undefined;
+    if (typeof value !== 'string')
+        return undefined;
+    const ms = MS_DATE.exec(value.trim());
+    if (ms)
+        return new Date(Number(ms[1])).toISOString();
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString();
+}
+function psjson_asString(value) {
+    if (value === null || value === undefined)
+        return undefined;
+    if (typeof value === 'string')
+        return value;
+    if (typeof value === 'number' || typeof value === 'boolean')
+        return String(value);
+    return undefined;
+}
+function psjson_asStrings(value) {
+    return psjson_asArray(value)
+        .map(psjson_asString)
+        .filter((s) => s !== undefined && s !== '');
+}
+function psjson_asBoolean(value) {
+    if (typeof value === 'boolean')
+        return value;
+    if (value === 1 || value === 'True' || value === 'true')
+        return true;
+    if (value === 0 || value === 'False' || value === 'false')
+        return false;
+    return undefined;
+}
+/** Integers may arrive as numbers or strings (sint64 ThreatIDs exceed 2^53 in theory, not in practice). */
+function asInteger(value) {
+    if (typeof value === 'number' && Number.isInteger(value))
+        return value;
+    if (typeof value === 'string' && /^-?\d+$/.test(value.trim()))
+        return Number(value.trim());
+    if (typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value.trim()))
+        return Number.parseInt(value.trim(), 16);
+    return undefined;
+}
+/** An enumeration value by its documented name, keeping unknown numbers: "unknown (18)". */
+function enumName(names, value) {
+    const n = asInteger(value);
+    if (n === undefined)
+        return psjson_asString(value);
+    return names[n] ?? `unknown (${n})`;
+}
+
+;// CONCATENATED MODULE: ./src/defender/psfragments.ts
+/**
+ * PowerShell functions shared by the Defender scripts. Constants only: scripts are built by joining these
+ * with other constants, never with data, so every script stays a fixed text that tests can compare.
+ */
+/** A caught error as {Message, HResult}; Defender cmdlets put the useful HRESULT in the message. */
+const PS_ERROR_INFO = String.raw `
+function Get-ErrorInfo($err) {
+  $hr = $err.Exception.HResult
+  @{ Message = $err.Exception.Message; HResult = ('0x{0:x8}' -f $hr) }
+}`;
+/**
+ * MpCmdRun.exe of the newest Defender platform (ProgramData\...\Platform\<version>-N), else the inbox one
+ * under Program Files; $null when neither exists. Test-MpExclusion asks it whether a path is excluded,
+ * which still answers when HideExclusionsFromLocalAdmins hides the lists.
+ */
+const PS_MPCMDRUN = String.raw `
+function Find-MpCmdRun {
+  $candidates = @()
+  $platform = Join-Path $env:ProgramData 'Microsoft\Windows Defender\Platform'
+  if (Test-Path -LiteralPath $platform) {
+    $candidates += @(Get-ChildItem -LiteralPath $platform -Directory -ErrorAction SilentlyContinue |
+      Where-Object { ($_.Name -replace '-.*$', '') -as [version] } |
+      Sort-Object { [version]($_.Name -replace '-.*$', '') } -Descending |
+      ForEach-Object { Join-Path $_.FullName 'MpCmdRun.exe' })
+  }
+  $candidates += Join-Path $env:ProgramFiles 'Windows Defender\MpCmdRun.exe'
+  $candidates | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+}
+function Invoke-MpCmdRun($mp, [string[]]$arguments) {
+  # Native stderr must not turn into a terminating error under ErrorActionPreference Stop (PowerShell 5.1).
+  $ErrorActionPreference = 'Continue'
+  $text = (& $mp @arguments 2>&1 | ForEach-Object { "$_" }) -join [Environment]::NewLine
+  [ordered]@{ ExitCode = $LASTEXITCODE; Output = $text }
+}
+function Test-MpExclusion($mp, [string]$path) {
+  if (-not $mp) { return $null }
+  Invoke-MpCmdRun $mp @('-CheckExclusion', '-path', $path)
+}`;
+/** Reads the exclusion lists back into $out after a change (needs Get-ErrorInfo and an $out to fill). */
+const PS_READ_EXCLUSIONS = String.raw `
+try {
+  $pref = Get-MpPreference
+  $out.ExclusionPath = @($pref.ExclusionPath | Where-Object { $_ })
+  $out.ExclusionProcess = @($pref.ExclusionProcess | Where-Object { $_ })
+} catch { $out.PreferenceError = Get-ErrorInfo $_ }
+`;
+
+;// CONCATENATED MODULE: ./src/defender/status.ts
+
+
+
+/**
+ * One PowerShell start: elevation, Get-MpComputerStatus and Get-MpPreference. Each cmdlet is caught on its
+ * own, so a stopped Defender (0x800106ba) still yields the elevation and a clear error, not a crash.
+ */
+const DEFENDER_STATUS_SCRIPT = PS_ERROR_INFO +
+    String.raw `
+$out = [ordered]@{}
+$principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
+$out.Elevated = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+try {
+  $out.Status = Get-MpComputerStatus | Select-Object AMServiceEnabled, AntivirusEnabled, RealTimeProtectionEnabled,
+    BehaviorMonitorEnabled, IoavProtectionEnabled, IsTamperProtected, AMRunningMode, AMProductVersion,
+    AMEngineVersion, AntivirusSignatureVersion, AntivirusSignatureLastUpdated
+} catch { $out.StatusError = Get-ErrorInfo $_ }
+try {
+  $out.Preference = Get-MpPreference | Select-Object ExclusionPath, ExclusionProcess, ExclusionExtension,
+    HideExclusionsFromLocalAdmins, DisableRealtimeMonitoring, MAPSReporting
+} catch { $out.PreferenceError = Get-ErrorInfo $_ }
+$out
+`;
+async function status_probeDefender(run) {
+    try {
+        return parseDefenderStatus(await runPowerShell(run, DEFENDER_STATUS_SCRIPT, null));
+    }
+    catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return {
+            elevated: undefined,
+            defender: { available: false, error: message, exclusions: emptyExclusions() },
+        };
+    }
+}
+/** The start of every message about a Defender that could not be asked, with its HRESULT when known. */
+function status_defenderDidNotAnswer(status) {
+    return `Microsoft Defender did not answer${status?.errorCode ? ` (${status.errorCode})` : ''}`;
+}
+const emptyExclusions = () => ({
+    paths: [],
+    processes: [],
+    extensions: [],
+    hidden: false,
+});
+/** "N/A: Must be an administrator to view exclusions" stands in for the list when it is hidden. */
+const HIDDEN_MARKER = /^\{?N\/A\b/i;
+function parseDefenderStatus(raw) {
+    const data = (raw ?? {});
+    const status = (data.Status ?? undefined);
+    const preference = (data.Preference ?? undefined);
+    const statusError = errorInfo(data.StatusError);
+    const preferenceError = errorInfo(data.PreferenceError);
+    const list = (key) => {
+        const all = asStrings(preference?.[key]);
+        return {
+            values: all.filter((v) => !HIDDEN_MARKER.test(v)),
+            hidden: all.some((v) => HIDDEN_MARKER.test(v)),
+        };
+    };
+    const paths = list('ExclusionPath');
+    const processes = list('ExclusionProcess');
+    const extensions = list('ExclusionExtension');
+    const hideFromAdmins = asBoolean(preference?.HideExclusionsFromLocalAdmins);
+    const defender = {
+        available: status !== undefined && !statusError,
+        exclusions: {
+            paths: paths.values,
+            processes: processes.values,
+            extensions: extensions.values,
+            // Lists that could not be read are as unknown as hidden ones: every later step must ask MpCmdRun
+            // rather than take "none" for an answer, or it could record (and later remove) a pre-existing entry.
+            hidden: paths.hidden ||
+                processes.hidden ||
+                extensions.hidden ||
+                hideFromAdmins === true ||
+                preferenceError !== undefined,
+        },
+    };
+    if (statusError) {
+        defender.error = statusError.message;
+        if (statusError.code)
+            defender.errorCode = statusError.code;
+    }
+    if (preferenceError)
+        defender.preferenceError = preferenceError.message;
+    if (hideFromAdmins !== undefined)
+        defender.hideExclusionsFromLocalAdmins = hideFromAdmins;
+    if (status) {
+        status_assign(defender, 'amServiceEnabled', asBoolean(status.AMServiceEnabled));
+        status_assign(defender, 'antivirusEnabled', asBoolean(status.AntivirusEnabled));
+        status_assign(defender, 'realTimeProtectionEnabled', asBoolean(status.RealTimeProtectionEnabled));
+        status_assign(defender, 'behaviorMonitorEnabled', asBoolean(status.BehaviorMonitorEnabled));
+        status_assign(defender, 'ioavProtectionEnabled', asBoolean(status.IoavProtectionEnabled));
+        status_assign(defender, 'isTamperProtected', asBoolean(status.IsTamperProtected));
+        status_assign(defender, 'amRunningMode', asString(status.AMRunningMode));
+        status_assign(defender, 'productVersion', asString(status.AMProductVersion));
+        status_assign(defender, 'engineVersion', asString(status.AMEngineVersion));
+        status_assign(defender, 'signatureVersion', asString(status.AntivirusSignatureVersion));
+        status_assign(defender, 'signatureLastUpdated', parsePsDate(status.AntivirusSignatureLastUpdated));
+    }
+    const maps = preference?.MAPSReporting;
+    if (typeof maps === 'number')
+        defender.cloudProtection = maps !== 0;
+    return { elevated: asBoolean(data.Elevated), defender };
+}
+function status_assign(target, key, value) {
+    if (value !== undefined)
+        target[key] = value;
+}
+/** The HRESULT in a Defender error, preferring the one in the message ("... error: 0x800106ba"). */
+function errorInfo(raw) {
+    if (!raw || typeof raw !== 'object')
+        return undefined;
+    const info = raw;
+    const message = (psjson_asString(info.Message) ?? 'unknown error').trim();
+    const fromMessage = /0x[0-9a-f]{8}/i.exec(message)?.[0];
+    const code = (fromMessage ?? psjson_asString(info.HResult))?.toLowerCase();
+    return code ? { message, code } : { message };
+}
+
 ;// CONCATENATED MODULE: ./src/defender/plan.ts
+
 
 
 
@@ -68931,138 +69193,11 @@ function plan_planExclusions(wanted, current, status, mode, elevated) {
 /** Why this machine's Defender settings cannot be changed by this process, if they cannot. */
 function cannotChange(status, elevated) {
     if (!status || !status.available) {
-        const code = status?.errorCode ? ` (${status.errorCode})` : '';
-        return `Microsoft Defender did not answer${code}: its service is stopped or another antivirus product replaced it`;
+        return `${defenderDidNotAnswer(status)}: its service is stopped or another antivirus product replaced it`;
     }
     if (elevated === false)
         return 'this process is not elevated (run the job as an administrator)';
     return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/defender/psfragments.ts
-/**
- * PowerShell functions shared by the Defender scripts. Constants only: scripts are built by joining these
- * with other constants, never with data, so every script stays a fixed text that tests can compare.
- */
-/** A caught error as {Message, HResult}; Defender cmdlets put the useful HRESULT in the message. */
-const PS_ERROR_INFO = String.raw `
-function Get-ErrorInfo($err) {
-  $hr = $err.Exception.HResult
-  @{ Message = $err.Exception.Message; HResult = ('0x{0:x8}' -f $hr) }
-}`;
-/**
- * MpCmdRun.exe of the newest Defender platform (ProgramData\...\Platform\<version>-N), else the inbox one
- * under Program Files; $null when neither exists. Test-MpExclusion asks it whether a path is excluded,
- * which still answers when HideExclusionsFromLocalAdmins hides the lists.
- */
-const PS_MPCMDRUN = String.raw `
-function Find-MpCmdRun {
-  $candidates = @()
-  $platform = Join-Path $env:ProgramData 'Microsoft\Windows Defender\Platform'
-  if (Test-Path -LiteralPath $platform) {
-    $candidates += @(Get-ChildItem -LiteralPath $platform -Directory -ErrorAction SilentlyContinue |
-      Where-Object { ($_.Name -replace '-.*$', '') -as [version] } |
-      Sort-Object { [version]($_.Name -replace '-.*$', '') } -Descending |
-      ForEach-Object { Join-Path $_.FullName 'MpCmdRun.exe' })
-  }
-  $candidates += Join-Path $env:ProgramFiles 'Windows Defender\MpCmdRun.exe'
-  $candidates | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
-}
-function Invoke-MpCmdRun($mp, [string[]]$arguments) {
-  # Native stderr must not turn into a terminating error under ErrorActionPreference Stop (PowerShell 5.1).
-  $ErrorActionPreference = 'Continue'
-  $text = (& $mp @arguments 2>&1 | ForEach-Object { "$_" }) -join [Environment]::NewLine
-  [ordered]@{ ExitCode = $LASTEXITCODE; Output = $text }
-}
-function Test-MpExclusion($mp, [string]$path) {
-  if (-not $mp) { return $null }
-  Invoke-MpCmdRun $mp @('-CheckExclusion', '-path', $path)
-}`;
-
-;// CONCATENATED MODULE: ./src/platform/psjson.ts
-/**
- * PowerShell JSON comes in two dialects (Windows PowerShell 5.1 and PowerShell 7) and several shapes for
- * the same data. These helpers turn any of them into one plain form, and never throw on a surprise.
- */
-/**
- * One result comes back as a bare object, none as null, deep arrays as {"value":[...],"Count":n}; a null
- * element (a cmdlet that wrote nothing for one item) is dropped so callers can read fields safely.
- */
-function psjson_asArray(value) {
-    if (value === null || value === undefined || value === '')
-        return [];
-    if (Array.isArray(value))
-        return value.filter((v) => v !== null && v !== undefined);
-    if (isCountWrapper(value))
-        return psjson_asArray(value.value);
-    return [value];
-}
-function isCountWrapper(value) {
-    return (typeof value === 'object' &&
-        value !== null &&
-        'value' in value &&
-        'Count' in value &&
-        Object.keys(value).length === 2);
-}
-const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
-/**
- * Windows PowerShell 5.1 writes dates as "\/Date(ms)\/" (JSON.parse leaves "/Date(ms)/"), sometimes
- * wrapped as {"value": ..., "DateTime": "..."}; PowerShell 7 writes ISO 8601. Returns ISO 8601 or undefined.
- */
-function psjson_parsePsDate(value) {
-    if (value === null || value === undefined || value === '')
-        return undefined;
-    if (typeof value === 'object' && 'value' in value)
-        return psjson_parsePsDate(value.value);
-    if (typeof value === 'number')
-        return Number.isFinite(value) ? new Date(value).toISOString() : undefined;
-    if (typeof value !== 'string')
-        return undefined;
-    const ms = MS_DATE.exec(value.trim());
-    if (ms)
-        return new Date(Number(ms[1])).toISOString();
-    const parsed = Date.parse(value);
-    return Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString();
-}
-function psjson_asString(value) {
-    if (value === null || value === undefined)
-        return undefined;
-    if (typeof value === 'string')
-        return value;
-    if (typeof value === 'number' || typeof value === 'boolean')
-        return String(value);
-    return undefined;
-}
-function psjson_asStrings(value) {
-    return psjson_asArray(value)
-        .map(psjson_asString)
-        .filter((s) => s !== undefined && s !== '');
-}
-function psjson_asBoolean(value) {
-    if (typeof value === 'boolean')
-        return value;
-    if (value === 1 || value === 'True' || value === 'true')
-        return true;
-    if (value === 0 || value === 'False' || value === 'false')
-        return false;
-    return undefined;
-}
-/** Integers may arrive as numbers or strings (sint64 ThreatIDs exceed 2^53 in theory, not in practice). */
-function asInteger(value) {
-    if (typeof value === 'number' && Number.isInteger(value))
-        return value;
-    if (typeof value === 'string' && /^-?\d+$/.test(value.trim()))
-        return Number(value.trim());
-    if (typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value.trim()))
-        return Number.parseInt(value.trim(), 16);
-    return undefined;
-}
-/** An enumeration value by its documented name, keeping unknown numbers: "unknown (18)". */
-function enumName(names, value) {
-    const n = asInteger(value);
-    if (n === undefined)
-        return psjson_asString(value);
-    return names[n] ?? `unknown (${n})`;
 }
 
 ;// CONCATENATED MODULE: ./src/platform/state.ts
@@ -69136,126 +69271,8 @@ function paths_windowsPathCovers(parent, child) {
     return c.startsWith(p.endsWith('\\') ? p : `${p}\\`);
 }
 /** The first of `exclusions` that covers `target`, if any. */
-function coveringExclusion(exclusions, target) {
+function paths_coveringExclusion(exclusions, target) {
     return exclusions.find((e) => paths_windowsPathCovers(e, target));
-}
-
-;// CONCATENATED MODULE: ./src/defender/status.ts
-
-
-
-/**
- * One PowerShell start: elevation, Get-MpComputerStatus and Get-MpPreference. Each cmdlet is caught on its
- * own, so a stopped Defender (0x800106ba) still yields the elevation and a clear error, not a crash.
- */
-const DEFENDER_STATUS_SCRIPT = PS_ERROR_INFO +
-    String.raw `
-$out = [ordered]@{}
-$principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
-$out.Elevated = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
-try {
-  $out.Status = Get-MpComputerStatus | Select-Object AMServiceEnabled, AntivirusEnabled, RealTimeProtectionEnabled,
-    BehaviorMonitorEnabled, IoavProtectionEnabled, IsTamperProtected, AMRunningMode, AMProductVersion,
-    AMEngineVersion, AntivirusSignatureVersion, AntivirusSignatureLastUpdated
-} catch { $out.StatusError = Get-ErrorInfo $_ }
-try {
-  $out.Preference = Get-MpPreference | Select-Object ExclusionPath, ExclusionProcess, ExclusionExtension,
-    HideExclusionsFromLocalAdmins, DisableRealtimeMonitoring, MAPSReporting
-} catch { $out.PreferenceError = Get-ErrorInfo $_ }
-$out
-`;
-async function status_probeDefender(run) {
-    try {
-        return parseDefenderStatus(await runPowerShell(run, DEFENDER_STATUS_SCRIPT, null));
-    }
-    catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return {
-            elevated: undefined,
-            defender: { available: false, error: message, exclusions: emptyExclusions() },
-        };
-    }
-}
-const emptyExclusions = () => ({
-    paths: [],
-    processes: [],
-    extensions: [],
-    hidden: false,
-});
-/** "N/A: Must be an administrator to view exclusions" stands in for the list when it is hidden. */
-const HIDDEN_MARKER = /^\{?N\/A\b/i;
-function parseDefenderStatus(raw) {
-    const data = (raw ?? {});
-    const status = (data.Status ?? undefined);
-    const preference = (data.Preference ?? undefined);
-    const statusError = errorInfo(data.StatusError);
-    const preferenceError = errorInfo(data.PreferenceError);
-    const list = (key) => {
-        const all = asStrings(preference?.[key]);
-        return {
-            values: all.filter((v) => !HIDDEN_MARKER.test(v)),
-            hidden: all.some((v) => HIDDEN_MARKER.test(v)),
-        };
-    };
-    const paths = list('ExclusionPath');
-    const processes = list('ExclusionProcess');
-    const extensions = list('ExclusionExtension');
-    const hideFromAdmins = asBoolean(preference?.HideExclusionsFromLocalAdmins);
-    const defender = {
-        available: status !== undefined && !statusError,
-        exclusions: {
-            paths: paths.values,
-            processes: processes.values,
-            extensions: extensions.values,
-            // Lists that could not be read are as unknown as hidden ones: every later step must ask MpCmdRun
-            // rather than take "none" for an answer, or it could record (and later remove) a pre-existing entry.
-            hidden: paths.hidden ||
-                processes.hidden ||
-                extensions.hidden ||
-                hideFromAdmins === true ||
-                preferenceError !== undefined,
-        },
-    };
-    if (statusError) {
-        defender.error = statusError.message;
-        if (statusError.code)
-            defender.errorCode = statusError.code;
-    }
-    if (preferenceError)
-        defender.preferenceError = preferenceError.message;
-    if (hideFromAdmins !== undefined)
-        defender.hideExclusionsFromLocalAdmins = hideFromAdmins;
-    if (status) {
-        status_assign(defender, 'amServiceEnabled', asBoolean(status.AMServiceEnabled));
-        status_assign(defender, 'antivirusEnabled', asBoolean(status.AntivirusEnabled));
-        status_assign(defender, 'realTimeProtectionEnabled', asBoolean(status.RealTimeProtectionEnabled));
-        status_assign(defender, 'behaviorMonitorEnabled', asBoolean(status.BehaviorMonitorEnabled));
-        status_assign(defender, 'ioavProtectionEnabled', asBoolean(status.IoavProtectionEnabled));
-        status_assign(defender, 'isTamperProtected', asBoolean(status.IsTamperProtected));
-        status_assign(defender, 'amRunningMode', asString(status.AMRunningMode));
-        status_assign(defender, 'productVersion', asString(status.AMProductVersion));
-        status_assign(defender, 'engineVersion', asString(status.AMEngineVersion));
-        status_assign(defender, 'signatureVersion', asString(status.AntivirusSignatureVersion));
-        status_assign(defender, 'signatureLastUpdated', parsePsDate(status.AntivirusSignatureLastUpdated));
-    }
-    const maps = preference?.MAPSReporting;
-    if (typeof maps === 'number')
-        defender.cloudProtection = maps !== 0;
-    return { elevated: asBoolean(data.Elevated), defender };
-}
-function status_assign(target, key, value) {
-    if (value !== undefined)
-        target[key] = value;
-}
-/** The HRESULT in a Defender error, preferring the one in the message ("... error: 0x800106ba"). */
-function errorInfo(raw) {
-    if (!raw || typeof raw !== 'object')
-        return undefined;
-    const info = raw;
-    const message = (psjson_asString(info.Message) ?? 'unknown error').trim();
-    const fromMessage = /0x[0-9a-f]{8}/i.exec(message)?.[0];
-    const code = (fromMessage ?? psjson_asString(info.HResult))?.toLowerCase();
-    return code ? { message, code } : { message };
 }
 
 ;// CONCATENATED MODULE: ./src/defender/readback.ts
@@ -69293,6 +69310,10 @@ function readback_parseReadBack(data) {
 function readback_readBackHas(readBack, entry) {
     const list = entry.kind === 'path' ? readBack.paths : readBack.processes;
     return list.some((v) => paths_normalizeWindowsPath(v) === paths_normalizeWindowsPath(entry.value));
+}
+/** The script's result row for one entry (the scripts echo Kind and Value back). */
+function readback_resultFor(results, entry) {
+    return results.find((r) => psjson_asString(r.Kind) === entry.kind && psjson_asString(r.Value) === entry.value);
 }
 /** One caught cmdlet error as a sentence, with what an HRESULT we know of means. */
 function readback_describeDefenderError(raw) {
@@ -69348,13 +69369,9 @@ $results = @(foreach ($e in @($In.Entries)) {
   } catch { $r.Error = Get-ErrorInfo $_ }
   $r
 })
-$out = [ordered]@{ Results = $results; MpCmdRun = $mp }
-try {
-  $pref = Get-MpPreference
-  $out.ExclusionPath = @($pref.ExclusionPath | Where-Object { $_ })
-  $out.ExclusionProcess = @($pref.ExclusionProcess | Where-Object { $_ })
-} catch { $out.PreferenceError = Get-ErrorInfo $_ }
-if ($In.Hidden) {
+$out = [ordered]@{ Results = $results; MpCmdRun = $mp }` +
+    PS_READ_EXCLUSIONS +
+    String.raw `if ($In.Hidden) {
   foreach ($r in $results) { if ($r.Called -and $r.Kind -eq 'path') { $r.After = Test-MpExclusion $mp $r.Value } }
 }
 $out
@@ -69427,7 +69444,7 @@ async function apply_guardExclusions(config, doctor, ctx, deps) {
     const readBack = parseReadBack(data);
     const results = asArray(data.Results);
     for (const wanted of toAdd) {
-        const result = results.find((r) => asString(r.Kind) === wanted.kind && asString(r.Value) === wanted.value);
+        const result = resultFor(results, wanted);
         const outcome = judge(wanted, result, readBack, current.hidden);
         if (outcome === 'verified')
             report.added.push({ kind: wanted.kind, value: wanted.value, reason: wanted.reason });
@@ -77673,6 +77690,7 @@ function describeHr(hr) {
 
 
 
+
 /**
  * One PowerShell start. Creates the candidate folders in order until MpCmdRun -CheckExclusion says one is
  * not excluded; copies each file there, asks again about the copy itself (extension exclusions), scans it
@@ -77745,8 +77763,7 @@ async function scan_scanArtifacts(files, mode, doctor, ctx, deps) {
         return { ...report, reason: 'no files were signed or analysed by this run' };
     const defender = doctor.defender;
     if (!defender?.available) {
-        const code = defender?.errorCode ? ` (${defender.errorCode})` : '';
-        return notPerformed(`Microsoft Defender did not answer${code}, so its engine cannot scan here`);
+        return notPerformed(`${defenderDidNotAnswer(defender)}, so its engine cannot scan here`);
     }
     if (defender.engineVersion)
         report.engineVersion = defender.engineVersion;
@@ -77871,13 +77888,9 @@ $results = @(foreach ($e in @($In.Entries)) {
   } catch { $r.Error = Get-ErrorInfo $_ }
   $r
 })
-$out = [ordered]@{ Results = $results }
-try {
-  $pref = Get-MpPreference
-  $out.ExclusionPath = @($pref.ExclusionPath | Where-Object { $_ })
-  $out.ExclusionProcess = @($pref.ExclusionProcess | Where-Object { $_ })
-} catch { $out.PreferenceError = Get-ErrorInfo $_ }
-$out
+$out = [ordered]@{ Results = $results }` +
+    PS_READ_EXCLUSIONS +
+    String.raw `$out
 `;
 /**
  * Post step: removes exactly the exclusions the main step recorded, never one that was there before.
@@ -77910,7 +77923,7 @@ async function restoreExclusions(deps) {
     const readBack = readback_parseReadBack(data);
     const results = psjson_asArray(data.Results);
     for (const entry of entries) {
-        const result = results.find((r) => psjson_asString(r.Kind) === entry.kind && psjson_asString(r.Value) === entry.value);
+        const result = readback_resultFor(results, entry);
         const reason = whyNotRemoved(entry, result, readBack);
         if (reason)
             restore.failed.push({ ...entry, reason });
@@ -78078,6 +78091,66 @@ async function locate_locateSigningTool(run, options) {
         : { name: 'osslsigncode', found: true, path: file, reason: describeFailure(file, result) };
 }
 
+;// CONCATENATED MODULE: ./src/doctor/advice.ts
+
+
+
+const STALE_SIGNATURES_MS = (/* unused pure expression or super */ null && (7 * 24 * 3600 * 1000));
+/** What doctor's facts mean for the user, as plain sentences, most important first. Pure. */
+function advice_adviseOnDoctor(facts, now = new Date()) {
+    const notes = [];
+    if (!facts.go.found)
+        notes.push(warning(`Go: ${facts.go.reason}.`));
+    if (!facts.signingTool.found)
+        notes.push(warning(`Signing: ${facts.signingTool.reason}.`));
+    if (facts.platform !== 'win32') {
+        notes.push(info(`Defender checks and exclusions apply to Windows only; on ${facts.platform} go-av-guard runs smoke builds, signing and analysis.`));
+        return notes;
+    }
+    const defender = facts.defender;
+    if (!defender || !defender.available) {
+        notes.push(warning(`${defenderDidNotAnswer(defender)}: its service is stopped, another antivirus product replaced it, or this process lacks rights. ` +
+            'Exclusions cannot be managed through Defender here; if CrowdStrike, Bitdefender, McAfee or another product is active, ask its administrators to exclude the Go folders listed below.'));
+        return notes;
+    }
+    if (defender.amRunningMode && /passive/i.test(defender.amRunningMode)) {
+        notes.push(info(`Defender runs in ${defender.amRunningMode}: another antivirus product is primary and Defender exclusions do not affect it.`));
+    }
+    const goFolders = facts.go.found
+        ? [facts.go.env.goroot, facts.go.env.gocache, facts.go.env.gomodcache].filter(Boolean)
+        : [];
+    const covering = goFolders.map((folder) => coveringExclusion(defender.exclusions.paths, folder));
+    const allCovered = goFolders.length > 0 && covering.every(Boolean);
+    const coveredBy = [...new Set(covering)].join(', ');
+    if (defender.realTimeProtectionEnabled === false) {
+        const cover = allCovered ? ` and ${coveredBy} ${coveredBy.includes(',') ? 'are' : 'is'} excluded` : '';
+        notes.push(info(`Real-time protection is off${cover}: exclusions not needed${facts.hostedRunner ? ' (as on every GitHub-hosted Windows runner)' : ''}.`));
+    }
+    else if (allCovered) {
+        notes.push(info(`Real-time protection is on, and the Go folders are already excluded (${coveredBy}): exclusions not needed.`));
+    }
+    else {
+        notes.push(warning('Real-time protection is on and the Go folders are not excluded: Defender can slow Go builds and quarantine go-build test binaries. ' +
+            (facts.elevated === false
+                ? 'Adding exclusions needs an elevated runner (this process is not elevated).'
+                : 'exclusions: auto adds the Go folders and tools, and removes them in the post step.')));
+    }
+    if (defender.isTamperProtected) {
+        notes.push(info('Tamper protection is on: a local change to exclusions can be ignored while the command still succeeds; go-av-guard reads each one back.'));
+    }
+    if (defender.preferenceError) {
+        notes.push(warning(`Exclusions could not be read (${defender.preferenceError}); go-av-guard checks each one with MpCmdRun.exe -CheckExclusion instead.`));
+    }
+    else if (defender.exclusions.hidden) {
+        notes.push(info('Exclusions are hidden from local administrators (HideExclusionsFromLocalAdmins); go-av-guard checks them with MpCmdRun.exe -CheckExclusion instead.'));
+    }
+    if (defender.signatureLastUpdated &&
+        now.getTime() - Date.parse(defender.signatureLastUpdated) > STALE_SIGNATURES_MS) {
+        notes.push(info(`Security intelligence was last updated ${defender.signatureLastUpdated.slice(0, 10)}: older signatures miss fixes for false positives too.`));
+    }
+    return notes;
+}
+
 ;// CONCATENATED MODULE: ./src/doctor/goenv.ts
 
 /** Asks the Go toolchain for its folders: the exclusions, smoke builds and relevance checks all start here. */
@@ -78181,14 +78254,14 @@ function outcome_decideFailures(report, config) {
     if (unsigned.length > 0)
         failures.push(`signing: ${unsigned.length} file(s) failed and were left unchanged`);
     const analysis = report.analysis;
-    const unreadable = analysis?.files.filter((f) => !isPeReport(f)) ?? [];
+    const unreadable = analysis?.files.filter((f) => !types_isPeReport(f)) ?? [];
     if (unreadable.length > 0)
         failures.push(`analyze: ${unreadable.length} file(s) could not be read as PE files`);
     const threshold = config.report.failOnFindings;
     if (analysis && threshold !== 'none') {
         const severities = threshold === 'error' ? ['error'] : ['error', 'warning'];
         const count = analysis.files
-            .filter(isPeReport)
+            .filter(types_isPeReport)
             .flatMap((f) => f.findings)
             .filter((f) => severities.includes(f.severity)).length;
         if (count > 0)
@@ -78686,6 +78759,7 @@ async function pe_analyzeFiles(paths, ctx = {}) {
         files.push(withSigning(await analyzeFile(file), ctx.signing));
     return files;
 }
+/** The negation of isPeReport, for callers that handle the error case first. */
 function isPeError(result) {
     return 'error' in result;
 }
@@ -79193,8 +79267,10 @@ function openPkcs12(asn1, password, name, what) {
             throw new certificate_CertificateError(`certificate-password: wrong password for the PKCS#12 in ${name}`);
         }
         // The MAC passed with the password as UTF-16 (BMPString), but PBES2 (OpenSSL 3, Windows "AES256-SHA256"
-        // export) derives keys from its UTF-8 bytes, which forge does not do for non-ASCII passwords.
-        if (/Failed to decrypt/i.test(message) && /[^ -~]/.test(password)) {
+        // export) derives keys from its UTF-8 bytes, which forge does not do for non-ASCII passwords. Decrypting
+        // with the wrong key usually fails on padding, but now and then (about 1 in 200 exports) the garbage
+        // passes it and fails as ASN.1 instead ("Only 8, 16, 24, or 32 bits supported"): retry on either.
+        if (/[^ -~]/.test(password)) {
             const withoutMac = { ...asn1, value: asn1.value.slice(0, 2) };
             try {
                 return forge.pkcs12.pkcs12FromAsn1(withoutMac, false, forge.util.encodeUtf8(password));
@@ -79942,6 +80018,7 @@ function signtool_signtoolSigner(o) {
 
 
 
+
 /** The system CA bundle osslsigncode would use, so adding our anchors does not drop the system's. */
 const SYSTEM_CA_BUNDLES = (/* unused pure expression or super */ null && ([
     '/etc/ssl/certs/ca-certificates.crt',
@@ -80000,8 +80077,7 @@ async function run(config, ctx, deps, report, setSecret) {
         return;
     }
     if (!config.certificate) {
-        report.error =
-            'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint';
+        report.error = NO_CERTIFICATE;
         return;
     }
     if (config.timestampUrls.length === 0) {
@@ -80649,6 +80725,7 @@ const src_version_VERSION = '0.1.0';
 
 
 
+
 const CAPABILITIES = (/* unused pure expression or super */ null && ([
     'doctor',
     'exclusions',
@@ -80726,7 +80803,7 @@ function signedPaths(report) {
 /** The files this run signed or analysed: detections on them are relevant, and they are what gets scanned. */
 function filesOfThisRun(report) {
     const signed = signedPaths(report);
-    const analysed = report.analysis?.files.filter((f) => !('error' in f)).map((f) => f.path) ?? [];
+    const analysed = report.analysis?.files.filter(isPeReport).map((f) => f.path) ?? [];
     return [...new Set([...signed, ...analysed])];
 }
 function relevanceContext(config, report, deps) {
@@ -80775,7 +80852,7 @@ async function analyze(config, report) {
         ...(await analyzeFiles(paths, context)),
         ...unmatched.map((p) => ({ path: p, error: 'no files matched this pattern' })),
     ];
-    const readable = files.filter((f) => !('error' in f));
+    const readable = files.filter(isPeReport);
     const dir = allowlistDirFor(config, report);
     if (readable.length === 0 || !dir)
         return { files };
