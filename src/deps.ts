@@ -1,5 +1,6 @@
 import type { ProcessRunner } from './platform/process.js';
 import type { StateStore } from './platform/state.js';
+import type { Progress } from './progress.js';
 
 /**
  * The adapters every capability takes instead of reaching for globals, so tests pass real ones where this
@@ -15,4 +16,6 @@ export interface Deps {
   /** Registers a value with the runner's log masker; must be called before the value could print. */
   setSecret: (value: string) => void;
   now: () => Date;
+  /** Per-file progress of long work; the CLI writes it to stderr, the action to the log. */
+  progress?: Progress;
 }

@@ -53,3 +53,23 @@ export async function removeQuietly(target: string): Promise<string | undefined>
     return error instanceof Error ? error.message : String(error);
   }
 }
+
+/**
+ * Reads a small regular file (a certificate, a chain, a key list) with a size bound: /dev/zero, FIFOs and
+ * folders are refused with a message instead of eating memory or hanging. Provisional: issue 12 hardens it.
+ */
+export async function readSmallRegularFile(file: string, maxBytes = 1024 * 1024): Promise<Buffer> {
+  const { open } = await import('node:fs/promises');
+  const info = await stat(file);
+  if (!info.isFile()) throw new Error(`${file} is not a regular file`);
+  if (info.size > maxBytes) throw new Error(`${file} is larger than ${maxBytes} bytes`);
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    const { bytesRead } = await handle.read(buffer, 0, maxBytes + 1, 0);
+    if (bytesRead > maxBytes) throw new Error(`${file} is larger than ${maxBytes} bytes`);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,21 +1,29 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { childEnvironment } from './childenv.js';
 
 /** What a finished process left behind. `exitCode` is null when it was killed or never started. */
 export interface ProcessResult {
   exitCode: number | null;
   stdout: string;
   stderr: string;
-  /** Set when the process could not be started at all (ENOENT, EACCES, ...). */
+  /** Set when the process could not be started at all (ENOENT, EACCES, UNKNOWN, ...). */
   spawnError?: string;
+  /** The errno name of a failed start, as Node reports it (`ENOENT`, `EACCES`, `UNKNOWN`, ...). */
+  spawnCode?: string;
+  /** The errno number of a failed start (libuv's: -4094 is UNKNOWN on Windows, where 225/226 end up). */
+  spawnErrno?: number;
   timedOut?: boolean;
   durationMs: number;
 }
 
 export interface ProcessOptions {
   cwd?: string;
-  /** Added to (not replacing) the parent environment. */
+  /**
+   * Added to the allowlisted part of the parent environment (see childenv.ts). A child never sees the
+   * parent's INPUT_*, tokens or secrets; what it needs beyond the allowlist is passed here by name.
+   */
   env?: Record<string, string | undefined>;
-  /** Written to stdin, then stdin is closed. Secrets travel this way, never on argv. */
+  /** Written to stdin, then stdin is closed. Secrets travel this way, never on argv or in env. */
   input?: string | Buffer;
   timeoutMs?: number;
 }
@@ -32,6 +40,19 @@ export type ProcessRunner = (
 
 const MAX_CAPTURE = 16 * 1024 * 1024;
 
+/**
+ * Node's spawn throws synchronously for most start failures (on Windows an antivirus block, 225/226,
+ * arrives as UNKNOWN / -4094) and emits 'error' for a few (ENOENT, EACCES, ...): both become a result.
+ */
+export function startFailure(error: unknown): Pick<ProcessResult, 'spawnError' | 'spawnCode' | 'spawnErrno'> {
+  const e = error as NodeJS.ErrnoException;
+  return {
+    spawnError: e instanceof Error ? e.message : String(error),
+    ...(typeof e?.code === 'string' ? { spawnCode: e.code } : {}),
+    ...(typeof e?.errno === 'number' ? { spawnErrno: e.errno } : {}),
+  };
+}
+
 export const runProcess: ProcessRunner = (file, args, options = {}) =>
   new Promise((resolve) => {
     const started = Date.now();
@@ -40,6 +61,7 @@ export const runProcess: ProcessRunner = (file, args, options = {}) =>
     let captured = 0;
     let timedOut = false;
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (result: Omit<ProcessResult, 'durationMs' | 'stdout' | 'stderr'>): void => {
       if (settled) return;
       settled = true;
@@ -52,31 +74,36 @@ export const runProcess: ProcessRunner = (file, args, options = {}) =>
         ...(timedOut ? { timedOut } : {}),
       });
     };
-    const child = spawn(file, [...args], {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      shell: false,
-      windowsHide: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(file, [...args], {
+        cwd: options.cwd,
+        env: childEnvironment(process.env, options.env),
+        shell: false,
+        windowsHide: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      finish({ exitCode: null, ...startFailure(error) });
+      return;
+    }
     const keep = (into: Buffer[]) => (chunk: Buffer) => {
       if (captured >= MAX_CAPTURE) return;
       captured += chunk.length;
       into.push(chunk);
     };
-    child.stdout.on('data', keep(stdout));
-    child.stderr.on('data', keep(stderr));
-    const timer = options.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, options.timeoutMs)
-      : undefined;
-    child.on('error', (error) => finish({ exitCode: null, spawnError: error.message }));
+    child.stdout?.on('data', keep(stdout));
+    child.stderr?.on('data', keep(stderr));
+    if (options.timeoutMs)
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, options.timeoutMs);
+    child.on('error', (error) => finish({ exitCode: null, ...startFailure(error) }));
     child.on('close', (code) => finish({ exitCode: code }));
     // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input ?? '');
   });
 
 /** A one-line description of why a process did not succeed, for reports. */
