@@ -13,6 +13,7 @@ import { sectionText } from './report/text.js';
 import { headline, reportViews } from './report/views.js';
 import { runDemo } from './demo.js';
 import { runPipeline } from './run.js';
+import { VERSION_FLAGS } from './stamp/versioninfo.js';
 import { VERSION } from './version.js';
 
 /** Where the CLI writes: stdout for results, stderr for everything else. */
@@ -65,12 +66,14 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     const allDeps = cliDeps(config, io, deps);
     const fromFile = flags.read('from-file');
     const since = parseSince(flags.read('since'));
+    const fleetPolicy = flags.read('fleet-policy');
     const report = fromFile
       ? await detectionsFromFile(path.resolve(io.cwd, fromFile), config, allDeps)
       : await runPipeline(config, allDeps, {
           capabilities: new Set(command.capabilities),
           reportPhase: 'cli',
           ...(since ? { since } : {}),
+          ...(fleetPolicy ? { fleetPolicyDir: path.resolve(io.cwd, fleetPolicy) } : {}),
         });
     io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
     return report.failures.length > 0 ? EXIT.failure : EXIT.ok;
@@ -192,10 +195,19 @@ async function configFromFlags(command: Command, flags: ParsedFlags, io: CliIo):
       if (input in secrets) return secrets[input] ?? '';
       if (positional && input === positional)
         return [flags.read(input), ...flags.positionals].filter(Boolean).join('\n');
-      return flags.read(input);
+      if (input === 'version-info') return versionInfoFromFlags(flags);
+      return flags.read(input) || command.inputDefaults?.[input] || '';
     },
     { ...io.env, GITHUB_WORKSPACE: io.env.GITHUB_WORKSPACE || io.cwd },
   );
+}
+
+/** `--file-version 1.2.3 --company-name X` become `version-info` lines, after any given directly. */
+function versionInfoFromFlags(flags: ParsedFlags): string {
+  const lines = Object.entries(VERSION_FLAGS)
+    .filter(([flag]) => flags.read(flag))
+    .map(([flag, key]) => `${key}: ${flags.read(flag)}`);
+  return [flags.read('version-info'), ...lines].filter(Boolean).join('\n');
 }
 
 function stripNewline(text: string): string {

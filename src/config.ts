@@ -1,5 +1,6 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseVersionInfoLines, type VersionInfoInput } from './stamp/versioninfo.js';
 
 /**
  * Inputs (action) and flags (CLI) become this one typed config. Parsing is pure: it takes a reader for
@@ -61,6 +62,17 @@ export interface SignConfig {
   concurrency: number;
 }
 
+export interface StampConfig {
+  /** auto: stamp files without a version resource; true: every file (replacing its version); false: none. */
+  mode: TriState;
+  /** From `version-info` (multiline `Key: value`). */
+  version: VersionInfoInput;
+  /** An .ico file for binaries that have no icon. */
+  iconPath: string | undefined;
+  /** The release tag (v1.2.3): the version when version-info sets none. */
+  releaseTag: string | undefined;
+}
+
 export interface AnalyzeConfig {
   /** Glob patterns; empty: the files this run signed. */
   patterns: string[];
@@ -97,6 +109,7 @@ export interface Config {
   exclusions: ExclusionsConfig;
   smoke: SmokeConfig;
   sign: SignConfig;
+  stamp: StampConfig;
   analyze: AnalyzeConfig;
   detections: DetectionsConfig;
   report: ReportConfig;
@@ -154,6 +167,7 @@ export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.
       ifNoFilesFound: p.choice('if-no-files-found', IF_NO_FILES_FOUND, 'error'),
       concurrency: p.integer('concurrency', defaultConcurrency(), 1, 64),
     },
+    stamp: parseStamp(p, inWorkspace, env),
     analyze: {
       patterns: p.lines('analyze'),
       allowlistDir: p.text('allowlist-dir') ? inWorkspace(p.text('allowlist-dir')) : undefined,
@@ -228,6 +242,18 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
     p.problem(NO_CERTIFICATE);
   }
   return undefined;
+}
+
+function parseStamp(p: Parser, inWorkspace: (file: string) => string, env: NodeJS.ProcessEnv): StampConfig {
+  const { input, problems } = parseVersionInfoLines(p.lines('version-info'));
+  for (const problem of problems) p.problem(problem);
+  const tagRef = env.GITHUB_REF?.startsWith('refs/tags/') ? env.GITHUB_REF.slice('refs/tags/'.length) : '';
+  return {
+    mode: p.choice('stamp', TRI_STATES, 'false'),
+    version: input,
+    iconPath: p.text('icon') ? inWorkspace(p.text('icon')) : undefined,
+    releaseTag: p.text('release-tag') || tagRef || undefined,
+  };
 }
 
 function parseTimestampUrls(p: Parser): string[] {

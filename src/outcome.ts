@@ -18,6 +18,10 @@ export function decideFailures(report: Report, config: Pick<Config, 'detections'
     failures.push(`smoke build failed: ${why.join(', ')}`);
   }
 
+  const unstamped = report.stamping?.files.filter((f) => f.status === 'failed') ?? [];
+  if (unstamped.length > 0)
+    failures.push(`stamp: ${unstamped.length} file(s) could not be stamped and were left unchanged`);
+
   const signing = report.signing;
   if (signing?.error) failures.push(`signing: ${signing.error}`);
   const unsigned = signing?.files.filter((f) => f.status === 'failed') ?? [];

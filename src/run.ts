@@ -5,6 +5,8 @@ import type { Config } from './config.js';
 import { folderExcludedAfter, guardExclusions } from './defender/apply.js';
 import { collectDetections, detectionWindowStart, type RelevanceContext } from './defender/detections.js';
 import { scanArtifacts } from './defender/scan.js';
+import { writeFleetPolicy } from './defender/fleet.js';
+import { wantedExclusions } from './defender/plan.js';
 import { restoreExclusions } from './defender/restore.js';
 import type { ExclusionsReport } from './defender/types.js';
 import type { Deps } from './deps.js';
@@ -20,6 +22,7 @@ import { info, warning } from './report/note.js';
 import { expandPatterns } from './platform/glob.js';
 import { cleanupSigning } from './sign/cleanup.js';
 import { signFiles } from './sign/index.js';
+import { stampFiles } from './stamp/index.js';
 import { citeDetections, runSmoke } from './smoke/index.js';
 import { VERSION } from './version.js';
 
@@ -27,6 +30,7 @@ export const CAPABILITIES = [
   'doctor',
   'exclusions',
   'smoke',
+  'stamp',
   'sign',
   'analyze',
   'detections',
@@ -44,6 +48,8 @@ export interface RunOptions {
   reportPhase?: Report['phase'];
   /** Start of the detection window; default: when the main step started (state), else now. */
   since?: Date;
+  /** `doctor --fleet-policy DIR`: write the wanted exclusions as Group Policy and Intune files there. */
+  fleetPolicyDir?: string;
 }
 
 /** Where allowlisting files go; the CLI writes them only when asked, the action always does. */
@@ -80,6 +86,13 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
       )
     : undefined;
   if (doctor) report.doctor = doctor;
+  if (doctor && options.fleetPolicyDir) {
+    const wanted = wantedExclusions(doctor.go.found ? doctor.go.env : undefined, config.exclusions, {
+      workspace: config.workspace,
+      goTmpDir: goTmpDirFor(config),
+    });
+    report.fleetPolicy = await writeFleetPolicy(options.fleetPolicyDir, wanted);
+  }
 
   if (wants('exclusions') && doctor) {
     report.exclusions = await phase('Defender exclusions', () => exclusions(config, doctor, deps));
@@ -88,6 +101,10 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
     report.smoke = await phase('Smoke builds', () =>
       runSmoke(config.smoke, doctor.go, { tempDir: config.tempDir }, deps),
     );
+  }
+  if (wants('stamp') && config.stamp.mode !== 'false') {
+    const stamping = await phase('Stamp version resource and manifest', () => stamp(config, wants('sign')));
+    if (stamping) report.stamping = stamping;
   }
   if (wants('sign') && config.sign.patterns.length > 0) {
     report.signing = await phase('Signing', () =>
@@ -164,6 +181,19 @@ async function exclusions(config: Config, doctor: DoctorReport, deps: Deps): Pro
   if (redirect) await mkdir(goTmpDir, { recursive: true });
   else delete result.gotmpdir;
   return result;
+}
+
+/**
+ * Stamps the files this run signs (it signs them again right after), or without `sign` the files it
+ * analyses (a signed one among those is refused: nothing would sign it again).
+ */
+async function stamp(config: Config, signing: boolean): Promise<Report['stamping']> {
+  const signs = signing && config.sign.patterns.length > 0;
+  const files = signs
+    ? await expandPatterns(config.sign.patterns, config.workspace)
+    : (await resolveAnalyzeArgs(config)).paths;
+  if (files.length === 0) return undefined;
+  return stampFiles(files, config.stamp, { willSign: new Set(signs ? files : []) });
 }
 
 /**

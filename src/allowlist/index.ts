@@ -4,6 +4,8 @@ import { authenticodeSha256 } from '../pe/authenticode.js';
 import type { AllowlistFiles, PeReport } from '../pe/types.js';
 import type { SigningReport } from '../sign/types.js';
 import { appLockerPublisher, formatAppLockerPolicy, parseSubject, type AppLockerRule } from './applocker.js';
+import { formatBitdefenderExclusions } from './bitdefender.js';
+import { formatCrowdStrikeIocs } from './crowdstrike.js';
 import { formatDefenderIndicators } from './mde.js';
 import { formatSha256Sums } from './sha256sums.js';
 
@@ -15,6 +17,8 @@ export const ALLOWLIST_FILES = {
   sha256sums: 'SHA256SUMS',
   applocker: 'applocker-policy.xml',
   defenderIndicators: 'defender-indicators.csv',
+  crowdstrike: 'crowdstrike-iocs.csv',
+  bitdefender: 'bitdefender-exclusions.csv',
 } as const;
 
 export interface AllowlistContext {
@@ -28,7 +32,9 @@ export interface AllowlistContext {
  * Writes what IT departments need to allowlist the release binaries, into ctx.dir:
  * - SHA256SUMS, names relative to ctx.dir (so `sha256sum -c SHA256SUMS` passes when run there);
  * - applocker-policy.xml: publisher rules for signed binaries, Authenticode hash rules for unsigned ones;
- * - defender-indicators.csv: Defender for Endpoint "Allowed" file-hash indicators.
+ * - defender-indicators.csv: Defender for Endpoint "Allowed" file-hash indicators;
+ * - crowdstrike-iocs.csv: CrowdStrike Falcon custom IOCs (sha256, allow, windows);
+ * - bitdefender-exclusions.csv: Bitdefender GravityZone file-hash exclusions.
  * Returns the paths written and the hashes as plain data (the `hashes` output).
  */
 export async function writeAllowlist(files: PeReport[], ctx: AllowlistContext): Promise<AllowlistFiles> {
@@ -69,29 +75,32 @@ export async function writeAllowlist(files: PeReport[], ctx: AllowlistContext): 
       });
     }
   }
+  const crowdstrike = path.join(ctx.dir, ALLOWLIST_FILES.crowdstrike);
+  const bitdefender = path.join(ctx.dir, ALLOWLIST_FILES.bitdefender);
   const written: AllowlistFiles = {
     sha256sums: path.join(ctx.dir, ALLOWLIST_FILES.sha256sums),
     applocker: path.join(ctx.dir, ALLOWLIST_FILES.applocker),
     defenderIndicators: path.join(ctx.dir, ALLOWLIST_FILES.defenderIndicators),
+    crowdstrike,
+    bitdefender,
     hashes,
   };
   await writeFile(written.sha256sums, formatSha256Sums(files, ctx.dir));
   await writeFile(written.applocker, formatAppLockerPolicy(rules));
-  await writeFile(
-    written.defenderIndicators,
-    formatDefenderIndicators(
-      files.map((f) => {
-        const version = f.resources.version ?? {};
-        const what = [version.ProductName, version.FileVersion ?? f.goBuildInfo?.mainVersion]
-          .filter(Boolean)
-          .join(' ');
-        return {
-          sha256: f.sha256,
-          name: path.basename(f.path),
-          description: `Release binary ${path.basename(f.path)}${what ? ` (${what})` : ''}, SHA-256 ${f.sha256}`,
-        };
-      }),
-    ),
-  );
+  const rows = files.map((f) => {
+    const version = f.resources.version ?? {};
+    const what = [version.ProductName, version.FileVersion ?? f.goBuildInfo?.mainVersion]
+      .filter(Boolean)
+      .join(' ');
+    const name = path.basename(f.path);
+    return {
+      sha256: f.sha256,
+      name,
+      description: `Release binary ${name}${what ? ` (${what})` : ''}, SHA-256 ${f.sha256}`,
+    };
+  });
+  await writeFile(written.defenderIndicators, formatDefenderIndicators(rows));
+  await writeFile(crowdstrike, formatCrowdStrikeIocs(rows));
+  await writeFile(bitdefender, formatBitdefenderExclusions(rows));
   return written;
 }

@@ -1,5 +1,6 @@
 import type { Capability } from '../run.js';
 import type { FlagKind } from './flags.js';
+import { VERSION_FLAGS } from '../stamp/versioninfo.js';
 
 export interface Command {
   name: string;
@@ -14,6 +15,8 @@ export interface Command {
   capabilities: Capability[];
   /** Extra lines of help. */
   notes?: string[];
+  /** Input values this command implies when its flag is not given (`stamp` stamps: auto). */
+  inputDefaults?: Record<string, string>;
 }
 
 const GO: Record<string, FlagKind> = { go: 'text' };
@@ -50,8 +53,12 @@ export const COMMANDS: Command[] = [
     summary:
       "Report Go, the signing tool and (on Windows) Defender's state, and what it means for your builds.",
     synopsis: '[--json] [--go PATH] [--signtool-path PATH]',
-    flags: { ...GO, 'signtool-path': 'text' },
+    flags: { ...GO, 'signtool-path': 'text', 'exclusion-paths': 'lines', 'exclusion-processes': 'lines' },
+    extra: { 'fleet-policy': 'text' },
     capabilities: ['doctor'],
+    notes: [
+      '--fleet-policy DIR writes the exclusions a Go job wants on this runner as a Group Policy .reg file and Intune (Policy CSP) settings.',
+    ],
   },
   {
     name: 'smoke',
@@ -73,6 +80,21 @@ export const COMMANDS: Command[] = [
     notes: [
       'The PKCS#12 password comes from --certificate-password-env VAR or --certificate-password-stdin, never from argv.',
       'A base64 PKCS#12 comes from --certificate-env VAR; --certificate takes only "ephemeral".',
+    ],
+  },
+  {
+    name: 'stamp',
+    summary:
+      'Write a version resource and an application manifest (and optionally an icon) into Go-built Windows binaries.',
+    synopsis:
+      '[--json] [--stamp auto|true] [--file-version V] [--product-version V] [--company-name N] [--product-name N] [--file-description D] [--copyright C] [--icon FILE.ico] <paths or globs...>',
+    flags: { ...GO, stamp: 'text', 'version-info': 'lines', icon: 'text' },
+    extra: Object.fromEntries(Object.keys(VERSION_FLAGS).map((f) => [f, 'text' as const])),
+    positionalInput: 'analyze',
+    capabilities: ['stamp', 'analyze'],
+    inputDefaults: { stamp: 'auto' },
+    notes: [
+      'A signed file is refused: stamping removes the signature. Stamp first, then sign (the action does both in one run).',
     ],
   },
   {
@@ -113,6 +135,9 @@ export const COMMANDS: Command[] = [
       smoke: 'boolean',
       ...SIGN_FLAGS,
       sign: 'lines',
+      stamp: 'text',
+      'version-info': 'lines',
+      icon: 'text',
       analyze: 'lines',
       'allowlist-dir': 'text',
       ...EXCLUSION_FLAGS,
@@ -122,7 +147,7 @@ export const COMMANDS: Command[] = [
       'fail-on-findings': 'text',
     },
     extra: SECRET_FLAGS,
-    capabilities: ['doctor', 'exclusions', 'smoke', 'sign', 'analyze', 'detections', 'scan'],
+    capabilities: ['doctor', 'exclusions', 'smoke', 'stamp', 'sign', 'analyze', 'detections', 'scan'],
   },
   {
     name: 'demo',

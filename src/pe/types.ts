@@ -82,6 +82,10 @@ export interface AllowlistFiles {
   sha256sums: string;
   applocker: string;
   defenderIndicators: string;
+  /** CrowdStrike Falcon custom IOC CSV (sha256, allow, windows). */
+  crowdstrike?: string;
+  /** Bitdefender GravityZone file-hash exclusions. */
+  bitdefender?: string;
   hashes: Array<{ path: string; name: string; sha256: string }>;
 }
 

@@ -1,8 +1,10 @@
 import type { DetectionsReport, ExclusionsReport, ScanReport } from '../defender/types.js';
+import type { FleetPolicyFiles } from '../defender/fleet.js';
 import type { DoctorReport } from '../doctor/types.js';
 import type { AnalysisReport } from '../pe/types.js';
 import type { SigningReport } from '../sign/types.js';
 import type { SmokeReport } from '../smoke/types.js';
+import type { StampReport } from '../stamp/types.js';
 import type { Note } from './note.js';
 
 export const SCHEMA_VERSION = 1;
@@ -16,8 +18,11 @@ export interface Report {
   finishedAt?: string;
   workspace: string;
   doctor?: DoctorReport;
+  /** `doctor --fleet-policy DIR`: the Group Policy and Intune files written. */
+  fleetPolicy?: FleetPolicyFiles;
   exclusions?: ExclusionsReport;
   smoke?: SmokeReport;
+  stamping?: StampReport;
   signing?: SigningReport;
   analysis?: AnalysisReport;
   detections?: DetectionsReport;

@@ -3,6 +3,8 @@ import { allowlistView, analysisView } from './sections/analysis.js';
 import { detectionsView, scanView } from './sections/detections.js';
 import { doctorView } from './sections/doctor.js';
 import { exclusionsView } from './sections/exclusions.js';
+import { falsePositiveView } from './sections/falsepositive.js';
+import { fleetPolicyView, stampingView } from './sections/stamping.js';
 import { signingView } from './sections/signing.js';
 import { smokeView } from './sections/smoke.js';
 import type { SectionView } from './view.js';
@@ -11,11 +13,14 @@ import type { SectionView } from './view.js';
 export function reportViews(report: Report): SectionView[] {
   const views: Array<SectionView | undefined> = [
     report.doctor && doctorView(report.doctor),
+    report.fleetPolicy && fleetPolicyView(report.fleetPolicy, report.workspace),
     report.exclusions && exclusionsView(report.exclusions),
     report.smoke && smokeView(report.smoke),
+    report.stamping && stampingView(report.stamping, report.workspace),
     report.signing && signingView(report.signing, report.workspace),
     report.analysis && analysisView(report.analysis, report.workspace),
     report.analysis && allowlistView(report.analysis, report.workspace),
+    report.analysis && falsePositiveView(report.analysis, report.workspace),
     report.detections && detectionsView(report.detections),
     report.scan && scanView(report.scan, report.workspace),
   ];
