@@ -4,6 +4,7 @@ import {
   chmodSync,
   copyFileSync,
   mkdirSync,
+  readdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -311,6 +312,8 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
       expect(view.warnings, name).toEqual([]);
       expect((await pe(file)).resources.executionLevel, name).toBe('asInvoker');
     }
+    // The temp copy beside each file was renamed over it: nothing is left behind.
+    expect(readdirSync(work).filter((n) => n.includes('go-av-guard-stamp'))).toEqual([]);
   });
 
   it('auto leaves a binary with a version resource alone; true replaces its version and keeps its manifest', async () => {
@@ -439,6 +442,54 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
     }
     expect(unsigned).not.toBe(signed);
   });
+
+  it('main step: INPUT_STAMP stamps before signing and the job summary shows the stamp section', async () => {
+    const ws = mkdtempSync(path.join(work, 'main-'));
+    const file = copy(bins.default, path.join(path.basename(ws), 'app.exe'));
+    const summary = path.join(ws, 'summary.md');
+    const output = path.join(ws, 'output');
+    writeFileSync(summary, '');
+    writeFileSync(output, '');
+    writeFileSync(path.join(ws, 'state'), '');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      GITHUB_WORKSPACE: ws,
+      RUNNER_TEMP: path.join(ws, 'temp'),
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_OUTPUT: output,
+      GITHUB_STATE: path.join(ws, 'state'),
+      GITHUB_REF: 'refs/tags/v5.6.7',
+      INPUT_STAMP: 'auto',
+      'INPUT_VERSION-INFO': 'CompanyName: ACME',
+      INPUT_SIGN: 'app.exe',
+      INPUT_CERTIFICATE: 'ephemeral',
+      'INPUT_TIMESTAMP-URLS': 'none',
+      INPUT_SMOKE: 'false',
+      INPUT_DETECTIONS: 'false',
+      'INPUT_GITHUB-TOKEN': '',
+    });
+    try {
+      process.exitCode = undefined;
+      const { run } = await import('../../src/main.js');
+      await run();
+      expect(process.exitCode ?? 0).toBe(0);
+    } finally {
+      process.env = saved;
+      process.exitCode = undefined;
+    }
+    const text = readFileSync(summary, 'utf8');
+    expect(text).toContain('## Version resource and manifest');
+    expect(text).toContain('stamp: auto, version from release tag');
+    expect(text).toContain('wdsi/filesubmission');
+    const view = pefile([file])[file] as PefileView;
+    expect(view.fileVersion).toBe('5.6.7.0');
+    expect(view.strings.CompanyName).toBe('ACME');
+    // The ephemeral certificate is untrusted here; the signature must still cover the stamped bytes.
+    const verify = spawnSync('osslsigncode', ['verify', file], { encoding: 'utf8' }).stdout;
+    const current = /Current message digest\s*:\s*([0-9A-F]{64})/.exec(verify)?.[1];
+    expect(current, verify).toBeDefined();
+    expect(/Calculated message digest\s*:\s*([0-9A-F]{64})/.exec(verify)?.[1]).toBe(current);
+  });
 });
 
 /** A section's file offset, read from the section table (name as the PE reader reports it). */
@@ -453,8 +504,7 @@ function sectionOffset(image: Buffer, name: string): number {
   throw new Error(`no section ${name}`);
 }
 
-// A stamped file written by hand-made bytes must also survive a round trip through our own writer.
-it('writes nothing beside the file it stamps (no temp files left)', async () => {
+it('a file that is not a PE fails and stays; no version anywhere gives a 0.0.0 warning', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'gav-stamp-empty-'));
   try {
     writeFileSync(path.join(dir, 'x.exe'), 'MZ not really');
@@ -467,7 +517,6 @@ it('writes nothing beside the file it stamps (no temp files left)', async () => 
     expect(report.notes.map((n) => n.message)).toContain(
       'stamp: no FileVersion in version-info and no release tag, so the version resource says 0.0.0; set version-info or run on a tag',
     );
-    const { readdirSync } = await import('node:fs');
     expect(readdirSync(dir)).toEqual(['x.exe']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
