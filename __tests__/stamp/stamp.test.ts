@@ -26,6 +26,7 @@ import {
   parseVersion,
   parseVersionInfoLines,
   SUPPORTED_OS_IDS,
+  type VersionInfoInput,
 } from '../../src/stamp/versioninfo.js';
 import { expectValidReport } from '../helpers/schema.js';
 import { describeWithTool, pythonWithPefile } from '../helpers/tools.js';
@@ -79,6 +80,10 @@ function cliIo(cwd: string, env: NodeJS.ProcessEnv = {}) {
   };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
+
+/** Stamps one file with no icon, no tag and nothing signing it again. */
+const stampAlone = (file: string, mode: 'auto' | 'true', version: VersionInfoInput) =>
+  stampFiles([file], { mode, version, iconPath: undefined, releaseTag: undefined }, { willSign: new Set() });
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -167,29 +172,9 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
   beforeAll(() => {
     bins = buildWindowsBinaries();
     work = mkdtempSync(path.join(tmpdir(), 'gav-stamp-'));
-    key = path.join(work, 'key.pem');
-    cert = path.join(work, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=stamp test',
-        '-addext',
-        'extendedKeyUsage=codeSigning',
-      ],
-      { stdio: 'ignore' },
-    );
+    // The throwaway signer buildWindowsBinaries made (its key lies beside its certificate).
+    key = path.join(bins.dir, 'signer-key.pem');
+    cert = bins.certPem;
   });
   afterAll(() => {
     rmSync(bins.dir, { recursive: true, force: true });
@@ -295,16 +280,7 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
       [bins.i386, 'hello-386.exe'],
     ] as const) {
       const file = copy(from, name);
-      const report = await stampFiles(
-        [file],
-        {
-          mode: 'auto',
-          version: { fileVersion: '4.5.6', strings: {} },
-          iconPath: undefined,
-          releaseTag: undefined,
-        },
-        { willSign: new Set() },
-      );
+      const report = await stampAlone(file, 'auto', { fileVersion: '4.5.6', strings: {} });
       expect(report.files[0]?.status, name).toBe('stamped');
       const view = pefile([file])[file] as PefileView;
       expect(view.fileVersion, name).toBe('4.5.6.0');
@@ -319,32 +295,17 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
   it('auto leaves a binary with a version resource alone; true replaces its version and keeps its manifest', async () => {
     const file = copy(bins.resources, 'has-version.exe');
     const original = sha256(file);
-    const auto = await stampFiles(
-      [file],
-      {
-        mode: 'auto',
-        version: { fileVersion: '9.9.9', strings: {} },
-        iconPath: undefined,
-        releaseTag: undefined,
-      },
-      { willSign: new Set() },
-    );
+    const auto = await stampAlone(file, 'auto', { fileVersion: '9.9.9', strings: {} });
     expect(auto.files[0]).toMatchObject({
       status: 'skipped',
       reason: expect.stringMatching(/already has a version resource/),
     });
     expect(sha256(file)).toBe(original);
     const manifestBefore = pefile([file])[file]?.manifest;
-    const forced = await stampFiles(
-      [file],
-      {
-        mode: 'true',
-        version: { fileVersion: '9.9.9', strings: { CompanyName: 'New Co' } },
-        iconPath: undefined,
-        releaseTag: undefined,
-      },
-      { willSign: new Set() },
-    );
+    const forced = await stampAlone(file, 'true', {
+      fileVersion: '9.9.9',
+      strings: { CompanyName: 'New Co' },
+    });
     expect(forced.files[0]).toMatchObject({ status: 'stamped', added: ['version'] });
     const view = pefile([file])[file] as PefileView;
     expect(view.fileVersion).toBe('9.9.9.0');
@@ -508,11 +469,7 @@ it('a file that is not a PE fails and stays; no version anywhere gives a 0.0.0 w
   const dir = mkdtempSync(path.join(tmpdir(), 'gav-stamp-empty-'));
   try {
     writeFileSync(path.join(dir, 'x.exe'), 'MZ not really');
-    const report = await stampFiles(
-      [path.join(dir, 'x.exe')],
-      { mode: 'auto', version: { strings: {} }, iconPath: undefined, releaseTag: undefined },
-      { willSign: new Set() },
-    );
+    const report = await stampAlone(path.join(dir, 'x.exe'), 'auto', { strings: {} });
     expect(report.files[0]?.status).toBe('failed');
     expect(report.notes.map((n) => n.message)).toContain(
       'stamp: no FileVersion in version-info and no release tag, so the version resource says 0.0.0; set version-info or run on a tag',
