@@ -185,7 +185,9 @@ async function exclusions(config: Config, doctor: DoctorReport, deps: Deps): Pro
 
 /**
  * Stamps the files this run signs (it signs them again right after), or without `sign` the files it
- * analyses (a signed one among those is refused: nothing would sign it again).
+ * analyses. A signed file loses its signature to stamping, so it is stamped only when signing will
+ * replace that signature (skip-signed: false, no append-signature); otherwise it is left alone when
+ * signing keeps signed files, and refused when nothing signs it.
  */
 async function stamp(config: Config, signing: boolean): Promise<Report['stamping']> {
   const signs = signing && config.sign.patterns.length > 0;
@@ -193,7 +195,11 @@ async function stamp(config: Config, signing: boolean): Promise<Report['stamping
     ? await expandPatterns(config.sign.patterns, config.workspace)
     : (await resolveAnalyzeArgs(config)).paths;
   if (files.length === 0) return undefined;
-  return stampFiles(files, config.stamp, { willSign: new Set(signs ? files : []) });
+  const replacesSignatures = signs && !config.sign.skipSigned && !config.sign.appendSignature;
+  return stampFiles(files, config.stamp, {
+    willSign: new Set(replacesSignatures ? files : []),
+    keepSigned: signs && !replacesSignatures,
+  });
 }
 
 /**

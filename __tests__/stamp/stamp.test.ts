@@ -187,6 +187,53 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
     return to;
   };
 
+  /** The action's pipeline (stamp, sign, analyze) with these inputs, on a v2.3.4 tag, in `workspace`. */
+  const pipeline = async (workspace: string, inputs: Record<string, string>): Promise<Report> => {
+    const runnerTemp = path.join(workspace, 'runner-temp');
+    const env = {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_REF: 'refs/tags/v2.3.4',
+      PATH: process.env.PATH ?? '',
+    };
+    const { runPipeline } = await import('../../src/run.js');
+    const { runProcess } = await import('../../src/platform/process.js');
+    const { fileState } = await import('../../src/platform/state.js');
+    const config = parseConfig((name) => inputs[name] ?? '', env);
+    return runPipeline(
+      config,
+      {
+        run: runProcess,
+        platform: process.platform,
+        arch: process.arch,
+        env,
+        state: fileState(path.join(runnerTemp, 'state.json')),
+        setSecret: () => undefined,
+        now: () => new Date(),
+      },
+      { capabilities: new Set(['stamp', 'sign', 'analyze']), reportPhase: 'main' },
+    );
+  };
+
+  it('action path: with skip-signed (the default) a signed file is left to signing, untouched', async () => {
+    const ws = mkdtempSync(path.join(work, 'keep-'));
+    const file = osslSign(bins.default, path.join(ws, 'signed.exe'));
+    const original = sha256(file);
+    const report = await pipeline(ws, {
+      stamp: 'true',
+      sign: '*.exe',
+      certificate: 'ephemeral',
+      'timestamp-urls': 'none',
+    });
+    expect(report.stamping?.files[0]).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/it is signed, and skip-signed/),
+    });
+    expect(report.signing?.files[0]).toMatchObject({ status: 'skipped' });
+    expect(report.failures).toEqual([]);
+    expect(sha256(file)).toBe(original);
+  });
+
   it('CLI: stamps version, manifest and icon; pefile reads them; go version -m, the sections and signing still work; analysis stops reporting a missing version resource', async () => {
     const file = copy(bins.default, 'hello.exe');
     const originalBytes = readFileSync(file);
@@ -330,42 +377,17 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
   });
 
   it('action path: runs before signing, takes the version from the release tag, re-signs a signed file, and the result verifies', async () => {
-    const unsigned = copy(bins.default, path.join('dist', 'tool.exe'));
+    copy(bins.default, path.join('dist', 'tool.exe'));
     mkdirSync(path.join(work, 'dist'), { recursive: true });
-    const signed = osslSign(bins.default, path.join(work, 'dist', 'was-signed.exe'));
-    const runnerTemp = path.join(work, 'runner-temp');
-    const inputs: Record<string, string> = {
+    osslSign(bins.default, path.join(work, 'dist', 'was-signed.exe'));
+    const report = await pipeline(work, {
       stamp: 'auto',
       'version-info': 'CompanyName: ACME\nProductName: Tool',
       sign: 'dist/*.exe',
       certificate: 'ephemeral',
       'timestamp-urls': 'none',
-      smoke: 'false',
-      detections: 'false',
-    };
-    const env = {
-      GITHUB_WORKSPACE: work,
-      RUNNER_TEMP: runnerTemp,
-      GITHUB_REF: 'refs/tags/v2.3.4',
-      PATH: process.env.PATH ?? '',
-    };
-    const { runPipeline } = await import('../../src/run.js');
-    const { runProcess } = await import('../../src/platform/process.js');
-    const { fileState } = await import('../../src/platform/state.js');
-    const config = parseConfig((name) => inputs[name] ?? '', env);
-    const report = await runPipeline(
-      config,
-      {
-        run: runProcess,
-        platform: process.platform,
-        arch: process.arch,
-        env,
-        state: fileState(path.join(runnerTemp, 'state.json')),
-        setSecret: () => undefined,
-        now: () => new Date(),
-      },
-      { capabilities: new Set(['stamp', 'sign', 'analyze']), reportPhase: 'main' },
-    );
+      'skip-signed': 'false',
+    });
     // Signing's verification objects carry fields the schema lacks (signing's own issue), so the schema
     // check covers everything else.
     expectValidReport({ ...report, signing: undefined });
@@ -401,7 +423,6 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
         name,
       ).not.toContain('GAV-PE-NO-VERSIONINFO');
     }
-    expect(unsigned).not.toBe(signed);
   });
 
   it('main step: INPUT_STAMP stamps before signing and the job summary shows the stamp section', async () => {

@@ -10,8 +10,10 @@ import type { VersionInfoInput } from './versioninfo.js';
 export type { StampReport, StampedFile } from './types.js';
 
 export interface StampContext {
-  /** Files signing will sign in this same run: a signed one among them may lose its signature here. */
+  /** Files signing will sign anew in this same run: a signed one among them may lose its signature here. */
   willSign: ReadonlySet<string>;
+  /** Signed files stay as they are (skip-signed / append-signature): skipped, not refused. */
+  keepSigned?: boolean;
 }
 
 /** The version the stamp writes: version-info first, else the release tag (v1.2.3), else none. */
@@ -82,6 +84,12 @@ async function stampOne(
   if (options.mode === 'auto' && facts.versionInfo)
     return { path: file, status: 'skipped', reason: 'it already has a version resource (stamp: auto)' };
   const resign = ctx.willSign.has(path.resolve(file));
+  if (facts.signed && !resign && ctx.keepSigned)
+    return {
+      path: file,
+      status: 'skipped',
+      reason: 'it is signed, and skip-signed / append-signature keep signed files as they are',
+    };
   if (facts.signed && !resign)
     return failed(
       'it is signed and stamping would remove the signature; stamp it before signing, or add it to `sign` so this run signs it again',
