@@ -6,8 +6,8 @@ import { csvField } from './mde.js';
  * (`POST /iocs/entities/indicators/v1`: type, value, action, platforms, severity, description, filename
  * via metadata, applied_globally), as documented for PSFalcon's New-FalconIoc
  * (github.com/CrowdStrike/psfalcon/wiki/New-FalconIoc: action allow|detect|no_action|prevent|prevent_no_ui,
- * platform windows|mac|linux|...). The same names import through `Import-Csv file | New-FalconIoc`, whose
- * parameters bind these column names (Platform alias `platforms`, AppliedGlobally alias `applied_globally`).
+ * platform windows|mac|linux|...). The Falcon console's own import template is behind the support portal;
+ * these are the API's public field names (see __tests__/fixtures/allowlist/README.md).
  * Severity is only meaningful for detect/prevent, so an allow indicator leaves it empty.
  */
 

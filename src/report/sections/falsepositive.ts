@@ -1,5 +1,4 @@
 import { falsePositiveChecklist } from '../../allowlist/falsepositive.js';
-import { ALLOWLIST_FILES } from '../../allowlist/index.js';
 import { isPeReport, type AnalysisReport } from '../../pe/types.js';
 import { annotationPath } from '../paths.js';
 import { codeCell, pathCell, type SectionView } from '../view.js';
@@ -23,7 +22,7 @@ export function falsePositiveView(analysis: AnalysisReport, workspace: string): 
           [
             pathCell(allowlist.crowdstrike, workspace),
             'CrowdStrike Falcon custom IOCs (sha256, allow, windows)',
-            `Falcon console: IOC management > import, or Import-Csv ${ALLOWLIST_FILES.crowdstrike} | New-FalconIoc`,
+            'Falcon console: IOC management > import (columns are the IOC API field names)',
           ],
         ]
       : []),
