@@ -5,16 +5,17 @@ import { publishReport } from './action/publish.js';
 import { STATE } from './constants.js';
 import { rememberDetectionWindowStart } from './defender/detections.js';
 import { CAPABILITIES, runPipeline, type Phase } from './run.js';
+import { startActionRun } from './runscope.js';
 
 const group: Phase = (name, work) => core.group(name, work);
 
 /** The action's main step: inputs -> config -> pipeline -> report -> runner. */
 export async function run(): Promise<void> {
   try {
-    const config = readActionConfig();
     const deps = actionDeps();
     rememberDetectionWindowStart(deps);
     deps.state.set(STATE.isPost, 'true');
+    const config = await startActionRun(readActionConfig(), deps);
     const report = await runPipeline(config, deps, {
       capabilities: new Set(CAPABILITIES),
       phase: group,

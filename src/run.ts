@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeAllowlist } from './allowlist/index.js';
-import type { Config } from './config.js';
+import { checkInputsOnDisk, type Config } from './config.js';
 import { folderExcludedAfter, guardExclusions } from './defender/apply.js';
 import { collectDetections, detectionWindowStart, type RelevanceContext } from './defender/detections.js';
 import { scanArtifacts } from './defender/scan.js';
@@ -21,6 +21,7 @@ import { expandPatterns } from './platform/glob.js';
 import { cleanupSigning } from './sign/cleanup.js';
 import { signFiles } from './sign/index.js';
 import { citeDetections, runSmoke } from './smoke/index.js';
+import { maskConfigSecrets } from './runscope.js';
 import { VERSION } from './version.js';
 
 export const CAPABILITIES = [
@@ -65,6 +66,10 @@ export function goTmpDirFor(config: Config): string {
  */
 export async function runPipeline(config: Config, deps: Deps, options: RunOptions): Promise<Report> {
   const phase = options.phase ?? plainPhase;
+  await checkInputsOnDisk(config, {
+    sign: options.capabilities.has('sign'),
+    analyze: options.capabilities.has('analyze'),
+  });
   const report = newReport(options.reportPhase ?? 'cli', config.workspace, VERSION, deps.now());
   const wants = (c: Capability): boolean => options.capabilities.has(c);
 
@@ -124,7 +129,7 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
 
   report.failures = decideFailures(report, config);
   report.finishedAt = deps.now().toISOString();
-  return report;
+  return maskConfigSecrets(report, config);
 }
 
 /** The files signing left signed (newly or already): what analysis looks at by default. */

@@ -215,9 +215,12 @@ async function createFolderAndProbe(dir: string): Promise<void> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT')
-        throw new Error(`could not create ${dir}: ${path.dirname(folder)} does not accept new folders (ENOENT)`, {
-          cause: error,
-        });
+        throw new Error(
+          `could not create ${dir}: ${path.dirname(folder)} does not accept new folders (ENOENT)`,
+          {
+            cause: error,
+          },
+        );
       if (code !== 'EEXIST') throw new Error(describeFsError(error, `create ${dir}`), { cause: error });
     }
   }

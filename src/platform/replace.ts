@@ -37,7 +37,7 @@ export async function snapshotFile(file: string): Promise<FileSnapshot> {
     if (!info.isFile()) throw new Error(`${file} is not a regular file`);
     const hash = createHash('sha256');
     const buffer = Buffer.alloc(1024 * 1024);
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
@@ -101,7 +101,8 @@ export async function replaceIfUnchanged(
 ): Promise<ReplaceOutcome> {
   const file = snapshot.path;
   const platform = options.platform ?? process.platform;
-  const uid = 'uid' in options ? options.uid : typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const uid =
+    'uid' in options ? options.uid : typeof process.getuid === 'function' ? process.getuid() : undefined;
   const doRename = options.rename ?? rename;
   const wait = options.wait ?? sleep;
   const limitMs = options.retryForMs ?? 10_000;
@@ -119,7 +120,8 @@ export async function replaceIfUnchanged(
   try {
     if (platform !== 'win32') {
       await chmod(temp, snapshot.mode & 0o777);
-      if (uid === 0 && (snapshot.uid !== 0 || snapshot.gid !== 0)) await chown(temp, snapshot.uid, snapshot.gid);
+      if (uid === 0 && (snapshot.uid !== 0 || snapshot.gid !== 0))
+        await chown(temp, snapshot.uid, snapshot.gid);
     }
     written = await snapshotFile(temp);
   } catch (error) {

@@ -1,5 +1,6 @@
 import { lstatSync, rmSync } from 'node:fs';
 import { lstat, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeFsError } from './files.js';
 
@@ -10,7 +11,16 @@ import { describeFsError } from './files.js';
  */
 export const RUN_FOLDER_PREFIX = 'go-av-guard-';
 
-const currentUid = (): number | undefined => (typeof process.getuid === 'function' ? process.getuid() : undefined);
+/** The state key under which the main step records its run folder for the post step. */
+export const RUN_FOLDER_STATE = 'run-folder';
+
+/** Where run folders are made: the runner's per-job temp folder, else the OS temp folder (TMPDIR, TEMP). */
+export function tempParent(env: NodeJS.ProcessEnv): string {
+  return path.resolve(env.RUNNER_TEMP || tmpdir());
+}
+
+const currentUid = (): number | undefined =>
+  typeof process.getuid === 'function' ? process.getuid() : undefined;
 
 /** Why `folder` is not a private folder of this user, or undefined when it is. */
 export async function privateFolderProblem(
@@ -52,7 +62,10 @@ async function parentProblem(parent: string, uid: number | undefined): Promise<s
 }
 
 /** Creates this run's folder under `parent` (RUNNER_TEMP, or the OS temp folder) and proves it is private. */
-export async function createRunFolder(parent: string, uid: number | undefined = currentUid()): Promise<string> {
+export async function createRunFolder(
+  parent: string,
+  uid: number | undefined = currentUid(),
+): Promise<string> {
   const resolved = path.resolve(parent);
   const badParent = await parentProblem(resolved, uid);
   if (badParent) throw new Error(badParent);
@@ -77,7 +90,8 @@ export async function runFolderProblem(
   uid: number | undefined = currentUid(),
 ): Promise<string | undefined> {
   if (typeof folder !== 'string' || folder === '') return 'no run folder was recorded';
-  if (!path.isAbsolute(folder)) return `the recorded run folder ${JSON.stringify(folder)} is not an absolute path`;
+  if (!path.isAbsolute(folder))
+    return `the recorded run folder ${JSON.stringify(folder)} is not an absolute path`;
   const normal = path.resolve(folder);
   if (normal !== folder || path.dirname(normal) !== path.resolve(parent))
     return `the recorded run folder ${JSON.stringify(folder)} is not a folder directly in ${parent}`;
@@ -96,30 +110,32 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
  * Runs `work` in a fresh run folder and removes that folder when it ends: normally (finally), or when the
- * process is interrupted (SIGINT, SIGTERM, SIGHUP: removed synchronously, then the signal takes its usual
- * course) or exits early. `cleanup` runs first on the normal path, for what needs more than a delete
- * (certificates imported into a store). Nothing is left for another process to read.
+ * process is interrupted (SIGINT, SIGTERM, SIGHUP: `onInterrupt` runs, the folder is removed synchronously,
+ * then the signal takes its usual course) or exits early.
  */
 export async function withRunFolder<T>(
   parent: string,
   work: (folder: string) => Promise<T>,
-  cleanup: (folder: string) => Promise<void> = async () => undefined,
+  options: { onInterrupt?: () => void } = {},
 ): Promise<T> {
   const folder = await createRunFolder(parent);
   const removeNow = (): void => {
     try {
-      // Only a private folder of ours: if it was swapped for something else, leave it.
+      // Only the folder we made: if something swapped it for a link, leave that alone.
       const info = lstatSync(folder, { throwIfNoEntry: false });
-      if (info?.isDirectory() && !info.isSymbolicLink())
-        rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+      if (info?.isDirectory()) rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
     } catch {
       /* best effort while the process is going away */
     }
   };
   const onSignal = (signal: NodeJS.Signals): void => {
-    removeNow();
-    detach();
-    process.kill(process.pid, signal);
+    try {
+      options.onInterrupt?.();
+    } finally {
+      removeNow();
+      detach();
+      process.kill(process.pid, signal);
+    }
   };
   const detach = (): void => {
     for (const signal of SIGNALS) process.off(signal, onSignal);
@@ -130,11 +146,7 @@ export async function withRunFolder<T>(
   try {
     return await work(folder);
   } finally {
-    try {
-      await cleanup(folder);
-    } finally {
-      removeNow();
-      detach();
-    }
+    removeNow();
+    detach();
   }
 }
