@@ -6,7 +6,10 @@ import { isPeReport } from './pe/types.js';
  * Why the step fails, if it does: one sentence per reason, decided from the report and the user's
  * fail-on settings. Pure, so every rule is tested without a runner.
  */
-export function decideFailures(report: Report, config: Pick<Config, 'detections' | 'report'>): string[] {
+export function decideFailures(
+  report: Report,
+  config: Pick<Config, 'detections' | 'report'> & { smoke?: Pick<Config['smoke'], 'required'> },
+): string[] {
   const failures: string[] = [];
   const ex = report.exclusions;
   if (ex?.failure) failures.push(`exclusions: ${ex.failure}`);
@@ -17,6 +20,11 @@ export function decideFailures(report: Report, config: Pick<Config, 'detections'
     const why = failed.map((v) => `${v.variant}${v.diagnosis ? ` (${v.diagnosis.summary})` : ''}`);
     failures.push(`smoke build failed: ${why.join(', ')}`);
   }
+
+  // Asked for (smoke: true, or the CLI's smoke) but impossible: not a pass.
+  const requested = config.smoke?.required === true || report.phase === 'cli';
+  if (requested && smoke?.result === 'skipped' && report.doctor?.go.found === false)
+    failures.push(`smoke: requested but not run: ${smoke.reason ?? 'Go is not available'}`);
 
   const signing = report.signing;
   if (signing?.error) failures.push(`signing: ${signing.error}`);

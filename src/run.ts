@@ -155,6 +155,22 @@ function relevanceContext(config: Config, report: Report, deps: Deps): Relevance
   };
 }
 
+/** The main step's relevance facts, read as untrusted data: only the expected shapes are used. */
+function savedRelevance(deps: Deps, workspace: string): RelevanceContext {
+  const raw = readJsonState<unknown>(deps.state, STATE.relevance, undefined);
+  const saved = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const text = (v: unknown): v is string => typeof v === 'string' && v !== '';
+  const files = Array.isArray(saved.files) ? saved.files.filter(text) : [];
+  const go = saved.go && typeof saved.go === 'object' && !Array.isArray(saved.go) ? saved.go : undefined;
+  return {
+    workspace: text(saved.workspace) ? saved.workspace : workspace,
+    files,
+    ...(go ? { go: go as NonNullable<RelevanceContext['go']> } : {}),
+    ...(text(saved.runnerTemp) ? { runnerTemp: saved.runnerTemp } : {}),
+    ...(text(saved.goTmpDir) ? { goTmpDir: saved.goTmpDir } : {}),
+  };
+}
+
 async function exclusions(config: Config, doctor: DoctorReport, deps: Deps): Promise<ExclusionsReport> {
   const goTmpDir = goTmpDirFor(config);
   const result = await guardExclusions(
@@ -235,7 +251,7 @@ export async function runPostSteps(
   }
   report.notes.push(...(await phase('Remove signing secrets', () => cleanupSigning(deps))));
   if (config?.detections.enabled !== false && deps.platform === 'win32') {
-    const relevance = readJsonState<RelevanceContext>(deps.state, STATE.relevance, { workspace, files: [] });
+    const relevance = savedRelevance(deps, workspace);
     const since = detectionWindowStart(deps, new Date(report.startedAt));
     report.detections = await phase('Defender detections of the whole job', () =>
       collectDetections('post', since, relevance, deps),
