@@ -100,7 +100,7 @@ const describe = (value: unknown): string => {
  */
 async function removalProblem(
   target: string,
-  runFolder: string | undefined,
+  runFolder: string | undefined | false,
 ): Promise<string | undefined | 'gone'> {
   const info = await lstat(target).catch(() => undefined);
   if (!info) return 'gone';
@@ -112,21 +112,26 @@ async function removalProblem(
       return undefined;
     return `it is not inside this run's folder ${runFolder}`;
   }
+  if (runFolder === false) return "this run's folder is unknown, so only signing temp files are removed";
   if (PRIVATE_DIR_NAME.test(path.basename(target)) && !(await privateFolderProblem(target))) return undefined;
   return 'it is neither a signing temp file nor a private folder this run created';
 }
 
-/** This run's folder as recorded in state, if it passes the checks; a warning when one was recorded but fails. */
+/**
+ * This run's folder as recorded in state, if it passes the checks; undefined when none was recorded (signing
+ * called on its own); false, with a warning, when one was recorded but fails: then nothing but signing temp
+ * copies is removed.
+ */
 async function recordedRunFolder(
   deps: Pick<Deps, 'state' | 'env'>,
   notes: Note[],
-): Promise<string | undefined> {
+): Promise<string | undefined | false> {
   const folder = deps.state.get(RUN_FOLDER_STATE);
   if (!folder) return undefined;
   const problem = await runFolderProblem(folder, tempParent(deps.env));
   if (!problem) return folder;
   notes.push(warning(`sign cleanup: the saved run folder was not used: ${problem}`));
-  return undefined;
+  return false;
 }
 
 /**
