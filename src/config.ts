@@ -351,9 +351,9 @@ export function urlCredentials(urls: readonly string[]): string[] {
   return secrets;
 }
 
-/** `https://user:pass@host/x` as `https://***@host/x`; other text unchanged. */
+/** `https://user:pass@host/x` as `https://***@host/x` (any scheme); other text unchanged. */
 export function maskUrlCredentials(text: string): string {
-  return text.replace(/\b(https?:\/\/)[^\s/?#@]*@/gi, '$1***@');
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1***@');
 }
 
 const parseUrl = (text: string): URL | undefined => {
