@@ -239,11 +239,14 @@ describe('risky inputs are refused before anything is touched', () => {
     ]);
   });
 
-  it('smoke: true said explicitly is required; the default is not', () => {
+  it('smoke: true is required, auto (the default) is not, false turns it off', () => {
     setInputs({ smoke: 'true' });
-    expect(readActionConfig().smoke.required).toBe(true);
+    expect(readActionConfig().smoke).toMatchObject({ enabled: true, required: true });
     clearInputs();
     setInputs({});
-    expect(readActionConfig().smoke.required).toBe(false);
+    expect(readActionConfig().smoke).toMatchObject({ enabled: true, required: false });
+    setInputs({ smoke: 'False' });
+    expect(readActionConfig().smoke).toMatchObject({ enabled: false, required: false });
+    expect(problemsOf({ smoke: 'yes' })).toEqual(['smoke: expected auto, true or false, got "yes"']);
   });
 });

@@ -46,7 +46,7 @@ export interface ExclusionsConfig {
 export interface SmokeConfig {
   enabled: boolean;
   variants: SmokeVariant[];
-  /** `smoke: true` was given explicitly: a smoke test that cannot run (no Go) fails the step. */
+  /** `smoke: true` (not the default auto): a smoke test that cannot run (no Go) fails the step. */
   required?: boolean;
 }
 
@@ -141,11 +141,7 @@ export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.
     tempDir,
     go: p.text('go') || 'go',
     exclusions: parseExclusions(p, inWorkspace),
-    smoke: {
-      enabled: p.boolean('smoke', true),
-      variants: p.choices('smoke-variants', SMOKE_VARIANTS, ['default', 'test']),
-      required: p.text('smoke').toLowerCase() === 'true',
-    },
+    smoke: parseSmoke(p),
     sign: {
       patterns: p.lines('sign'),
       certificate: parseCertificate(p, inWorkspace),
@@ -258,6 +254,16 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
     p.problem(NO_CERTIFICATE);
   }
   return undefined;
+}
+
+/** smoke: auto (run when Go is found), true (required: no Go is a failure) or false. */
+function parseSmoke(p: Parser): SmokeConfig {
+  const mode = p.choice('smoke', TRI_STATES, 'auto');
+  return {
+    enabled: mode !== 'false',
+    variants: p.choices('smoke-variants', SMOKE_VARIANTS, ['default', 'test']),
+    required: mode === 'true',
+  };
 }
 
 function parseExclusions(p: Parser, inWorkspace: (file: string) => string): ExclusionsConfig {
