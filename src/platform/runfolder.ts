@@ -1,5 +1,5 @@
 import { lstatSync, rmSync } from 'node:fs';
-import { lstat, mkdtemp } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeFsError } from './files.js';
@@ -67,6 +67,11 @@ export async function createRunFolder(
   uid: number | undefined = currentUid(),
 ): Promise<string> {
   const resolved = path.resolve(parent);
+  // A temp folder that does not exist yet (a fresh RUNNER_TEMP) is made here, and so is ours.
+  if (!(await lstat(resolved).catch(() => undefined)))
+    await mkdir(resolved, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      throw new Error(describeFsError(error, `create the temp folder ${resolved}`), { cause: error });
+    });
   const badParent = await parentProblem(resolved, uid);
   if (badParent) throw new Error(badParent);
   let folder: string;
