@@ -58,3 +58,17 @@ export function decideFailures(
   }
   return failures;
 }
+
+/**
+ * The one line the step fails with. A failure whose text an annotation already carries (the signing error,
+ * an exclusion failure) is not repeated: it is counted and pointed at. Aggregates ("2 file(s) failed") and
+ * failures no annotation shows are written out, so each error is printed once.
+ */
+export function failureMessage(failures: readonly string[], annotated: readonly string[]): string {
+  const shown = annotated.filter((m) => m.length > 0);
+  const repeated = (failure: string): boolean => shown.some((m) => failure.includes(m));
+  const fresh = failures.filter((f) => !repeated(f));
+  const covered = failures.length - fresh.length;
+  const pointer = covered > 0 ? [`${covered} more problem(s) are annotated above`] : [];
+  return [...fresh, ...pointer].join('\n');
+}

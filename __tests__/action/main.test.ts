@@ -77,6 +77,32 @@ describeWithTool(['go'], 'the action main step', () => {
     expect(readFileSync(files.summary, 'utf8')).toBe('');
   });
 
+  it('prints each error once: an annotated failure is not repeated in the failure message', async () => {
+    const { env } = runnerEnv({
+      sign: 'missing/*.exe',
+      certificate: 'ephemeral',
+      analyze: '',
+      detections: 'false',
+    });
+    Object.assign(process.env, env);
+    const written: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => (
+      written.push(String(chunk)),
+      true
+    )) as typeof process.stdout.write;
+    try {
+      const { run } = await import('../../src/main.js');
+      await run();
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(process.exitCode).toBe(1);
+    const log = written.join('');
+    expect(log.match(/no files matched/g)).toHaveLength(1);
+    expect(log).toMatch(/::error::1 more problem\(s\) are annotated above/);
+  });
+
   it('the bundled dist/main/index.js does the same as a real process', () => {
     const bundle = path.resolve('dist/main/index.js');
     expect(existsSync(bundle)).toBe(true);
