@@ -186,6 +186,26 @@ describe('crafted or damaged state: the post step removes nothing that is not th
     expect(process.exitCode ?? 0).toBe(0);
   });
 
+  it('two jobs on one self-hosted machine (one RUNNER_TEMP): each post step removes only its own files', async () => {
+    const [a, b] = [await createRunFolder(runnerTemp), await createRunFolder(runnerTemp)];
+    expect(a).not.toBe(b);
+    const secretOf = (folder: string): string => {
+      const dir = path.join(folder, 'sign-Xy12Zw');
+      mkdirSync(dir, { mode: 0o700 });
+      writeFileSync(path.join(dir, 'key.pem'), 'secret');
+      return dir;
+    };
+    const [secretA, secretB] = [secretOf(a), secretOf(b)];
+    // Job A's list even names job B's folder (a shared or crafted list): it is still not A's to remove.
+    const jobA = deps({ [RUN_FOLDER_STATE]: a, ...cleanupList({ paths: [secretA, secretB] }) });
+    await postStep(jobA.deps);
+    expect(existsSync(secretA)).toBe(false);
+    expect(existsSync(path.join(secretB, 'key.pem'))).toBe(true);
+    const jobB = deps({ [RUN_FOLDER_STATE]: b, ...cleanupList({ paths: [secretB] }) });
+    await postStep(jobB.deps);
+    expect(existsSync(secretB)).toBe(false);
+  });
+
   it('hands only well-formed thumbprints to the certificate store script', async () => {
     const good = 'AB'.repeat(20);
     const { deps: d, spawns } = deps(
