@@ -24,19 +24,25 @@ describe('readSmallRegularFile: certificate and chain files cannot hang or eat m
   it('refuses a file over the limit without reading it', async () => {
     const file = path.join(dir, 'big.pfx');
     writeFileSync(file, Buffer.alloc(2048));
-    await expect(readSmallRegularFile(file, 1024)).rejects.toThrow(`${file} is 2048 bytes, more than the 1024 allowed`);
+    await expect(readSmallRegularFile(file, 1024)).rejects.toThrow(
+      `${file} is 2048 bytes, more than the 1024 allowed`,
+    );
   });
 
   it.runIf(posix)('refuses /dev/zero at once instead of growing without end', async () => {
     const started = Date.now();
-    await expect(readSmallRegularFile('/dev/zero')).rejects.toThrow('/dev/zero is a character device, not a regular file');
+    await expect(readSmallRegularFile('/dev/zero')).rejects.toThrow(
+      '/dev/zero is a character device, not a regular file',
+    );
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it.runIf(posix)('refuses a FIFO instead of waiting forever for a writer', async () => {
     const fifo = path.join(dir, 'cert.fifo');
     execFileSync('mkfifo', [fifo]);
-    await expect(readSmallRegularFile(fifo)).rejects.toThrow(`${fifo} is a named pipe (FIFO), not a regular file`);
+    await expect(readSmallRegularFile(fifo)).rejects.toThrow(
+      `${fifo} is a named pipe (FIFO), not a regular file`,
+    );
     expect(await smallRegularFileProblem(fifo)).toMatch(/named pipe/);
   });
 

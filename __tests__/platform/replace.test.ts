@@ -59,7 +59,11 @@ describe('replaceIfUnchanged', () => {
     const { rmSync } = await import('node:fs');
     rmSync(file);
     const outcome = await replaceIfUnchanged(snapshot, temp);
-    expect(outcome).toMatchObject({ ok: false, changed: true, message: expect.stringContaining('was deleted') });
+    expect(outcome).toMatchObject({
+      ok: false,
+      changed: true,
+      message: expect.stringContaining('was deleted'),
+    });
     expect(existsSync(file)).toBe(false);
   });
 
@@ -76,16 +80,23 @@ describe('replaceIfUnchanged', () => {
     const other = path.join(dir, `other-${path.basename(file)}`);
     linkSync(file, other);
     const outcome = await replaceIfUnchanged(await snapshotFile(file), temp);
-    expect(outcome).toMatchObject({ ok: false, changed: false, message: expect.stringMatching(/has 2 hard links/) });
+    expect(outcome).toMatchObject({
+      ok: false,
+      changed: false,
+      message: expect.stringMatching(/has 2 hard links/),
+    });
     expect(readFileSync(file, 'utf8')).toBe('unsigned');
     expect(readFileSync(other, 'utf8')).toBe('unsigned');
   });
 
-  it("refuses a file owned by another user when it cannot give the replacement that owner", async () => {
+  it('refuses a file owned by another user when it cannot give the replacement that owner', async () => {
     const { file, temp } = pair(dir);
     const snapshot = { ...(await snapshotFile(file)), uid: 4242 };
     const outcome = await replaceIfUnchanged(snapshot, temp, { uid: 1000, platform: 'linux' });
-    expect(outcome).toMatchObject({ ok: false, message: expect.stringMatching(/belongs to another user \(uid 4242\)/) });
+    expect(outcome).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/belongs to another user \(uid 4242\)/),
+    });
     expect(readFileSync(file, 'utf8')).toBe('unsigned');
   });
 
@@ -128,7 +139,9 @@ describe('replaceIfUnchanged', () => {
       expect(outcome).toMatchObject({
         ok: false,
         changed: false,
-        message: expect.stringMatching(/another program kept it open \(EBUSY\).*antivirus.*the original is unchanged/),
+        message: expect.stringMatching(
+          /another program kept it open \(EBUSY\).*antivirus.*the original is unchanged/,
+        ),
       });
       expect(readFileSync(file, 'utf8')).toBe('unsigned');
       expect(readFileSync(temp, 'utf8')).toBe('signed');
@@ -160,7 +173,10 @@ describe('replaceIfUnchanged', () => {
         },
       });
       expect(calls).toBe(1);
-      expect(outcome).toMatchObject({ ok: false, message: expect.stringContaining('EACCES; the original is unchanged') });
+      expect(outcome).toMatchObject({
+        ok: false,
+        message: expect.stringContaining('EACCES; the original is unchanged'),
+      });
     });
   });
 });

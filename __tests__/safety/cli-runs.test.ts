@@ -65,11 +65,15 @@ describeWithTool(['go', 'osslsigncode'], 'CLI runs on a shared machine', () => {
     chmodSync(tmp, 0o1777); // like /tmp
     const ws = scratchDir('gav-parallel-ws-');
     const files = await Promise.all(Array.from({ length: 8 }, (_, i) => copyPe(pe, ws, `app${i}.exe`)));
-    const runs = await Promise.all(files.map((f) => runCli(signArgs(f, '--timestamp-urls', 'none'), ws, tmp)));
+    const runs = await Promise.all(
+      files.map((f) => runCli(signArgs(f, '--timestamp-urls', 'none'), ws, tmp)),
+    );
     for (const [i, run] of runs.entries()) {
       expect(run.stderr, `run ${i}`).not.toMatch(/ENOENT/);
       expect(run.code, `run ${i}: ${run.stderr}`).toBe(0);
-      const report = JSON.parse(run.stdout) as { signing: { files: Array<{ path: string; status: string }> } };
+      const report = JSON.parse(run.stdout) as {
+        signing: { files: Array<{ path: string; status: string }> };
+      };
       expect(report.signing.files).toEqual([expect.objectContaining({ path: files[i], status: 'signed' })]);
     }
     expect(readdirSync(tmp)).toEqual([]);
@@ -87,7 +91,10 @@ describeWithTool(['go', 'osslsigncode'], 'CLI runs on a shared machine', () => {
       const planted = path.join(tmp, 'go-av-guard');
       mkdirSync(planted, { mode: 0o777 });
       const list = JSON.stringify({ paths: [victim, '/'], thumbprints: [] });
-      writeFileSync(path.join(planted, 'cli-state.json'), JSON.stringify({ 'go-av-guard.sign.cleanup': list }));
+      writeFileSync(
+        path.join(planted, 'cli-state.json'),
+        JSON.stringify({ 'go-av-guard.sign.cleanup': list }),
+      );
       chmodSync(planted, 0o777);
       chownSync(planted, 65534, 65534);
       const ws = scratchDir('gav-hostile-ws-');
@@ -116,7 +123,9 @@ describeWithTool(['go', 'osslsigncode'], 'CLI runs on a shared machine', () => {
       const run = await runCli(signArgs(file, '--timestamp-urls', 'none'), ws, tmp);
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/the temp folder .* belongs to another user or lets others replace what is in it/);
+      expect(run.stderr).toMatch(
+        /the temp folder .* belongs to another user or lets others replace what is in it/,
+      );
       expect(readdirSync(tmp)).toEqual([]);
       expect(readFileSync(file).equals(before)).toBe(true);
     },
