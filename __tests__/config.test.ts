@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readActionConfig } from '../src/action/inputs.js';
 import { ConfigError, DEFAULT_TIMESTAMP_URLS, parseConfig } from '../src/config.js';
+import { captureStdout } from './helpers/harness.js';
 
 /** Sets inputs the way the runner does: INPUT_<NAME> with spaces as underscores, upper-cased. */
 function setInputs(inputs: Record<string, string>): void {
@@ -211,23 +212,15 @@ describe('risky inputs are refused before anything is touched', () => {
     },
   );
 
-  it('a timestamp URL with credentials is accepted for use, masked in messages and registered as a secret', () => {
+  it('a timestamp URL with credentials is accepted for use, masked in messages and registered as a secret', async () => {
     const url = 'https://tsuser:tsPa55word@ts.example.com/rfc3161';
     setInputs({ 'timestamp-urls': url });
-    const writes: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string) => (
-      writes.push(String(chunk)),
-      true
-    )) as typeof process.stdout.write;
-    try {
-      expect(readActionConfig().sign.timestampUrls).toEqual([url]);
-    } finally {
-      process.stdout.write = write;
-    }
+    let config: ReturnType<typeof readActionConfig> | undefined;
+    const log = await captureStdout(() => (config = readActionConfig()));
+    expect(config?.sign.timestampUrls).toEqual([url]);
     // core.setSecret prints ::add-mask:: for the user:password pair and the password.
-    expect(writes.join('')).toContain('::add-mask::tsuser:tsPa55word');
-    expect(writes.join('')).toContain('::add-mask::tsPa55word');
+    expect(log).toContain('::add-mask::tsuser:tsPa55word');
+    expect(log).toContain('::add-mask::tsPa55word');
     expect(problemsOf({ 'timestamp-urls': 'ftp://u:secretpw@ts.example.com' })).toEqual([
       'timestamp-urls: expected http(s) URLs, one per line, or "none", got "ftp://***@ts.example.com"',
     ]);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { expectValidReport } from '../helpers/schema.js';
 import { describeWithTool } from '../helpers/tools.js';
+import { captureStdout } from '../helpers/harness.js';
 import { scratchDir } from '../helpers/tmp.js';
 
 /** A runner-shaped environment: INPUT_* inputs, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP, GITHUB_STATE. */
@@ -85,20 +86,9 @@ describeWithTool(['go'], 'the action main step', () => {
       detections: 'false',
     });
     Object.assign(process.env, env);
-    const written: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string) => (
-      written.push(String(chunk)),
-      true
-    )) as typeof process.stdout.write;
-    try {
-      const { run } = await import('../../src/main.js');
-      await run();
-    } finally {
-      process.stdout.write = write;
-    }
+    const { run } = await import('../../src/main.js');
+    const log = await captureStdout(run);
     expect(process.exitCode).toBe(1);
-    const log = written.join('');
     expect(log.match(/no files matched/g)).toHaveLength(1);
     expect(log).toMatch(/::error::1 more problem\(s\) are annotated above/);
   });

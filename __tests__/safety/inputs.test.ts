@@ -2,44 +2,24 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, runCli, type CliIo } from '../../src/cli.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig, type Config } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
-import { memoryState } from '../../src/platform/state.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { stepOutputs } from '../../src/report/outputs.js';
-import { runPipeline } from '../../src/run.js';
+import { runPipeline, type RunOptions } from '../../src/run.js';
+import { runInPrivateFolder } from '../../src/runscope.js';
+import type { Report } from '../../src/report/model.js';
 import { buildWindowsPe, copyPe } from '../helpers/gobuild.js';
+import { cliInProcess, EXIT, testDeps } from '../helpers/harness.js';
 import { recordingRunner } from '../helpers/recorder.js';
 import { scratchDir } from '../helpers/tmp.js';
 import { describeWithTool } from '../helpers/tools.js';
 
-async function cli(args: string[], cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    readStdin: async () => '',
-    env: { ...process.env, RUNNER_TEMP: '' },
-    cwd,
-  };
-  const started = Date.now();
-  const code = await runCli(args, io);
-  return { code, out: out.join(''), err: err.join(''), ms: Date.now() - started };
-}
-
-function deps(run: Deps['run']): Deps {
-  return {
-    run,
-    platform: 'linux',
-    arch: 'x64',
-    env: { ...process.env, RUNNER_TEMP: '' },
-    state: memoryState(),
-    setSecret: () => undefined,
-    now: () => new Date(),
-  };
-}
+const cli = (args: string[], cwd: string) => cliInProcess(args, cwd);
+const deps = (run: Deps['run']): Deps => testDeps({ run });
+/** As the CLI runs it: in a private run folder, removed afterwards. */
+const pipeline = (config: Config, d: Deps, options: RunOptions): Promise<Report> =>
+  runInPrivateFolder(config, d, (inRun) => runPipeline(inRun, d, options));
 
 describeWithTool(['go'], 'inputs that would hang, eat memory or lose work are refused first', () => {
   let ws: string;
@@ -96,7 +76,7 @@ describeWithTool(['go'], 'inputs that would hang, eat memory or lose work are re
       );
       const started = Date.now();
       await expect(
-        runPipeline(config, deps(run), { capabilities: new Set(['sign', 'analyze']), reportPhase: 'cli' }),
+        pipeline(config, deps(run), { capabilities: new Set(['sign', 'analyze']), reportPhase: 'cli' }),
       ).rejects.toThrow(
         'allowlist-dir: could not create /proc/nope: /proc does not accept new folders (ENOENT)',
       );
@@ -124,7 +104,7 @@ describeWithTool(['go'], 'inputs that would hang, eat memory or lose work are re
         const config = parseConfig((name) => ({ smoke, go: path.join(ws, 'no-such-go') })[name] ?? '', {
           GITHUB_WORKSPACE: ws,
         });
-        const report = await runPipeline(config, deps(run), {
+        const report = await pipeline(config, deps(run), {
           capabilities: new Set(['doctor', 'smoke']),
           reportPhase: 'main',
         });
@@ -146,7 +126,7 @@ describeWithTool(['go', 'osslsigncode'], 'credentials in a timestamp URL never r
       { GITHUB_WORKSPACE: ws },
     );
     const { runProcess } = await import('../../src/platform/process.js');
-    const report = await runPipeline(config, deps(runProcess), {
+    const report = await pipeline(config, deps(runProcess), {
       capabilities: new Set(['sign']),
       reportPhase: 'cli',
     });

@@ -4,14 +4,13 @@ import path from 'node:path';
 import nock from 'nock';
 import { expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import type { Deps } from '../../src/deps.js';
 import { runProcess } from '../../src/platform/process.js';
-import { memoryState } from '../../src/platform/state.js';
 import { publishRelease } from '../../src/report/release.js';
 import { allowlistDirFor, runPipeline } from '../../src/run.js';
 import { startActionRun } from '../../src/runscope.js';
 import { buildWindowsPe, copyPe } from '../helpers/gobuild.js';
 import { API, TOKEN, UPLOADS, strictNetwork } from '../helpers/github.js';
+import { testDeps } from '../helpers/harness.js';
 import { scratchDir } from '../helpers/tmp.js';
 import { describeWithTool } from '../helpers/tools.js';
 
@@ -30,15 +29,7 @@ describeWithTool(['go', 'osslsigncode', 'sha256sum'], 'SHA256SUMS on a release',
     await copyPe(pe, path.join(workspace, 'dist', 'windows_amd64'), 'app.exe');
     await copyPe(pe, path.join(workspace, 'dist', 'windows_arm64'), 'tool.exe');
     const env = { ...process.env, GITHUB_WORKSPACE: workspace, RUNNER_TEMP: runnerTemp };
-    const deps: Deps = {
-      run: runProcess,
-      platform: 'linux',
-      arch: 'x64',
-      env,
-      state: memoryState(),
-      setSecret: () => undefined,
-      now: () => new Date(),
-    };
+    const deps = testDeps({ run: runProcess, env });
     const inputs: Record<string, string> = {
       sign: 'dist/**/*.exe',
       certificate: 'ephemeral',

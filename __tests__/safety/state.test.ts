@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STATE } from '../../src/constants.js';
 import type { Deps } from '../../src/deps.js';
+import { testDeps } from '../helpers/harness.js';
 import { createRunFolder, RUN_FOLDER_STATE } from '../../src/platform/runfolder.js';
 import { memoryState } from '../../src/platform/state.js';
 import { run as postStep } from '../../src/post.js';
@@ -49,15 +50,13 @@ afterEach(() => {
 function deps(values: Record<string, string>, platform: NodeJS.Platform = 'linux') {
   const state = memoryState({ [STATE.isPost]: 'true', ...values });
   const recorder = recordingRunner([[isPowerShell, { stdout: '' }]]);
-  const d: Deps = {
+  const d = testDeps({
     run: recorder.run,
     platform,
-    arch: 'x64',
     env: process.env,
     state,
-    setSecret: () => undefined,
     now: () => new Date('2026-11-24T12:00:00Z'),
-  };
+  });
   return { deps: d, state, spawns: recorder.spawns };
 }
 
