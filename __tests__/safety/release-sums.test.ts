@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import nock from 'nock';
 import { expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { runProcess } from '../../src/platform/process.js';
@@ -9,13 +8,10 @@ import { publishRelease } from '../../src/report/release.js';
 import { allowlistDirFor, runPipeline } from '../../src/run.js';
 import { startActionRun } from '../../src/runscope.js';
 import { buildWindowsPe, copyPe } from '../helpers/gobuild.js';
-import { API, TOKEN, UPLOADS, strictNetwork } from '../helpers/github.js';
+import { releaseAcceptingUploads, strictNetwork, TOKEN } from '../helpers/github.js';
 import { testDeps } from '../helpers/harness.js';
 import { scratchDir } from '../helpers/tmp.js';
 import { describeWithTool } from '../helpers/tools.js';
-
-const REPO = '/repos/octo/app';
-const RELEASE = { id: 1, tag_name: 'v1.0.0', upload_url: `${UPLOADS}${REPO}/releases/1/assets{?name,label}` };
 
 strictNetwork();
 
@@ -48,29 +44,8 @@ describeWithTool(['go', 'osslsigncode', 'sha256sum'], 'SHA256SUMS on a release',
       JSON.stringify(report.signing),
     ).toEqual(['signed', 'signed']);
 
-    const downloads = new Map<string, Buffer>();
-    nock(API)
-      .get(`${REPO}/releases/tags/v1.0.0`)
-      .reply(200, RELEASE)
-      .get(`${REPO}/releases/1/assets`)
-      .query(true)
-      .reply(200, []);
     const names = ['app.exe', 'tool.exe', 'SHA256SUMS', 'applocker-policy.xml', 'defender-indicators.csv'];
-    for (const name of names) {
-      nock(UPLOADS)
-        .post(`${REPO}/releases/1/assets`, (body: unknown) => {
-          // nock hands over binary bodies as hex and text bodies as the text itself.
-          const text = body as string;
-          downloads.set(name, Buffer.from(text, /^([0-9a-f]{2})+$/.test(text) ? 'hex' : 'utf8'));
-          return true;
-        })
-        .query({ name })
-        .reply(201, {
-          id: downloads.size,
-          name,
-          browser_download_url: `https://github.com/octo/app/releases/download/v1.0.0/${name}`,
-        });
-    }
+    const downloads = releaseAcceptingUploads(names);
 
     const outcome = await publishRelease(report, {
       token: TOKEN,
