@@ -249,7 +249,9 @@ export async function runPostSteps(
     for (const failed of restore.failed)
       report.notes.push(warning(`Exclusion ${failed.value} was not removed: ${failed.reason}`));
   }
-  report.notes.push(...(await phase('Remove signing secrets', () => cleanupSigning(deps))));
+  report.notes.push(
+    ...(await phase('Remove signing secrets', () => cleanupSigning(deps, { savedState: true }))),
+  );
   if (config?.detections.enabled !== false && deps.platform === 'win32') {
     const relevance = savedRelevance(deps, workspace);
     const since = detectionWindowStart(deps, new Date(report.startedAt));

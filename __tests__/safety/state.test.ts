@@ -185,6 +185,17 @@ describe('crafted or damaged state: the post step removes nothing that is not th
     expect(process.exitCode ?? 0).toBe(0);
   });
 
+  it('a post step whose state names no run folder removes only signing temp copies', async () => {
+    const lookalike = path.join(root, 'sign-abcdef');
+    mkdirSync(lookalike, { mode: 0o700 });
+    const temp = path.join(workspace, '.app.exe.0123abcd.stamped.exe');
+    writeFileSync(temp, 'half-signed');
+    const { deps: d } = deps(cleanupList({ paths: [lookalike, temp] }));
+    await postStep(d);
+    expect(existsSync(lookalike)).toBe(true);
+    expect(existsSync(temp)).toBe(false);
+  });
+
   it('two jobs on one self-hosted machine (one RUNNER_TEMP): each post step removes only its own files', async () => {
     const [a, b] = [await createRunFolder(runnerTemp), await createRunFolder(runnerTemp)];
     expect(a).not.toBe(b);

@@ -141,12 +141,19 @@ async function recordedRunFolder(
  * outside this run's own files, and each refusal is a warning. Never throws: what could not be removed
  * stays recorded and comes back as a warning.
  */
-export async function cleanupSigning(deps: Deps): Promise<Note[]> {
+export async function cleanupSigning(
+  deps: Deps,
+  options: {
+    /** The state came from another process (the post step): without a valid run folder, only temp copies go. */
+    savedState?: boolean;
+  } = {},
+): Promise<Note[]> {
   const notes: Note[] = [];
   try {
     const { recorded, rejected } = readSigningCleanup(deps);
     for (const why of rejected) notes.push(warning(`sign cleanup: left alone: ${why}`));
-    const runFolder = await recordedRunFolder(deps, notes);
+    const recordedFolder = await recordedRunFolder(deps, notes);
+    const runFolder = recordedFolder === undefined && options.savedState ? false : recordedFolder;
     const left: SigningCleanup = { paths: [], thumbprints: [] };
     for (const target of new Set(recorded.paths)) {
       const problem = await removalProblem(target, runFolder);
