@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { smallRegularFileProblem, writableFolderProblem } from './platform/files.js';
@@ -197,8 +198,10 @@ export async function checkInputsOnDisk(
   const problems: string[] = [];
   const certificate = config.sign.certificate;
   if (uses.sign && config.sign.patterns.length > 0 && certificate?.kind === 'pkcs12-file') {
+    // A missing file is signing's to report (in the report, with its advice); what must never reach a
+    // reader is a device, a FIFO, a folder or a huge file.
     const problem = await smallRegularFileProblem(certificate.path, MAX_CERTIFICATE_FILE_BYTES);
-    if (problem) problems.push(`certificate-file: ${problem}`);
+    if (problem && existsSync(certificate.path)) problems.push(`certificate-file: ${problem}`);
   }
   if (uses.analyze && config.analyze.allowlistDir) {
     const problem = await writableFolderProblem(config.analyze.allowlistDir);

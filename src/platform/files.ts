@@ -70,7 +70,7 @@ export function describeFsError(error: unknown, doing: string): string {
     EROFS: 'the file system is read-only (EROFS)',
     EACCES: 'permission denied (EACCES)',
     EPERM: 'the operation is not permitted (EPERM)',
-    ENOENT: 'a folder on the way does not exist (ENOENT)',
+    ENOENT: 'it, or a folder on the way, does not exist (ENOENT)',
     ENOTDIR: 'part of the path is a file, not a folder (ENOTDIR)',
     EISDIR: 'it is a folder (EISDIR)',
     ELOOP: 'too many symbolic links (ELOOP)',
