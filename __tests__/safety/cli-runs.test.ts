@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -130,6 +130,40 @@ describeWithTool(['go', 'osslsigncode'], 'CLI runs on a shared machine', () => {
       expect(readFileSync(file).equals(before)).toBe(true);
     },
     120_000,
+  );
+
+  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)(
+    'a full disk is named as a full disk (a real, full tmpfs as TMPDIR)',
+    async () => {
+      const tmp = scratchDir('gav-full-tmp-');
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,nr_inodes=4,mode=1777', 'tmpfs', tmp]);
+      } catch (error) {
+        throw new Error(`this test needs root with CAP_SYS_ADMIN to mount a tmpfs: ${String(error)}`, {
+          cause: error,
+        });
+      }
+      try {
+        // Use up every inode, so not even a folder can be made.
+        for (let i = 0; ; i++) {
+          try {
+            writeFileSync(path.join(tmp, `fill-${i}`), '');
+          } catch {
+            break;
+          }
+        }
+        const ws = scratchDir('gav-full-ws-');
+        const file = await copyPe(pe, ws, 'app.exe');
+        const run = await runCli(signArgs(file, '--timestamp-urls', 'none'), ws, tmp);
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(
+          /could not create this run's temp folder in .*: the disk is full \(ENOSPC\); free some space and run again/,
+        );
+      } finally {
+        execFileSync('umount', [tmp]);
+      }
+    },
+    60_000,
   );
 
   it('an interrupted run (SIGTERM while waiting on a timestamp server) removes its folder and temp copies', async () => {
