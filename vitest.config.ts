@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One private temp folder per test run, removed at the end (see the file).
+    globalSetup: ['__tests__/helpers/temp-guard.ts'],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

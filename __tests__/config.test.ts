@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readActionConfig } from '../src/action/inputs.js';
 import { ConfigError, DEFAULT_TIMESTAMP_URLS, parseConfig } from '../src/config.js';
+import { captureStdout } from './helpers/harness.js';
 
 /** Sets inputs the way the runner does: INPUT_<NAME> with spaces as underscores, upper-cased. */
 function setInputs(inputs: Record<string, string>): void {
@@ -150,5 +151,95 @@ describe('secret masking', () => {
       '::add-mask::AzCCCi8G',
       '::add-mask::pa ss',
     ]);
+  });
+});
+
+describe('risky inputs are refused before anything is touched', () => {
+  it.each([
+    ['exclusion-processes', '*', 'uses a wildcard'],
+    ['exclusion-processes', 'powershell.exe', 'is a shell, script host or system process'],
+    ['exclusion-processes', 'C:\\Windows\\System32\\cmd.exe', 'is a shell, script host or system process'],
+    ['exclusion-processes', 'PWSH', 'is a shell, script host or system process'],
+    ['exclusion-processes', 'C:\\tools\\*.exe', 'uses a wildcard'],
+    ['exclusion-paths', 'C:\\', 'is a whole drive or file-system root'],
+    ['exclusion-paths', 'D:', 'is a whole drive or file-system root'],
+    ['exclusion-paths', '/', 'is a whole drive or file-system root'],
+    ['exclusion-paths', '*', 'starts with a wildcard'],
+    ['exclusion-paths', 'C:\\*\\build', 'starts with a wildcard'],
+    ['exclusion-paths', '%USERPROFILE%', 'is a whole folder named by an environment variable'],
+    ['exclusion-paths', 'C:\\Windows', 'is a whole system folder'],
+    ['exclusion-paths', 'c:/users/', 'is a whole system folder'],
+  ])('%s: %s is refused unless allow-broad-exclusions is true', (input, value, why) => {
+    const problems = problemsOf({ [input]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.startsWith(`${input}: ${JSON.stringify(value)} ${why}`)).toBe(true);
+    expect(problems[0]).toMatch(/; set allow-broad-exclusions: true if you really mean it$/);
+    clearInputs();
+    setInputs({ [input]: value, 'allow-broad-exclusions': 'true' });
+    const config = readActionConfig();
+    expect(config.exclusions.allowBroad).toBe(true);
+  });
+
+  it('keeps ordinary exclusions', () => {
+    expect(
+      problemsOf({
+        'exclusion-paths': 'build\nC:\\src\\app\\out\nD:\\go-cache',
+        'exclusion-processes': 'C:\\tools\\myapp.exe\nmyapp.exe',
+      }),
+    ).toEqual([]);
+  });
+
+  it.each(['0x10', '1e1', '0b1', '8.0', '+8', '-1', '1_0', '99999999999', ' 8x'])(
+    'concurrency %j is not a plain decimal number in range',
+    (value) => {
+      expect(problemsOf({ concurrency: value })).toEqual([
+        `concurrency: expected a whole number from 1 to 64, got ${JSON.stringify(value.trim())}`,
+      ]);
+    },
+  );
+
+  it('takes plain decimal numbers', () => {
+    setInputs({ concurrency: '016' });
+    expect(readActionConfig().sign.concurrency).toBe(16);
+  });
+
+  it.each(['Acme\u001b[31m Tool', 'two\nlines', 'bell\u0007', 'bidi \u202e evil', 'c1 \u009b'])(
+    'description %j with control characters is refused',
+    (description) => {
+      expect(problemsOf({ description })).toEqual([
+        'description: control characters (escape, newline, bidi override) are not allowed',
+      ]);
+    },
+  );
+
+  it('a timestamp URL with credentials is accepted for use, masked in messages and registered as a secret', async () => {
+    const url = 'https://tsuser:tsPa55word@ts.example.com/rfc3161';
+    setInputs({ 'timestamp-urls': url });
+    let config: ReturnType<typeof readActionConfig> | undefined;
+    const log = await captureStdout(() => (config = readActionConfig()));
+    expect(config?.sign.timestampUrls).toEqual([url]);
+    // core.setSecret prints ::add-mask:: for the user:password pair and the password.
+    expect(log).toContain('::add-mask::tsuser:tsPa55word');
+    expect(log).toContain('::add-mask::tsPa55word');
+    expect(problemsOf({ 'timestamp-urls': 'ftp://u:secretpw@ts.example.com' })).toEqual([
+      'timestamp-urls: expected http(s) URLs, one per line, or "none", got "ftp://***@ts.example.com"',
+    ]);
+  });
+
+  it('description-url may not carry credentials: it is written into every signed file', () => {
+    expect(problemsOf({ 'description-url': 'https://me:pw@example.com/app' })).toEqual([
+      'description-url: the URL holds a user name or password, which would be written into every signed file; remove it',
+    ]);
+  });
+
+  it('smoke: true is required, auto (the default) is not, false turns it off', () => {
+    setInputs({ smoke: 'true' });
+    expect(readActionConfig().smoke).toMatchObject({ enabled: true, required: true });
+    clearInputs();
+    setInputs({});
+    expect(readActionConfig().smoke).toMatchObject({ enabled: true, required: false });
+    setInputs({ smoke: 'False' });
+    expect(readActionConfig().smoke).toMatchObject({ enabled: false, required: false });
+    expect(problemsOf({ smoke: 'yes' })).toEqual(['smoke: expected auto, true or false, got "yes"']);
   });
 });

@@ -5,7 +5,7 @@ import type { Deps } from './deps.js';
 import { COMMANDS, findCommand, type Command } from './cli/commands.js';
 import { parseFlags, UsageError, type ParsedFlags } from './cli/flags.js';
 import { runProcess } from './platform/process.js';
-import { fileState } from './platform/state.js';
+import { memoryState } from './platform/state.js';
 import { newReport, type Report } from './report/model.js';
 import { info } from './report/note.js';
 import { classifyRelevance, decodeDetectionsFile, parseDetectionsFile } from './defender/detections.js';
@@ -14,6 +14,7 @@ import { headline, reportViews } from './report/views.js';
 import { runDemo } from './demo.js';
 import { runPipeline } from './run.js';
 import { VERSION_FLAGS } from './stamp/versioninfo.js';
+import { runInPrivateFolder } from './runscope.js';
 import { VERSION } from './version.js';
 
 /** Where the CLI writes: stdout for results, stderr for everything else. */
@@ -69,12 +70,14 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
     const fleetPolicy = flags.read('fleet-policy');
     const report = fromFile
       ? await detectionsFromFile(path.resolve(io.cwd, fromFile), config, allDeps)
-      : await runPipeline(config, allDeps, {
-          capabilities: new Set(command.capabilities),
-          reportPhase: 'cli',
-          ...(since ? { since } : {}),
-          ...(fleetPolicy ? { fleetPolicyDir: path.resolve(io.cwd, fleetPolicy) } : {}),
-        });
+      : await runInPrivateFolder(config, allDeps, (inRun) =>
+          runPipeline(inRun, allDeps, {
+            capabilities: new Set(command.capabilities),
+            reportPhase: 'cli',
+            ...(since ? { since } : {}),
+            ...(fleetPolicy ? { fleetPolicyDir: path.resolve(io.cwd, fleetPolicy) } : {}),
+          }),
+        );
     io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
     return report.failures.length > 0 ? EXIT.failure : EXIT.ok;
   } catch (error) {
@@ -214,13 +217,14 @@ function stripNewline(text: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
-function cliDeps(config: Config, io: CliIo, overrides: Partial<Deps>): Deps {
+function cliDeps(_config: Config, io: CliIo, overrides: Partial<Deps>): Deps {
   return {
     run: runProcess,
     platform: process.platform,
     arch: process.arch,
     env: io.env,
-    state: fileState(path.join(config.tempDir, 'cli-state.json')),
+    // In memory only: this process cleans up after itself, and no other run can read or plant state.
+    state: memoryState(),
     // The CLI has no log masker; secrets are kept out of everything it prints instead.
     setSecret: () => undefined,
     now: () => new Date(),

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseVersionInfoLines, type VersionInfoInput } from './stamp/versioninfo.js';
+import { smallRegularFileProblem, writableFolderProblem } from './platform/files.js';
 
 /**
  * Inputs (action) and flags (CLI) become this one typed config. Parsing is pure: it takes a reader for
@@ -39,11 +41,15 @@ export interface ExclusionsConfig {
   extraProcesses: string[];
   dryRun: boolean;
   restore: boolean;
+  /** allow-broad-exclusions: drive roots, `*`, shells and script hosts are refused without it. */
+  allowBroad?: boolean;
 }
 
 export interface SmokeConfig {
   enabled: boolean;
   variants: SmokeVariant[];
+  /** `smoke: true` (not the default auto): a smoke test that cannot run (no Go) fails the step. */
+  required?: boolean;
 }
 
 export interface SignConfig {
@@ -131,6 +137,11 @@ export type InputReader = (name: string) => string;
 /** The inputs whose values are secrets: registered with the runner's masker before anything can print. */
 export const SECRET_INPUTS = ['certificate', 'certificate-password', 'github-token'] as const;
 
+/** Every secret the parsed config holds beyond SECRET_INPUTS: credentials written into URLs. */
+export function configSecrets(config: Config): string[] {
+  return urlCredentials(config.sign.timestampUrls);
+}
+
 export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const p = new Parser(read, problems);
@@ -143,24 +154,15 @@ export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.
     workspace,
     tempDir,
     go: p.text('go') || 'go',
-    exclusions: {
-      mode: p.choice('exclusions', TRI_STATES, 'auto'),
-      extraPaths: p.lines('exclusion-paths').map(inWorkspace),
-      extraProcesses: p.lines('exclusion-processes'),
-      dryRun: p.boolean('dry-run', false),
-      restore: p.boolean('restore', true),
-    },
-    smoke: {
-      enabled: p.boolean('smoke', true),
-      variants: p.choices('smoke-variants', SMOKE_VARIANTS, ['default', 'test']),
-    },
+    exclusions: parseExclusions(p, inWorkspace),
+    smoke: parseSmoke(p),
     sign: {
       patterns: p.lines('sign'),
       certificate: parseCertificate(p, inWorkspace),
       timestampUrls: parseTimestampUrls(p),
       digest: p.choice('digest', DIGESTS, 'sha256'),
-      description: p.text('description') || undefined,
-      descriptionUrl: p.url('description-url'),
+      description: p.plainText('description') || undefined,
+      descriptionUrl: p.url('description-url', { credentials: false }),
       skipSigned: p.boolean('skip-signed', true),
       appendSignature: p.boolean('append-signature', false),
       signtoolPath: p.text('signtool-path') ? inWorkspace(p.text('signtool-path')) : undefined,
@@ -193,6 +195,33 @@ export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The largest certificate file accepted: a PFX with a long chain is tens of kilobytes. */
+export const MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The checks an input needs the disk for, done before anything is touched: a certificate file must be a
+ * regular file under the size limit (not /dev/zero, a FIFO or a folder), and an output folder must be
+ * creatable and writable (not /proc/nope), each within a time bound. Throws a ConfigError naming each.
+ */
+export async function checkInputsOnDisk(
+  config: Config,
+  uses: { sign: boolean; analyze: boolean },
+): Promise<void> {
+  const problems: string[] = [];
+  const certificate = config.sign.certificate;
+  if (uses.sign && config.sign.patterns.length > 0 && certificate?.kind === 'pkcs12-file') {
+    // A missing file is signing's to report (in the report, with its advice); what must never reach a
+    // reader is a device, a FIFO, a folder or a huge file.
+    const problem = await smallRegularFileProblem(certificate.path, MAX_CERTIFICATE_FILE_BYTES);
+    if (problem && existsSync(certificate.path)) problems.push(`certificate-file: ${problem}`);
+  }
+  if (uses.analyze && config.analyze.allowlistDir) {
+    const problem = await writableFolderProblem(config.analyze.allowlistDir);
+    if (problem) problems.push(`allowlist-dir: ${problem}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** Signing waits mostly on timestamp servers, so several workers per core pay off. */
@@ -256,16 +285,127 @@ function parseStamp(p: Parser, inWorkspace: (file: string) => string, env: NodeJ
   };
 }
 
+/** smoke: auto (run when Go is found), true (required: no Go is a failure) or false. */
+function parseSmoke(p: Parser): SmokeConfig {
+  const mode = p.choice('smoke', TRI_STATES, 'auto');
+  return {
+    enabled: mode !== 'false',
+    variants: p.choices('smoke-variants', SMOKE_VARIANTS, ['default', 'test']),
+    required: mode === 'true',
+  };
+}
+
+function parseExclusions(p: Parser, inWorkspace: (file: string) => string): ExclusionsConfig {
+  const allowBroad = p.boolean('allow-broad-exclusions', false);
+  const paths = p.lines('exclusion-paths');
+  const processes = p.lines('exclusion-processes');
+  if (!allowBroad) {
+    const hint = 'set allow-broad-exclusions: true if you really mean it';
+    for (const line of paths) {
+      const why = broadPathReason(line);
+      if (why) p.problem(`exclusion-paths: ${JSON.stringify(line)} ${why}; ${hint}`);
+    }
+    for (const line of processes) {
+      const why = broadProcessReason(line);
+      if (why) p.problem(`exclusion-processes: ${JSON.stringify(line)} ${why}; ${hint}`);
+    }
+  }
+  return {
+    mode: p.choice('exclusions', TRI_STATES, 'auto'),
+    extraPaths: paths.map(inWorkspace),
+    extraProcesses: processes,
+    dryRun: p.boolean('dry-run', false),
+    restore: p.boolean('restore', true),
+    allowBroad,
+  };
+}
+
+/** Top-level Windows folders: excluding one of them turns scanning off for most of the machine. */
+const SYSTEM_FOLDERS = ['windows', 'users', 'programdata', 'program files', 'program files (x86)'];
+
+/** Why a path exclusion would switch scanning off far beyond a Go job, or undefined. */
+export function broadPathReason(line: string): string | undefined {
+  const text = line.replace(/\//g, '\\').replace(/\\+$/, '');
+  const rest = text.replace(/^(\\\\\?\\)?[A-Za-z]:/, '').replace(/^\\+/, '');
+  const first = rest.split('\\')[0] ?? '';
+  if (rest === '') return 'is a whole drive or file-system root';
+  if (/[*?]/.test(first)) return 'starts with a wildcard, which matches whole drives';
+  if (/^%[^%]+%$/.test(first) && !rest.includes('\\'))
+    return 'is a whole folder named by an environment variable (a profile, the system drive)';
+  if (rest.split('\\').length === 1 && SYSTEM_FOLDERS.includes(first.toLowerCase()))
+    return 'is a whole system folder';
+  return undefined;
+}
+
+/**
+ * Shells, script hosts and interpreters: a process exclusion for one of them lets every script it runs, and
+ * every file those scripts open, past real-time scanning (the defence-evasion shape EDR looks for).
+ */
+const BROAD_PROCESSES = (
+  'cmd powershell powershell_ise pwsh wscript cscript mshta rundll32 regsvr32 bash sh wsl node python ' +
+  'pythonw py perl ruby java javaw msbuild installutil explorer svchost'
+).split(' ');
+
+/** Why a process exclusion is too broad, or undefined. */
+export function broadProcessReason(line: string): string | undefined {
+  const name = line.replace(/\//g, '\\').split('\\').at(-1) ?? '';
+  if (/[*?]/.test(name)) return 'uses a wildcard, which matches many programs';
+  const stem = name.toLowerCase().replace(/\.(exe|com)$/, '');
+  if (BROAD_PROCESSES.includes(stem))
+    return 'is a shell, script host or system process: excluding it lets anything it runs past scanning';
+  return undefined;
+}
+
 function parseTimestampUrls(p: Parser): string[] {
   const lines = p.lines('timestamp-urls');
   if (lines.length === 0) return [...DEFAULT_TIMESTAMP_URLS];
   if (lines.length === 1 && lines[0]?.toLowerCase() === 'none') return [];
   for (const line of lines) {
     if (!isHttpUrl(line))
-      p.problem(`timestamp-urls: expected http(s) URLs, one per line, or "none", got "${line}"`);
+      p.problem(
+        `timestamp-urls: expected http(s) URLs, one per line, or "none", got ${JSON.stringify(maskUrlCredentials(line))}`,
+      );
   }
   return lines;
 }
+
+/**
+ * The parts of http(s) URLs that are secrets: a user name and password written into the URL. They are
+ * registered with the log masker, and the report shows the URL through maskUrlCredentials.
+ */
+export function urlCredentials(urls: readonly string[]): string[] {
+  const secrets: string[] = [];
+  for (const text of urls) {
+    const url = parseUrl(text);
+    if (!url || (!url.username && !url.password)) continue;
+    const userInfo = `${url.username}${url.password ? `:${url.password}` : ''}`;
+    // Not the user name alone: masking a common word everywhere would blank unrelated text.
+    for (const value of [userInfo, url.password, safeDecode(url.password)])
+      if (value && !secrets.includes(value)) secrets.push(value);
+  }
+  return secrets;
+}
+
+/** `https://user:pass@host/x` as `https://***@host/x` (any scheme); other text unchanged. */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1***@');
+}
+
+const parseUrl = (text: string): URL | undefined => {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+};
+
+const safeDecode = (text: string): string => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -288,6 +428,15 @@ class Parser {
 
   text(name: string): string {
     return this.read(name).trim();
+  }
+
+  /** One-line text for humans and signatures: no control characters (ESC, newlines) or bidi overrides. */
+  plainText(name: string): string {
+    const value = this.text(name);
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    if (/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(value))
+      this.problem(`${name}: control characters (escape, newline, bidi override) are not allowed`);
+    return value;
   }
 
   /** Secrets keep their inner spaces: a password may begin or end with one. */
@@ -341,18 +490,27 @@ class Parser {
   integer(name: string, fallback: number, min: number, max: number): number {
     const value = this.text(name);
     if (value === '') return fallback;
-    const n = Number(value);
-    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    // Plain decimal digits only: Number() would also take 0x10, 1e1, 0b1 and " 8 ".
+    const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+    if (n >= min && n <= max) return n;
     this.problem(`${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
     return fallback;
   }
 
-  url(name: string): string | undefined {
+  url(name: string, options: { credentials: boolean }): string | undefined {
     const value = this.text(name);
     if (value === '') return undefined;
-    if (isHttpUrl(value)) return value;
-    this.problem(`${name}: expected an http(s) URL, got ${JSON.stringify(value)}`);
-    return undefined;
+    if (!isHttpUrl(value)) {
+      this.problem(`${name}: expected an http(s) URL, got ${JSON.stringify(maskUrlCredentials(value))}`);
+      return undefined;
+    }
+    if (!options.credentials && urlCredentials([value]).length > 0) {
+      this.problem(
+        `${name}: the URL holds a user name or password, which would be written into every signed file; remove it`,
+      );
+      return undefined;
+    }
+    return value;
   }
 }
 

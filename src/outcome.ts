@@ -6,7 +6,10 @@ import { isPeReport } from './pe/types.js';
  * Why the step fails, if it does: one sentence per reason, decided from the report and the user's
  * fail-on settings. Pure, so every rule is tested without a runner.
  */
-export function decideFailures(report: Report, config: Pick<Config, 'detections' | 'report'>): string[] {
+export function decideFailures(
+  report: Report,
+  config: Pick<Config, 'detections' | 'report'> & { smoke?: Pick<Config['smoke'], 'required'> },
+): string[] {
   const failures: string[] = [];
   const ex = report.exclusions;
   if (ex?.failure) failures.push(`exclusions: ${ex.failure}`);
@@ -21,6 +24,10 @@ export function decideFailures(report: Report, config: Pick<Config, 'detections'
   const unstamped = report.stamping?.files.filter((f) => f.status === 'failed') ?? [];
   if (unstamped.length > 0)
     failures.push(`stamp: ${unstamped.length} file(s) could not be stamped and were left unchanged`);
+  // Asked for (smoke: true, or the CLI's smoke) but impossible: not a pass.
+  const requested = config.smoke?.required === true || report.phase === 'cli';
+  if (requested && smoke?.result === 'skipped' && report.doctor?.go.found === false)
+    failures.push(`smoke: requested but not run: ${smoke.reason ?? 'Go is not available'}`);
 
   const signing = report.signing;
   if (signing?.error) failures.push(`signing: ${signing.error}`);
@@ -53,4 +60,18 @@ export function decideFailures(report: Report, config: Pick<Config, 'detections'
       failures.push(`Defender scan: ${flagged} built file(s) flagged (fail-on-detection: true)`);
   }
   return failures;
+}
+
+/**
+ * The one line the step fails with. A failure whose text an annotation already carries (the signing error,
+ * an exclusion failure) is not repeated: it is counted and pointed at. Aggregates ("2 file(s) failed") and
+ * failures no annotation shows are written out, so each error is printed once.
+ */
+export function failureMessage(failures: readonly string[], annotated: readonly string[]): string {
+  const shown = annotated.filter((m) => m.length > 0);
+  const repeated = (failure: string): boolean => shown.some((m) => failure.includes(m));
+  const fresh = failures.filter((f) => !repeated(f));
+  const covered = failures.length - fresh.length;
+  const pointer = covered > 0 ? [`${covered} more problem(s) are annotated above`] : [];
+  return [...fresh, ...pointer].join('\n');
 }

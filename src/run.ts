@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeAllowlist } from './allowlist/index.js';
-import type { Config } from './config.js';
+import { checkInputsOnDisk, type Config } from './config.js';
 import { folderExcludedAfter, guardExclusions } from './defender/apply.js';
 import { collectDetections, detectionWindowStart, type RelevanceContext } from './defender/detections.js';
 import { scanArtifacts } from './defender/scan.js';
@@ -24,6 +24,7 @@ import { cleanupSigning } from './sign/cleanup.js';
 import { signFiles } from './sign/index.js';
 import { stampFiles } from './stamp/index.js';
 import { citeDetections, runSmoke } from './smoke/index.js';
+import { maskConfigSecrets } from './runscope.js';
 import { VERSION } from './version.js';
 
 export const CAPABILITIES = [
@@ -71,6 +72,10 @@ export function goTmpDirFor(config: Config): string {
  */
 export async function runPipeline(config: Config, deps: Deps, options: RunOptions): Promise<Report> {
   const phase = options.phase ?? plainPhase;
+  await checkInputsOnDisk(config, {
+    sign: options.capabilities.has('sign'),
+    analyze: options.capabilities.has('analyze'),
+  });
   const report = newReport(options.reportPhase ?? 'cli', config.workspace, VERSION, deps.now());
   const wants = (c: Capability): boolean => options.capabilities.has(c);
 
@@ -141,7 +146,7 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
 
   report.failures = decideFailures(report, config);
   report.finishedAt = deps.now().toISOString();
-  return report;
+  return maskConfigSecrets(report, config);
 }
 
 /** The files signing left signed (newly or already): what analysis looks at by default. */
@@ -164,6 +169,22 @@ function relevanceContext(config: Config, report: Report, deps: Deps): Relevance
     ...(deps.env.RUNNER_TEMP ? { runnerTemp: deps.env.RUNNER_TEMP } : {}),
     goTmpDir: report.exclusions?.gotmpdir ?? goTmpDirFor(config),
     files: [...filesOfThisRun(report), ...smokeBinaries],
+  };
+}
+
+/** The main step's relevance facts, read as untrusted data: only the expected shapes are used. */
+function savedRelevance(deps: Deps, workspace: string): RelevanceContext {
+  const raw = readJsonState<unknown>(deps.state, STATE.relevance, undefined);
+  const saved = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const text = (v: unknown): v is string => typeof v === 'string' && v !== '';
+  const files = Array.isArray(saved.files) ? saved.files.filter(text) : [];
+  const go = saved.go && typeof saved.go === 'object' && !Array.isArray(saved.go) ? saved.go : undefined;
+  return {
+    workspace: text(saved.workspace) ? saved.workspace : workspace,
+    files,
+    ...(go ? { go: go as NonNullable<RelevanceContext['go']> } : {}),
+    ...(text(saved.runnerTemp) ? { runnerTemp: saved.runnerTemp } : {}),
+    ...(text(saved.goTmpDir) ? { goTmpDir: saved.goTmpDir } : {}),
   };
 }
 
@@ -264,9 +285,11 @@ export async function runPostSteps(
     for (const failed of restore.failed)
       report.notes.push(warning(`Exclusion ${failed.value} was not removed: ${failed.reason}`));
   }
-  report.notes.push(...(await phase('Remove signing secrets', () => cleanupSigning(deps))));
+  report.notes.push(
+    ...(await phase('Remove signing secrets', () => cleanupSigning(deps, { savedState: true }))),
+  );
   if (config?.detections.enabled !== false && deps.platform === 'win32') {
-    const relevance = readJsonState<RelevanceContext>(deps.state, STATE.relevance, { workspace, files: [] });
+    const relevance = savedRelevance(deps, workspace);
     const since = detectionWindowStart(deps, new Date(report.startedAt));
     report.detections = await phase('Defender detections of the whole job', () =>
       collectDetections('post', since, relevance, deps),

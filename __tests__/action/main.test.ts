@@ -1,14 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { expectValidReport } from '../helpers/schema.js';
 import { describeWithTool } from '../helpers/tools.js';
+import { captureStdout } from '../helpers/harness.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 /** A runner-shaped environment: INPUT_* inputs, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP, GITHUB_STATE. */
 function runnerEnv(inputs: Record<string, string>) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'runner-'));
+  const dir = scratchDir('runner-');
   const files = {
     output: path.join(dir, 'output'),
     summary: path.join(dir, 'summary.md'),
@@ -56,7 +57,12 @@ describeWithTool(['go'], 'the action main step', () => {
     expect(summary).toContain('## Doctor');
     expect(summary).toMatch(/<tr><td>Go<\/td><td>go\d/);
     const outputs = readOutputs(files.output);
-    expect(outputs.report).toBe(path.join(env.RUNNER_TEMP as string, 'go-av-guard', 'report-main.json'));
+    // The report lies in this run's own fresh folder under RUNNER_TEMP, which the state names for the post step.
+    const runFolder = path.dirname(outputs.report as string);
+    expect(path.dirname(runFolder)).toBe(env.RUNNER_TEMP);
+    expect(path.basename(runFolder)).toMatch(/^go-av-guard-[A-Za-z0-9]{6}$/);
+    expect(path.basename(outputs.report as string)).toBe('report-main.json');
+    expect(readFileSync(files.state, 'utf8')).toContain(runFolder);
     const report = JSON.parse(readFileSync(outputs.report as string, 'utf8'));
     expect(report).toMatchObject({ schemaVersion: 1, phase: 'main', doctor: { go: { found: true } } });
     expectValidReport(report);
@@ -70,6 +76,21 @@ describeWithTool(['go'], 'the action main step', () => {
     await run();
     expect(process.exitCode).toBe(1);
     expect(readFileSync(files.summary, 'utf8')).toBe('');
+  });
+
+  it('prints each error once: an annotated failure is not repeated in the failure message', async () => {
+    const { env } = runnerEnv({
+      sign: 'missing/*.exe',
+      certificate: 'ephemeral',
+      analyze: '',
+      detections: 'false',
+    });
+    Object.assign(process.env, env);
+    const { run } = await import('../../src/main.js');
+    const log = await captureStdout(run);
+    expect(process.exitCode).toBe(1);
+    expect(log.match(/no files matched/g)).toHaveLength(1);
+    expect(log).toMatch(/::error::1 more problem\(s\) are annotated above/);
   });
 
   it('the bundled dist/main/index.js does the same as a real process', () => {

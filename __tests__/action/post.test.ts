@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STATE } from '../../src/constants.js';
@@ -9,12 +8,14 @@ import { decodePowerShellScript } from '../../src/platform/powershell.js';
 import { memoryState } from '../../src/platform/state.js';
 import { run } from '../../src/post.js';
 import { recordForCleanup } from '../../src/sign/cleanup.js';
+import { createRunFolder, RUN_FOLDER_STATE } from '../../src/platform/runfolder.js';
 import { isPowerShell, powerShellStdout, recordingRunner } from '../helpers/recorder.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 const saved = { ...process.env };
 beforeEach(() => {
   process.exitCode = undefined;
-  const dir = mkdtempSync(path.join(tmpdir(), 'post-'));
+  const dir = scratchDir('post-');
   process.env.RUNNER_TEMP = dir;
   process.env.GITHUB_WORKSPACE = dir;
   process.env.GITHUB_STEP_SUMMARY = path.join(dir, 'summary.md');
@@ -52,9 +53,11 @@ describe('the action post step', () => {
   });
 
   it('removes secret files, the imported certificate and exactly the recorded exclusions, even after a failed main step', async () => {
-    const state = memoryState({ [STATE.isPost]: 'true' });
-    const secretDir = mkdtempSync(path.join(process.env.RUNNER_TEMP as string, 'secret-'));
-    mkdirSync(secretDir, { recursive: true });
+    // The main step's run folder, as it records it; the secret folder lies inside it.
+    const runFolder = await createRunFolder(process.env.RUNNER_TEMP as string);
+    const state = memoryState({ [STATE.isPost]: 'true', [RUN_FOLDER_STATE]: runFolder });
+    const secretDir = path.join(runFolder, 'sign-Ab12Cd');
+    mkdirSync(secretDir, { mode: 0o700 });
     writeFileSync(path.join(secretDir, 'cert.pfx'), 'secret');
     recordForCleanup({ state }, { paths: [secretDir], thumbprints: ['A'.repeat(40)] });
     recordExclusions(state, [{ kind: 'path', value: 'C:\\a\\go-tmp', reason: 'Go build temp dir' }]);

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishReport } from '../../src/action/publish.js';
@@ -8,6 +7,7 @@ import type { Detection } from '../../src/defender/types.js';
 import type { AnnotationProperties } from '@actions/core';
 import { reportWith } from '../helpers/reports.js';
 import { expectValidReport } from '../helpers/schema.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 function detection(i: number): Detection {
   const file = `C:\\a\\repo\\repo\\dist\\tool-${i}.exe`;
@@ -30,7 +30,7 @@ afterEach(() => {
 
 describe('publishing a report with 25 relevant detections, checks unavailable', () => {
   it('emits exactly 10 error annotations and one notice, and the summary and report still carry all 25', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'publish-'));
+    const dir = scratchDir('publish-');
     const summaryFile = path.join(dir, 'summary.md');
     const outputFile = path.join(dir, 'output');
     writeFileSync(summaryFile, '');

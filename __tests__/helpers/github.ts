@@ -72,3 +72,30 @@ export function strictNetwork(): void {
     expect(nock.pendingMocks()).toEqual([]);
   });
 }
+
+/**
+ * A release `tag` of octo/app with no assets yet, and one upload interceptor per name that keeps the bytes
+ * GitHub would store: what a user later downloads. nock hands binary bodies over as hex, text as text.
+ */
+export function releaseAcceptingUploads(names: readonly string[], tag = 'v1.0.0'): Map<string, Buffer> {
+  const repo = '/repos/octo/app';
+  const release = { id: 1, tag_name: tag, upload_url: `${UPLOADS}${repo}/releases/1/assets{?name,label}` };
+  nock(API).get(`${repo}/releases/tags/${tag}`).reply(200, release);
+  nock(API).get(`${repo}/releases/1/assets`).query(true).reply(200, []);
+  const stored = new Map<string, Buffer>();
+  for (const [id, name] of names.entries()) {
+    nock(UPLOADS)
+      .post(`${repo}/releases/1/assets`, (body: unknown) => {
+        const text = body as string;
+        stored.set(name, Buffer.from(text, /^([0-9a-f]{2})+$/.test(text) ? 'hex' : 'utf8'));
+        return true;
+      })
+      .query({ name })
+      .reply(201, {
+        id: id + 1,
+        name,
+        browser_download_url: `https://github.com/octo/app/releases/download/${tag}/${name}`,
+      });
+  }
+  return stored;
+}

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -17,7 +16,16 @@ export const HELLO_GO =
 export async function buildWindowsPe(source: string = HELLO_GO, go = 'go'): Promise<string> {
   const { stdout: version } = await execFileAsync(go, ['version']);
   const key = createHash('sha256').update(version).update(source).digest('hex').slice(0, 16);
-  const dir = path.join(tmpdir(), 'go-av-guard-gobuild', key);
+  // Cached in the checkout (node_modules/.cache), not the temp folder: a test run adds nothing there.
+  const dir = path.join(
+    import.meta.dirname,
+    '..',
+    '..',
+    'node_modules',
+    '.cache',
+    'go-av-guard-gobuild',
+    key,
+  );
   const exe = path.join(dir, 'hello.exe');
   try {
     await stat(exe);

@@ -198,7 +198,7 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
     };
     const { runPipeline } = await import('../../src/run.js');
     const { runProcess } = await import('../../src/platform/process.js');
-    const { fileState } = await import('../../src/platform/state.js');
+    const { memoryState } = await import('../../src/platform/state.js');
     const config = parseConfig((name) => inputs[name] ?? '', env);
     return runPipeline(
       config,
@@ -207,7 +207,7 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
         platform: process.platform,
         arch: process.arch,
         env,
-        state: fileState(path.join(runnerTemp, 'state.json')),
+        state: memoryState(),
         setSecret: () => undefined,
         now: () => new Date(),
       },

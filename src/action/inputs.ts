@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { parseConfig, SECRET_INPUTS, type Config } from '../config.js';
+import { configSecrets, parseConfig, SECRET_INPUTS, type Config } from '../config.js';
 
 /**
  * Masks every secret input before anything else runs, then parses all inputs. A multi-line secret is
@@ -7,7 +7,11 @@ import { parseConfig, SECRET_INPUTS, type Config } from '../config.js';
  */
 export function readActionConfig(): Config {
   for (const name of SECRET_INPUTS) maskSecret(core.getInput(name, { trimWhitespace: false }));
-  return parseConfig((name) => core.getInput(name, { trimWhitespace: name !== 'certificate-password' }));
+  const config = parseConfig((name) =>
+    core.getInput(name, { trimWhitespace: name !== 'certificate-password' }),
+  );
+  for (const secret of configSecrets(config)) core.setSecret(secret);
+  return config;
 }
 
 export function maskSecret(value: string): void {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, chown, lstat, open, rename } from 'node:fs/promises';
 
 /** What a file was when we read it; a replacement goes ahead only while the file is still this. */
 export interface FileSnapshot {
@@ -10,36 +10,156 @@ export interface FileSnapshot {
   size: number;
   mtimeMs: number;
   nlink: number;
+  /** Permission bits and owner, carried over to the replacement. */
+  mode: number;
+  uid: number;
+  gid: number;
   sha256: string;
 }
 
+/**
+ * Reads `file` once through one handle: identity, size, time and the hash of exactly those bytes. A symbolic
+ * link is refused (the caller decides whether its target may be signed, and snapshots the target), as is
+ * anything that is not a regular file.
+ */
 export async function snapshotFile(file: string): Promise<FileSnapshot> {
-  const info = await lstat(file);
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return {
-    path: file,
-    dev: info.dev,
-    ino: info.ino,
-    size: info.size,
-    mtimeMs: info.mtimeMs,
-    nlink: info.nlink,
-    sha256: hash.digest('hex'),
-  };
+  const noFollow = constants.O_NOFOLLOW ?? 0;
+  if (!noFollow && (await lstat(file)).isSymbolicLink()) throw symlinkError(file);
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | noFollow | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkError(file);
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error(`${file} is not a regular file`);
+    const hash = createHash('sha256');
+    const buffer = Buffer.alloc(1024 * 1024);
+    for (let position = 0; ;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+    return {
+      path: file,
+      dev: info.dev,
+      ino: info.ino,
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      nlink: info.nlink,
+      mode: info.mode,
+      uid: info.uid,
+      gid: info.gid,
+      sha256: hash.digest('hex'),
+    };
+  } finally {
+    await handle.close();
+  }
 }
 
-export type ReplaceOutcome = { ok: true } | { ok: false; changed: boolean; message: string };
+const symlinkError = (file: string): Error =>
+  new Error(`${file} is a symbolic link; it is replaced only through the file it points to`);
+
+export type ReplaceOutcome =
+  | { ok: true; /** The file now at the path: the bytes actually written. */ written: FileSnapshot }
+  | { ok: false; changed: boolean; message: string };
+
+export interface ReplaceOptions {
+  /** How long a rename refused by a sharing violation is retried (Windows); default 10 s. */
+  retryForMs?: number;
+  platform?: NodeJS.Platform;
+  /** Seams for tests. */
+  rename?: (from: string, to: string) => Promise<void>;
+  wait?: (ms: number) => Promise<void>;
+  uid?: number | undefined;
+}
 
 /**
- * Renames `temp` over `snapshot.path` only if the file is still the one snapshotted (identity, size,
- * time, hash). Provisional: issue 12 hardens it (Windows sharing violations retried, tests).
+ * On Windows a file that real-time scanning, the indexer or a backup agent has open cannot be renamed over
+ * for a moment: the rename fails with EPERM, EBUSY or EACCES. Go's own robustio retries these for the same
+ * reason. Elsewhere these codes mean what they say and are not retried.
  */
-export async function replaceIfUnchanged(snapshot: FileSnapshot, temp: string): Promise<ReplaceOutcome> {
+const TRANSIENT_ON_WINDOWS = new Set(['EPERM', 'EBUSY', 'EACCES']);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Renames `temp` over `snapshot.path` only if the file is still the one snapshotted (identity, size, time
+ * and hash, checked again just before each rename attempt). Otherwise nothing is replaced and the message
+ * says the file changed: the new content stays, and a file deleted meanwhile is not brought back. A file
+ * with several hard links, or owned by another user, is refused rather than split from its other names or
+ * handed to a new owner. The replacement gets the original's permission bits (without setuid/setgid) and,
+ * when this process may, its owner. Never throws; `temp` is left for the caller to remove on failure.
+ */
+export async function replaceIfUnchanged(
+  snapshot: FileSnapshot,
+  temp: string,
+  options: ReplaceOptions = {},
+): Promise<ReplaceOutcome> {
+  const file = snapshot.path;
+  const platform = options.platform ?? process.platform;
+  const uid =
+    'uid' in options ? options.uid : typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const doRename = options.rename ?? rename;
+  const wait = options.wait ?? sleep;
+  const limitMs = options.retryForMs ?? 10_000;
+
+  if (snapshot.nlink > 1)
+    return refused(
+      `${file} has ${snapshot.nlink} hard links; replacing it would leave the other ${snapshot.nlink - 1} name(s) pointing at the unsigned bytes. Sign a copy with a single link, or remove the extra links first`,
+    );
+  if (platform !== 'win32' && uid !== undefined && uid !== 0 && snapshot.uid !== uid)
+    return refused(
+      `${file} belongs to another user (uid ${snapshot.uid}); replacing it would make this user (uid ${uid}) its owner`,
+    );
+
+  let written: FileSnapshot;
+  try {
+    if (platform !== 'win32') {
+      await chmod(temp, snapshot.mode & 0o777);
+      if (uid === 0 && (snapshot.uid !== 0 || snapshot.gid !== 0))
+        await chown(temp, snapshot.uid, snapshot.gid);
+    }
+    written = await snapshotFile(temp);
+  } catch (error) {
+    return refused(`could not prepare the replacement for ${file}: ${errorText(error)}`);
+  }
+
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    const changed = await changedSince(snapshot);
+    if (changed) return { ok: false, changed: true, message: changed };
+    try {
+      await doRename(temp, file);
+      return { ok: true, written: { ...written, path: file } };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      const transient = platform === 'win32' && TRANSIENT_ON_WINDOWS.has(code);
+      const elapsed = Date.now() - started;
+      if (!transient)
+        return refused(`could not replace ${file}: ${errorText(error)}; the original is unchanged`);
+      if (elapsed >= limitMs)
+        return refused(
+          `could not replace ${file}: another program kept it open (${code}) for ${Math.round(elapsed / 1000)} s, most likely antivirus or a backup or indexing agent scanning it; the original is unchanged. Exclude the output folder from real-time scanning or run again`,
+        );
+      // 10 ms, 20, 40, ... up to 500 ms between attempts, never past the limit.
+      await wait(Math.min(500, 10 * 2 ** attempt, Math.max(1, limitMs - elapsed)));
+    }
+  }
+}
+
+/** Why the file is no longer the snapshotted one, or undefined while it still is. */
+async function changedSince(snapshot: FileSnapshot): Promise<string | undefined> {
   let now: FileSnapshot;
   try {
     now = await snapshotFile(snapshot.path);
-  } catch {
-    return { ok: false, changed: true, message: `${snapshot.path} disappeared while it was being signed` };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return `${snapshot.path} was deleted while it was being signed; nothing was written in its place`;
+    return `${snapshot.path} changed while it was being signed (${errorText(error)}); it was left as it is`;
   }
   const same =
     now.dev === snapshot.dev &&
@@ -47,16 +167,12 @@ export async function replaceIfUnchanged(snapshot: FileSnapshot, temp: string): 
     now.size === snapshot.size &&
     now.mtimeMs === snapshot.mtimeMs &&
     now.sha256 === snapshot.sha256;
-  if (!same)
-    return {
-      ok: false,
-      changed: true,
-      message: `${snapshot.path} changed while it was being signed; the new content was kept, sign it again`,
-    };
-  try {
-    await rename(temp, snapshot.path);
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, changed: false, message: `could not replace ${snapshot.path}: ${String(error)}` };
-  }
+  return same
+    ? undefined
+    : `${snapshot.path} changed while it was being signed; the new content was kept, sign it again`;
 }
+
+const refused = (message: string): ReplaceOutcome => ({ ok: false, changed: false, message });
+
+const errorText = (error: unknown): string =>
+  (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));

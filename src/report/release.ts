@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { formatSha256Sums } from '../allowlist/sha256sums.js';
 import type { Report } from './model.js';
 import {
   defaultOctokit,
@@ -56,6 +58,26 @@ export interface UploadOptions {
   apiUrl?: string;
   octokit?: OctokitFactory;
   retry?: RetryOptions;
+  /**
+   * Files whose checksums the uploaded SHA256SUMS lists, by the names they get on the release. The local
+   * SHA256SUMS names files relative to its own folder (right for `sha256sum -c` there); on a release
+   * everything sits in one flat list of base names, so the uploaded copy is written for that layout.
+   */
+  checksummed?: string[];
+}
+
+/** The release asset holding the checksums. */
+export const SHA256SUMS_NAME = 'SHA256SUMS';
+
+/** `sha256sum` lines for files as they are downloaded from a release: base names, hashes of these bytes. */
+export function releaseSha256Sums(files: Array<{ name: string; data: Buffer }>): string {
+  return formatSha256Sums(
+    files.map((f) => ({
+      path: path.join(path.sep, f.name),
+      sha256: createHash('sha256').update(f.data).digest('hex'),
+    })),
+    path.sep,
+  );
 }
 
 export interface UploadedAsset {
@@ -138,10 +160,20 @@ export async function uploadReleaseAssets(
     throw fail('list the release assets', error);
   });
 
+  // Each file is read once: what is hashed into SHA256SUMS is exactly what is uploaded.
+  const contents = await Promise.all(files.map((file) => readFile(file)));
+  const sumsIndex = names.indexOf(SHA256SUMS_NAME);
+  if (sumsIndex >= 0) {
+    const covered = names.flatMap((name, i) =>
+      i !== sumsIndex && options.checksummed?.includes(files[i] as string)
+        ? [{ name, data: contents[i] as Buffer }]
+        : [],
+    );
+    if (covered.length > 0) contents[sumsIndex] = Buffer.from(releaseSha256Sums(covered));
+  }
   const uploaded: UploadedAsset[] = [];
-  for (const [i, file] of files.entries()) {
-    const name = names[i] as string;
-    const data = await readFile(file);
+  for (const [i, name] of names.entries()) {
+    const data = contents[i] as Buffer;
     const old = existing.find((asset) => asset.name === name);
     if (old) {
       await retry(() => octokit.rest.repos.deleteReleaseAsset({ ...repo, asset_id: old.id })).catch(
@@ -190,5 +222,6 @@ export async function publishRelease(
 ): Promise<ReleaseOutcome> {
   const plan = releaseAssets(report, options.allowlistDir);
   if ('skip' in plan) return { skipped: plan.skip };
-  return uploadReleaseAssets(plan.files, options);
+  const signed = report.signing?.files.filter((f) => f.status === 'signed').map((f) => f.path) ?? [];
+  return uploadReleaseAssets(plan.files, { checksummed: signed, ...options });
 }
