@@ -4,13 +4,13 @@ import type { Deps } from './deps.js';
 import { COMMANDS, findCommand, REFUSED_FLAGS, type Command, type CommandContext } from './cli/commands.js';
 import { commandFlags, commandHelp, generalHelp } from './cli/help.js';
 import { parseFlags, UsageError, type ParsedFlags } from './cli/flags.js';
-import { stderrProgress } from './cli/progress.js';
+import { stderrProgress, type CliProgress } from './cli/progress.js';
 import { runProcess } from './platform/process.js';
 import { fileState } from './platform/state.js';
 import type { Report } from './report/model.js';
 import { jsonSafe, terminalSafe } from './report/inert.js';
-import { sectionText } from './report/text.js';
-import { headline, reportViews } from './report/views.js';
+import { sectionText, wrap } from './report/text.js';
+import { headline, nextSteps, reportViews } from './report/views.js';
 import { runPipeline } from './run.js';
 import { VERSION } from './version.js';
 
@@ -66,11 +66,14 @@ export async function runCli(argv: string[], rawIo: CliIo, deps: Partial<Deps> =
       return EXIT.ok;
     }
     checkNothingToDo(command, flags, deps.platform ?? process.platform);
+    parseSince(flags.read('since'));
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
     throw error;
   }
+  let progress: CliProgress | undefined;
   const print = (report: Report): number => {
+    progress?.finish(report);
     io.stdout(flags.json ? jsonSafe(report) : terminalSafe(renderText(report, width)));
     return report.failures.length > 0 ? EXIT.failure : EXIT.ok;
   };
@@ -79,16 +82,15 @@ export async function runCli(argv: string[], rawIo: CliIo, deps: Partial<Deps> =
     flags,
     cwd: io.cwd,
     config: () => configFromFlags(command, flags, io),
-    deps: (config) =>
-      cliDeps(config, io, {
-        // Progress lines are made safe where they are built; the raw writer lets the status line use \r.
-        progress: stderrProgress(rawIo.stderr, {
-          tty: io.stderrIsTTY === true,
-          workspace: config.workspace,
-          columns: width,
-        }),
-        ...deps,
-      }),
+    deps: (config) => {
+      // Progress lines are made safe where they are built; the raw writer lets the status line use \r.
+      progress = stderrProgress(rawIo.stderr, {
+        tty: io.stderrIsTTY === true,
+        workspace: config.workspace,
+        columns: width,
+      });
+      return cliDeps(config, io, { progress, ...deps });
+    },
     print,
     stderr: io.stderr,
     env: io.env,
@@ -201,7 +203,10 @@ function cliDeps(config: Config, io: CliIo, overrides: Partial<Deps>): Deps {
 
 /** The human output: the verdict and next steps, then one section per capability, tables fitted to `width`. */
 export function renderText(report: Report, width = 100): string {
-  return `${headline(report)}\n\n${reportViews(report)
-    .map((v) => sectionText(v, width))
-    .join('\n')}`;
+  const views = reportViews(report);
+  const steps = nextSteps(report, views);
+  const next = steps.length
+    ? `\nWhat to do next:\n${steps.flatMap((s, i) => wrap(s, width - 4).map((l, k) => `${k ? '   ' : `${i + 1}.`} ${l}`)).join('\n')}\n`
+    : '';
+  return `${headline(report)}\n${next}\n${views.map((v) => sectionText(v, width)).join('\n')}`;
 }

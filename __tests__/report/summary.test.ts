@@ -8,7 +8,7 @@ describe('job summary', () => {
   it('renders a doctor table', () => {
     const report = reportWith({ doctor: doctorReport() });
     expectValidReport(report);
-    const summary = renderSummary(report, '/tmp/report-main.json');
+    const summary = renderSummary(report, { reportFile: '`/tmp/report-main.json`' });
     expect(summary).toMatch(/^# go-av-guard: all checks passed/);
     expect(summary).toContain('## Doctor');
     expect(summary).toContain('<tr><td>GOROOT</td><td><code>/usr/local/go</code></td></tr>');
@@ -29,10 +29,9 @@ describe('job summary', () => {
 
   it('stays under 1 MiB with 5,000 findings and says where the full report is', () => {
     const files = Array.from({ length: 5000 }, (_, i) => peReport(`/work/space/dist/tool-${i}.exe`));
-    const summary = renderSummary(
-      reportWith({ doctor: doctorReport(), analysis: { files } }),
-      '/runner/temp/report-main.json',
-    );
+    const summary = renderSummary(reportWith({ doctor: doctorReport(), analysis: { files } }), {
+      reportFile: '/runner/temp/report-main.json',
+    });
     expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(SUMMARY_LIMIT_BYTES);
     expect(Buffer.byteLength(summary)).toBeGreaterThan(SUMMARY_LIMIT_BYTES - 128 * 1024);
     expect(summary).toMatch(
@@ -47,7 +46,7 @@ describe('job summary', () => {
   it('says when a passing run still has findings to review, and shows paths relative to the workspace', () => {
     const summary = renderSummary(
       reportWith({ analysis: { files: [peReport('/work/space/dist/app.exe', 2)] } }),
-      '/r.json',
+      { reportFile: '/r.json' },
     );
     expect(summary).toMatch(/^# go-av-guard: passed, with 2 finding\(s\) to review/);
     expect(summary).toContain('<code>dist/app.exe</code>');
@@ -55,7 +54,9 @@ describe('job summary', () => {
   });
 
   it('a small report is not cut', () => {
-    const summary = renderSummary(reportWith({ analysis: { files: [peReport('/a.exe', 3)] } }), '/r.json');
+    const summary = renderSummary(reportWith({ analysis: { files: [peReport('/a.exe', 3)] } }), {
+      reportFile: '/r.json',
+    });
     expect(summary).not.toContain('was cut');
     expect(summary.match(/GAV-PE-UNSIGNED/g)).toHaveLength(3);
   });

@@ -6,7 +6,8 @@ import type { Cell, SectionView, ViewTable } from './view.js';
 const MARK: Record<Note['level'], string> = { info: '-', warning: '!', error: 'x' };
 
 function cellText(value: Cell): string {
-  return terminalSafe(typeof value === 'string' ? value : value.code);
+  if (typeof value === 'string') return terminalSafe(value);
+  return terminalSafe('code' in value ? value.code : 'hash' in value ? value.hash : value.artifact);
 }
 
 /** Breaks text into lines of at most `width` characters, at spaces where it can and inside long words where it must. */
@@ -45,13 +46,22 @@ export function tableText(t: ViewTable, width = 100): string {
   const natural = t.headers.map((_, i) =>
     Math.max(...rows.flatMap((r) => (r[i] ?? '').split('\n').map((l) => l.length))),
   );
+  // A column would rather not break inside a word (a path, a hash): its longest word is its preferred minimum.
+  const longestWord = t.headers.map((_, i) =>
+    Math.min(24, Math.max(...rows.flatMap((r) => (r[i] ?? '').split(/[\s]+/).map((w) => w.length)))),
+  );
   const widths = [...natural];
   const budget = Math.max(width - gap * (widths.length - 1), widths.length * 8);
-  // Shrink the widest column a step at a time until the row fits (no column below 8 characters).
-  while (widths.reduce((a, b) => a + b, 0) > budget) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if ((widths[widest] ?? 0) <= 8) break;
-    widths[widest] = (widths[widest] ?? 0) - 1;
+  const total = (): number => widths.reduce((a, b) => a + b, 0);
+  // Shrink the widest column that can still wrap between words, a step at a time, until the row fits;
+  // only then break inside words (no column below 8 characters).
+  for (const floor of [longestWord, widths.map(() => 8)]) {
+    while (total() > budget) {
+      const candidates = widths.map((w, i) => (w > (floor[i] ?? 8) ? w : -1));
+      const widest = candidates.indexOf(Math.max(...candidates));
+      if ((candidates[widest] ?? -1) < 0) break;
+      widths[widest] = (widths[widest] ?? 0) - 1;
+    }
   }
   const line = (r: string[]): string => {
     const cells = widths.map((w, i) => wrap(r[i] ?? '', w));
