@@ -74,7 +74,7 @@ export async function runCli(argv: string[], rawIo: CliIo, deps: Partial<Deps> =
   let progress: CliProgress | undefined;
   const print = (report: Report): number => {
     progress?.finish(report);
-    io.stdout(flags.json ? jsonSafe(report) : terminalSafe(renderText(report, width)));
+    io.stdout(flags.json ? jsonSafe(report) : renderText(report, width));
     return report.failures.length > 0 ? EXIT.failure : EXIT.ok;
   };
   const context: CommandContext = {
@@ -206,7 +206,7 @@ export function renderText(report: Report, width = 100): string {
   const views = reportViews(report);
   const steps = nextSteps(report, views);
   const next = steps.length
-    ? `\nWhat to do next:\n${steps.flatMap((s, i) => wrap(s, width - 4).map((l, k) => `${k ? '   ' : `${i + 1}.`} ${l}`)).join('\n')}\n`
+    ? `\nWhat to do next:\n${steps.flatMap((s, i) => wrap(s, width - 4).map((l, k) => `${k ? ' '.repeat(String(i + 1).length + 1) : `${i + 1}.`} ${l}`)).join('\n')}\n`
     : '';
-  return `${headline(report)}\n${next}\n${views.map((v) => sectionText(v, width)).join('\n')}`;
+  return terminalSafe(`${headline(report)}\n${next}\n${views.map((v) => sectionText(v, width)).join('\n')}`);
 }

@@ -58,13 +58,18 @@ export function stderrProgress(write: (text: string) => void, options: StderrPro
         emit({ kind: 'file', capability, path, ok, verdict, durationMs: NaN });
     };
     for (const f of report.signing?.files ?? [])
-      file('sign', f.path, f.status !== 'failed', f.reason ? `${f.status}: ${f.reason}` : f.status);
+      file(
+        'sign',
+        f.path,
+        f.status !== 'failed',
+        f.status === 'failed' ? (f.reason ?? 'unknown error') : f.reason ? `${f.status}: ${f.reason}` : f.status,
+      );
     for (const f of report.analysis?.files ?? [])
       file(
         'analyze',
         f.path,
         isPeReport(f),
-        isPeReport(f) ? `${f.findings.length} finding(s)` : `not analysed: ${f.error}`,
+        isPeReport(f) ? `${f.findings.length} finding(s)` : f.error,
       );
     for (const f of report.scan?.files ?? [])
       file(

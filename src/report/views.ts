@@ -27,7 +27,8 @@ export function reportViews(report: Report): SectionView[] {
 export function headline(report: Report): string {
   const phase = report.phase === 'post' ? ' (post step)' : '';
   if (report.failures.length > 0) {
-    return `go-av-guard${phase}: ${count(report.failures.length, 'problem')}: ${report.failures.join('; ')}`;
+    // The failures themselves are the first next steps: a heading holds no text a file or tool chose.
+    return `go-av-guard${phase}: ${count(report.failures.length, 'problem')} to fix`;
   }
   const findings = (report.analysis?.files ?? []).flatMap((f) => ('findings' in f ? f.findings : [])).length;
   return findings > 0
