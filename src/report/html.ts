@@ -1,4 +1,4 @@
-import { htmlText, oneLine } from './inert.js';
+import { htmlBreakable, htmlText, oneLine } from './inert.js';
 import type { Note } from './note.js';
 import type { Cell, SectionStatus, SectionView, ViewTable } from './view.js';
 
@@ -23,8 +23,8 @@ export function proseHtml(text: string): string {
   const paired = parts.length % 2 === 1 ? parts.length : parts.length - 1;
   return parts
     .map((part, i) => {
-      if (i % 2 === 1 && i < paired) return `<code>${htmlText(part)}</code>`;
-      return htmlText(i % 2 === 1 ? `\`${part}` : part);
+      if (i % 2 === 1 && i < paired) return `<code>${htmlBreakable(part)}</code>`;
+      return htmlBreakable(i % 2 === 1 ? `\`${part}` : part);
     })
     .join('');
 }
@@ -35,9 +35,9 @@ export const SHORT_HASH = 12;
 function cellHtml(value: Cell): string {
   if (typeof value === 'string') return proseHtml(value);
   if ('artifact' in value)
-    return `<code>${htmlText(value.artifact.split(/[\\/]/).pop() ?? '')}</code> (in the go-av-guard artifact)`;
+    return `<code>${htmlBreakable(value.artifact.split(/[\\/]/).pop() ?? '')}</code> (in the go-av-guard artifact)`;
   if ('hash' in value) return `<code>${htmlText(value.hash.slice(0, SHORT_HASH))}…</code>`;
-  return value.code === '' ? '' : `<code>${htmlText(value.code)}</code>`;
+  return value.code === '' ? '' : `<code>${htmlBreakable(value.code)}</code>`;
 }
 
 function rowsHtml(t: ViewTable, rows: Cell[][]): string {

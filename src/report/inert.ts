@@ -39,6 +39,28 @@ export function htmlText(text: string): string {
     .replace(/\n/g, '<br>');
 }
 
+/** Longest run of characters without a chance to break the line in a table cell. */
+const RUN = 24;
+
+/**
+ * `htmlText` in which every word longer than 24 characters (a path, URL or hash) gets <wbr> break chances
+ * after its separators and inside long runs, so it wraps in a table cell instead of making the table scroll.
+ */
+export function htmlBreakable(text: string): string {
+  return text
+    .split(/(\s+)/)
+    .map((word) =>
+      word.length <= RUN
+        ? htmlText(word)
+        : word
+            .split(/(?<=[/\\\-_.,;:=&?@)\]])/)
+            .flatMap((piece) => piece.match(new RegExp(`[^]{1,${RUN}}`, 'g')) ?? [])
+            .map(htmlText)
+            .join('<wbr>'),
+    )
+    .join('');
+}
+
 /** One line of plain text for places with no room for breaks (headings, link text, annotation titles). */
 export function oneLine(text: string): string {
   return terminalSafe(text.replace(LINE_BREAKS, ' '));
