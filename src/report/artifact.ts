@@ -37,7 +37,10 @@ export function artifactFiles(report: Report, reportPath: string): Staged[] {
 export function artifactName(github: GitHubContext): string {
   const parts = ['go-av-guard', github.job, github.runnerName].filter(Boolean).join('-');
   // Artifact names may not hold " : < > | * ? \ / or line breaks.
-  return parts.replace(/[\s"':<>|*?\\/]+/g, '-').slice(0, 200);
+  return parts
+    .replace(/[\s"':<>|*?\\/]+/g, '-')
+    .replace(/-+$/, '')
+    .slice(0, 200);
 }
 
 /**
