@@ -65,8 +65,8 @@ export async function runCli(argv: string[], rawIo: CliIo, deps: Partial<Deps> =
       io.stdout(commandHelp(command, width));
       return EXIT.ok;
     }
-    checkNothingToDo(command, flags, deps.platform ?? process.platform);
     parseSince(flags.read('since'));
+    checkNothingToDo(command, flags, deps.platform ?? process.platform);
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
     throw error;

@@ -74,7 +74,8 @@ describeWithTool(['go', 'osslsigncode'], 'CLI analyze and sign on real PE files'
       ['sign', '--json', '--certificate', 'ephemeral', '--timestamp-urls', 'none', 'out dir/*.exe'],
       dir,
     );
-    expect(result.err).toBe('');
+    // stderr carries progress only: one line for the file; stdout is the JSON alone.
+    expect(result.err).toBe('sign: out dir/prögram $(whoami).exe: signed\n');
     expect(result.code).toBe(EXIT.ok);
     const report = JSON.parse(result.out);
     expectValidReport(report);

@@ -62,15 +62,14 @@ export function stderrProgress(write: (text: string) => void, options: StderrPro
         'sign',
         f.path,
         f.status !== 'failed',
-        f.status === 'failed' ? (f.reason ?? 'unknown error') : f.reason ? `${f.status}: ${f.reason}` : f.status,
+        f.status === 'failed'
+          ? (f.reason ?? 'unknown error')
+          : f.reason
+            ? `${f.status}: ${f.reason}`
+            : f.status,
       );
     for (const f of report.analysis?.files ?? [])
-      file(
-        'analyze',
-        f.path,
-        isPeReport(f),
-        isPeReport(f) ? `${f.findings.length} finding(s)` : f.error,
-      );
+      file('analyze', f.path, isPeReport(f), isPeReport(f) ? `${f.findings.length} finding(s)` : f.error);
     for (const f of report.scan?.files ?? [])
       file(
         'scan',

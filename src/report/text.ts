@@ -20,8 +20,11 @@ export function wrap(text: string, width: number): string[] {
       while (rest.length > width) {
         if (line) out.push(line);
         line = '';
-        out.push(rest.slice(0, width));
-        rest = rest.slice(width);
+        // A long path or URL breaks after a separator where it can, else at the width.
+        const cut = Math.max(...['/', '\\', '-', '.', '_'].map((c) => rest.lastIndexOf(c, width - 1)));
+        const at = cut >= width / 3 ? cut + 1 : width;
+        out.push(rest.slice(0, at));
+        rest = rest.slice(at);
       }
       if (!line) line = rest;
       else if (line.length + 1 + rest.length <= width) line += ` ${rest}`;
@@ -47,20 +50,24 @@ export function tableText(t: ViewTable, width = 100): string {
     Math.max(...rows.flatMap((r) => (r[i] ?? '').split('\n').map((l) => l.length))),
   );
   // A column would rather not break inside a word (a path, a hash): its longest word is its preferred minimum.
-  const longestWord = t.headers.map((_, i) =>
-    Math.min(24, Math.max(...rows.flatMap((r) => (r[i] ?? '').split(/[\s]+/).map((w) => w.length)))),
+  const longest = t.headers.map((_, i) =>
+    Math.max(...rows.flatMap((r) => (r[i] ?? '').split(/\s+/).map((w) => w.length))),
   );
   const widths = [...natural];
   const budget = Math.max(width - gap * (widths.length - 1), widths.length * 8);
   const total = (): number => widths.reduce((a, b) => a + b, 0);
-  // Shrink the widest column that can still wrap between words, a step at a time, until the row fits;
-  // only then break inside words (no column below 8 characters).
-  for (const floor of [longestWord, widths.map(() => 8)]) {
+  // First shrink the widest column that can still wrap between words (down to its longest word, at most
+  // 30); then break inside words, starting with the column whose words are longest (paths break anyway).
+  const passes: Array<{ floor: (i: number) => number; rank: (i: number) => number }> = [
+    { floor: (i) => Math.min(30, longest[i] ?? 0), rank: (i) => widths[i] ?? 0 },
+    { floor: () => 8, rank: (i) => longest[i] ?? 0 },
+  ];
+  for (const pass of passes) {
     while (total() > budget) {
-      const candidates = widths.map((w, i) => (w > (floor[i] ?? 8) ? w : -1));
-      const widest = candidates.indexOf(Math.max(...candidates));
-      if ((candidates[widest] ?? -1) < 0) break;
-      widths[widest] = (widths[widest] ?? 0) - 1;
+      const open = widths.map((_, i) => i).filter((i) => (widths[i] ?? 0) > pass.floor(i));
+      if (open.length === 0) break;
+      const pick = open.reduce((a, b) => (pass.rank(b) > pass.rank(a) ? b : a));
+      widths[pick] = (widths[pick] ?? 0) - 1;
     }
   }
   const line = (r: string[]): string => {
