@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, runCli, type CliIo } from '../../src/cli.js';
+import { EXIT, runCli } from '../../src/cli.js';
 import { expectValidReport } from '../helpers/schema.js';
+import { recordingIo } from './io.js';
 
 const fixture = (name: string): string => new URL(`../fixtures/defender/${name}`, import.meta.url).pathname;
 
 async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    readStdin: async () => '',
-    env: process.env,
-    cwd: process.cwd(),
-  };
-  const code = await runCli(args, io);
-  return { code, out: out.join(''), err: err.join('') };
+  const t = recordingIo();
+  const code = await runCli(args, t.io);
+  return { code, out: t.out(), err: t.err() };
 }
 
 describe('go-av-guard detections --from-file', () => {

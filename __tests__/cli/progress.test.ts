@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests look for control characters on purpose */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { EOL, tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests look for control characters on purpose */
 import { afterEach, expect, it, vi } from 'vitest';
 import { collectAnnotations } from '../../src/report/annotations.js';
 import { publishAnnotations } from '../../src/report/publish.js';

@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests look for control characters on purpose */
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { renderText } from '../../src/cli.js';

@@ -57,6 +57,7 @@ export function allowlistView(analysis: AnalysisReport, workspace: string): Sect
   if (!files) return undefined;
   return {
     title: 'Allowlisting files',
+    status: 'ok',
     lead: `${files.hashes.length} binary hash(es) ready for IT departments.`,
     tables: [
       {
