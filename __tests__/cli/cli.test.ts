@@ -5,6 +5,7 @@ import { EXIT, runCli } from '../../src/cli.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { closest } from '../../src/cli/flags.js';
 import { actionInputs } from '../../src/cli/inputs.js';
+import { nodeTooOld } from '../../src/cli/node-version.js';
 import { expectValidReport } from '../helpers/schema.js';
 import { describeWithTool } from '../helpers/tools.js';
 import { recordingIo as io } from './io.js';
@@ -117,6 +118,17 @@ describe('CLI usage errors exit 2 and say what to do', () => {
     expect(closest('dgiest', flags)).toBe('digest');
     expect(closest('zzzzzz', flags)).toBeUndefined();
   });
+});
+
+describe('the Node.js version check', () => {
+  it.each([
+    ['20.19.0', 'go-av-guard needs Node.js 22 or newer (found 20.19.0)'],
+    ['v18.0.0', 'go-av-guard needs Node.js 22 or newer (found 18.0.0)'],
+    ['22.4.1', 'go-av-guard needs Node.js 22.5 or newer (found 22.4.1)'],
+    ['22.5.0', undefined],
+    ['24.9.0', undefined],
+    ['26.0.0', undefined],
+  ])('%s', (version, message) => expect(nodeTooOld(version)).toBe(message));
 });
 
 describe('CLI help comes from action.yml', () => {
