@@ -1,4 +1,3 @@
-import { DefaultArtifactClient } from '@actions/artifact';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitHubContext } from './github.js';
@@ -72,7 +71,8 @@ export async function uploadReportArtifact(
       await copyFile(file.from, target);
       staged.push(target);
     }
-    const uploader = options.uploader ?? new DefaultArtifactClient();
+    // Loaded only when there is something to upload: the client and its Azure SDK are most of the bundle.
+    const uploader = options.uploader ?? new (await import('@actions/artifact')).DefaultArtifactClient();
     const result = await uploader.uploadArtifact(name, staged, root);
     if (!result.id) throw new Error('the artifact service returned no artifact id');
     const url = `${github.serverUrl}/${github.owner}/${github.repo}/actions/runs/${github.runId}/artifacts/${result.id}`;
