@@ -1,4 +1,6 @@
 // Bundles the three entry points with ncc into dist/<name>/index.js (ESM), with source maps and licenses.
+// `--out DIR` bundles into DIR/<name> instead of dist/ (the package tests build a throwaway copy there);
+// `--only cli` bundles one entry point.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -6,9 +8,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+const option = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const outRoot = path.resolve(option('--out') ?? path.join(root, 'dist'));
+const only = option('--only');
 
-for (const entry of ['main', 'post', 'cli']) {
-  const out = path.join(root, 'dist', entry);
+for (const entry of ['main', 'post', 'cli'].filter((e) => !only || e === only)) {
+  const out = path.join(outRoot, entry);
   rmSync(out, { recursive: true, force: true });
   execFileSync(
     process.execPath,

@@ -1,20 +1,19 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import type { Deps } from './deps.js';
-import { COMMANDS, findCommand, type Command } from './cli/commands.js';
+import { COMMANDS, findCommand, REFUSED_FLAGS, type Command, type CommandContext } from './cli/commands.js';
+import { commandFlags, commandHelp, generalHelp } from './cli/help.js';
 import { parseFlags, UsageError, type ParsedFlags } from './cli/flags.js';
+import { stderrProgress, type CliProgress } from './cli/progress.js';
 import { runProcess } from './platform/process.js';
 import { memoryState } from './platform/state.js';
-import { newReport, type Report } from './report/model.js';
-import { info } from './report/note.js';
-import { classifyRelevance, decodeDetectionsFile, parseDetectionsFile } from './defender/detections.js';
-import { sectionText } from './report/text.js';
-import { headline, reportViews } from './report/views.js';
-import { runDemo } from './demo.js';
+import type { Report } from './report/model.js';
+import { jsonSafe, terminalSafe } from './report/inert.js';
+import { sectionText, wrap } from './report/text.js';
+import { headline, nextSteps, reportViews } from './report/views.js';
 import { runPipeline } from './run.js';
-import { VERSION_FLAGS } from './stamp/versioninfo.js';
 import { runInPrivateFolder } from './runscope.js';
+import { VERSION_FLAGS } from './stamp/versioninfo.js';
 import { VERSION } from './version.js';
 
 /** Where the CLI writes: stdout for results, stderr for everything else. */
@@ -24,76 +23,120 @@ export interface CliIo {
   readStdin: () => Promise<string>;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** stderr is a terminal: progress becomes one updating status line. */
+  stderrIsTTY?: boolean;
+  /** Terminal width for tables and help; 100 when unknown. */
+  columns?: number;
 }
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** The CLI: flags -> the same config and pipeline as the action -> text or JSON. Returns the exit code. */
-export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo, deps: Partial<Deps> = {}): Promise<number> {
+  // Everything meant for a person passes through here: file and threat names cannot drive the terminal.
+  const io: CliIo = { ...rawIo, stderr: (t) => rawIo.stderr(terminalSafe(t)) };
+  const width = io.columns ?? 100;
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(generalHelp());
+    const about = rest[0] !== undefined ? findCommand(rest[0]) : undefined;
+    (name === undefined ? io.stderr : io.stdout)(about ? commandHelp(about, width) : generalHelp(width));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (name === '--version' || name === '-v') {
+  if (name === '--version' || name === '-v' || name === 'version') {
     io.stdout(`${VERSION}\n`);
     return EXIT.ok;
   }
   const command = findCommand(name);
   if (!command) {
-    io.stderr(`go-av-guard: unknown command "${name}"\n\n${generalHelp()}`);
+    const guess = COMMANDS.map((c) => c.name).find((c) => c.startsWith(name.slice(0, 3)));
+    io.stderr(
+      `go-av-guard: unknown command ${JSON.stringify(name)}${guess ? `; did you mean ${guess}?` : ''}\n\n${generalHelp(width)}`,
+    );
     return EXIT.usage;
   }
+  const usage = (message: string): number => {
+    io.stderr(
+      `go-av-guard ${command.name}: ${message}\nRun "go-av-guard ${command.name} --help" for its flags.\n`,
+    );
+    return EXIT.usage;
+  };
   let flags: ParsedFlags;
   try {
-    flags = parseFlags(rest, command.flags, command.extra);
+    flags = parseFlags(rest, commandFlags(command), REFUSED_FLAGS);
     if (flags.help) {
-      io.stdout(commandHelp(command));
+      io.stdout(commandHelp(command, width));
       return EXIT.ok;
     }
-    if (flags.positionals.length > 0 && !command.positionalInput) {
-      throw new UsageError(
-        `"${command.name}" takes no file arguments, got ${JSON.stringify(flags.positionals[0])}`,
-      );
-    }
+    parseSince(flags.read('since'));
+    checkNothingToDo(command, flags, deps.platform ?? process.platform);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr(`go-av-guard ${command.name}: ${error.message}\n\n${commandHelp(command)}`);
-    return EXIT.usage;
+    if (error instanceof UsageError) return usage(error.message);
+    throw error;
   }
-  try {
-    if (command.name === 'demo') return await demo(flags, io, deps);
-    const config = await configFromFlags(command, flags, io);
-    const allDeps = cliDeps(config, io, deps);
-    const fromFile = flags.read('from-file');
-    const since = parseSince(flags.read('since'));
-    const fleetPolicy = flags.read('fleet-policy');
-    const report = fromFile
-      ? await detectionsFromFile(path.resolve(io.cwd, fromFile), config, allDeps)
-      : await runInPrivateFolder(config, allDeps, (inRun) =>
-          runPipeline(inRun, allDeps, {
-            capabilities: new Set(command.capabilities),
-            reportPhase: 'cli',
-            ...(since ? { since } : {}),
-            ...(fleetPolicy ? { fleetPolicyDir: path.resolve(io.cwd, fleetPolicy) } : {}),
-          }),
-        );
-    io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+  let progress: CliProgress | undefined;
+  const print = (report: Report): number => {
+    progress?.finish(report);
+    io.stdout(flags.json ? jsonSafe(report) : renderText(report, width));
     return report.failures.length > 0 ? EXIT.failure : EXIT.ok;
+  };
+  const context: CommandContext = {
+    command,
+    flags,
+    cwd: io.cwd,
+    config: () => configFromFlags(command, flags, io),
+    deps: (config) => {
+      // Progress lines are made safe where they are built; the raw writer lets the status line use \r.
+      progress = stderrProgress(rawIo.stderr, {
+        tty: io.stderrIsTTY === true,
+        workspace: config.workspace,
+        columns: width,
+      });
+      return cliDeps(config, io, { progress, ...deps });
+    },
+    print,
+    stderr: io.stderr,
+    env: io.env,
+    pipeline: async () => {
+      const config = await context.config();
+      const since = parseSince(flags.read('since'));
+      const fleetPolicy = flags.read('fleet-policy');
+      const deps = context.deps(config);
+      // Each CLI run works in a private folder of its own, removed before it returns (or on a signal).
+      const report = await runInPrivateFolder(config, deps, (inRun) =>
+        runPipeline(inRun, deps, {
+          capabilities: new Set(command.capabilities),
+          reportPhase: 'cli',
+          ...(since ? { since } : {}),
+          ...(fleetPolicy ? { fleetPolicyDir: path.resolve(io.cwd, fleetPolicy) } : {}),
+        }),
+      );
+      return print(report);
+    },
+  };
+  try {
+    return await (command.run ?? ((c) => c.pipeline()))(context);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`go-av-guard ${command.name}: ${error.message}\n\n${commandHelp(command)}`);
-      return EXIT.usage;
-    }
-    const message =
-      error instanceof ConfigError
-        ? error.problems.join('\n')
-        : error instanceof Error
-          ? error.message
-          : String(error);
-    io.stderr(`go-av-guard ${command.name}: ${message}\n`);
+    if (error instanceof UsageError) return usage(error.message);
+    // Every problem with a value the user gave is a usage error, named once each.
+    if (error instanceof ConfigError) return usage(error.problems.join(`\ngo-av-guard ${command.name}: `));
+    io.stderr(`go-av-guard ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.failure;
   }
+}
+
+/** A command that would do nothing is a mistake worth saying so: no files to sign, Defender off Windows. */
+function checkNothingToDo(command: Command, flags: ParsedFlags, platform: NodeJS.Platform): void {
+  if (flags.positionals.length > 0 && !command.positionalInput) {
+    throw new UsageError(
+      `"${command.name}" takes no file arguments, got ${JSON.stringify(flags.positionals[0])}`,
+    );
+  }
+  const input = command.positionalInput;
+  if (command.needsFiles && input && flags.positionals.length === 0 && !flags.read(input))
+    throw new UsageError(`no files given: ${command.needsFiles}`);
+  const windows = command.windowsOnly;
+  if (windows && platform !== 'win32' && !(windows.unless && flags.read(windows.unless)))
+    throw new UsageError(windows.message);
 }
 
 /** `--since` takes an ISO 8601 time or a duration back from now ("2h", "30m", "1d"). */
@@ -110,62 +153,6 @@ function parseSince(text: string): Date | undefined {
       `--since: expected an ISO 8601 time or a duration such as 2h, got ${JSON.stringify(text)}`,
     );
   return new Date(parsed);
-}
-
-/** Local forensics: saved cmdlet JSON or event XML from any machine, judged against this folder. */
-async function detectionsFromFile(file: string, config: Config, deps: Deps): Promise<Report> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new Error(
-      `--from-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      { cause: error },
-    );
-  }
-  let parsed: ReturnType<typeof parseDetectionsFile>;
-  try {
-    parsed = parseDetectionsFile(decodeDetectionsFile(bytes));
-  } catch (error) {
-    throw new Error(`--from-file ${file}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
-  }
-  const report = newReport('cli', config.workspace, VERSION, deps.now());
-  const times = parsed.detections
-    .map((d) => d.time)
-    .filter((t): t is string => Boolean(t))
-    .sort();
-  const split = classifyRelevance(parsed.detections, { workspace: config.workspace, files: [] });
-  report.detections = {
-    phase: 'cli',
-    since: times[0] ?? report.startedAt,
-    until: times.at(-1) ?? report.startedAt,
-    available: true,
-    relevant: split.relevant,
-    other: split.other,
-    events: parsed.events,
-    notes: [
-      info(
-        `Read ${parsed.detections.length} detection(s) and ${parsed.events.length} event(s) from ${file}.`,
-      ),
-    ],
-  };
-  report.finishedAt = deps.now().toISOString();
-  return report;
-}
-
-async function demo(flags: ParsedFlags, io: CliIo, overrides: Partial<Deps>): Promise<number> {
-  const dir = path.resolve(io.cwd, 'demo-output');
-  const config = parseConfig(() => '', {
-    ...io.env,
-    GITHUB_WORKSPACE: dir,
-    RUNNER_TEMP: path.join(dir, 'runner-temp'),
-  });
-  const result = await runDemo(dir, cliDeps(config, io, overrides), flags.read('go') || 'go');
-  io.stdout(flags.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report));
-  io.stderr(`\nJob summary: ${result.summaryPath}\nJSON report: ${result.reportPath}\n`);
-  return result.report.failures.length > 0 ? EXIT.failure : EXIT.ok;
 }
 
 async function configFromFlags(command: Command, flags: ParsedFlags, io: CliIo): Promise<Config> {
@@ -223,7 +210,7 @@ function cliDeps(_config: Config, io: CliIo, overrides: Partial<Deps>): Deps {
     platform: process.platform,
     arch: process.arch,
     env: io.env,
-    // In memory only: this process cleans up after itself, and no other run can read or plant state.
+    // In memory only: a CLI run cleans up in the same process and leaves no state for another to read.
     state: memoryState(),
     // The CLI has no log masker; secrets are kept out of everything it prints instead.
     setSecret: () => undefined,
@@ -232,35 +219,12 @@ function cliDeps(_config: Config, io: CliIo, overrides: Partial<Deps>): Deps {
   };
 }
 
-export function renderText(report: Report): string {
-  return `${headline(report)}\n\n${reportViews(report).map(sectionText).join('\n')}`;
-}
-
-function generalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return [
-    `go-av-guard ${VERSION}: keep antivirus from breaking Go builds on Windows, and released Go binaries from being flagged.`,
-    '',
-    'Usage: go-av-guard <command> [flags]',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Run "go-av-guard <command> --help" for its flags. Exit codes: 0 ok, 1 failure, 2 usage error.',
-    '',
-  ].join('\n');
-}
-
-export function commandHelp(command: Command): string {
-  const flagNames = [...Object.keys(command.flags), ...Object.keys(command.extra ?? {})].map((f) => `--${f}`);
-  return [
-    `Usage: go-av-guard ${command.name} ${command.synopsis}`,
-    '',
-    command.summary,
-    '',
-    `Flags: --json, --help, ${flagNames.join(', ')}`,
-    'Flags are named after the action inputs (see action.yml); repeat a flag for multi-line inputs; --no-X turns a boolean off.',
-    ...(command.notes ?? []),
-    '',
-  ].join('\n');
+/** The human output: the verdict and next steps, then one section per capability, tables fitted to `width`. */
+export function renderText(report: Report, width = 100): string {
+  const views = reportViews(report);
+  const steps = nextSteps(report, views);
+  const next = steps.length
+    ? `\nWhat to do next:\n${steps.flatMap((s, i) => wrap(s, width - 4).map((l, k) => `${k ? ' '.repeat(String(i + 1).length + 1) : `${i + 1}.`} ${l}`)).join('\n')}\n`
+    : '';
+  return terminalSafe(`${headline(report)}\n${next}\n${views.map((v) => sectionText(v, width)).join('\n')}`);
 }

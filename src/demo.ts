@@ -73,6 +73,6 @@ export async function runDemo(dir: string, deps: Deps, go = 'go'): Promise<DemoR
   const report = await runPipeline(config, deps, { capabilities: new Set(CAPABILITIES), reportPhase: 'cli' });
   const reportPath = await writeReportFile(report, dir);
   const summaryPath = path.join(dir, 'summary.md');
-  await writeFile(summaryPath, renderSummary(report, reportPath));
+  await writeFile(summaryPath, renderSummary(report, { reportFile: `\`${path.basename(reportPath)}\`` }));
   return { report, dir, summaryPath, reportPath };
 }

@@ -132,7 +132,7 @@ describeWithTool(['go', 'osslsigncode'], 'credentials in a timestamp URL never r
     });
     const rendered = [
       JSON.stringify(report),
-      renderSummary(report, path.join(ws, 'report.json')),
+      renderSummary(report, { reportFile: 'report.json' }),
       JSON.stringify(stepOutputs(report, path.join(ws, 'report.json'))),
     ];
     expect(JSON.stringify(report)).toContain('http://***@127.0.0.1:9/tsa');

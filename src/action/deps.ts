@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import type { Deps } from '../deps.js';
 import { runProcess } from '../platform/process.js';
 import type { StateStore } from '../platform/state.js';
+import { progressLine } from '../report/progress.js';
 
 /**
  * The runner's state store. saveState only appends to GITHUB_STATE, and getState reads STATE_* variables
@@ -30,5 +31,7 @@ export function actionDeps(): Deps {
       if (value) core.setSecret(value);
     },
     now: () => new Date(),
+    // Per-file lines land in the log group of the phase that emits them (Signing, PE risk report).
+    progress: (event) => core.info(progressLine(event, process.env.GITHUB_WORKSPACE ?? '')),
   };
 }

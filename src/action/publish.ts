@@ -9,6 +9,7 @@ import { info, warning } from '../report/note.js';
 import { stepOutputs } from '../report/outputs.js';
 import { publishAnnotations, type EmitAnnotation, type PublishResult } from '../report/publish.js';
 import { publishRelease } from '../report/release.js';
+import { uploadReportArtifact } from '../report/artifact.js';
 import { renderSummary } from '../report/summary.js';
 import { headline } from '../report/views.js';
 import { allowlistDirFor } from '../run.js';
@@ -42,7 +43,7 @@ export async function publishReport(
       checks: config.report.checks,
       ...(config.report.token ? { token: config.report.token } : {}),
       title: headline(report),
-      summary: renderSummary(report, reportPath),
+      summary: renderSummary(report, { reportFile: 'the job summary and the step output `report`' }),
       conclusion: report.failures.length > 0 ? 'failure' : 'success',
       ...(github ? { github } : {}),
       ...(seams.emit ? { emit: seams.emit } : {}),
@@ -56,9 +57,14 @@ export async function publishReport(
   }
 
   await writeReportFile(report, config.report.reportDir);
+  const links = await uploadReportArtifact(report, reportPath, {
+    github,
+    env,
+    stagingDir: config.tempDir,
+  });
   for (const [name, value] of Object.entries(stepOutputs(report, reportPath))) core.setOutput(name, value);
   const summaryFile = env.GITHUB_STEP_SUMMARY;
-  if (summaryFile) await appendFile(summaryFile, renderSummary(report, reportPath));
+  if (summaryFile) await appendFile(summaryFile, renderSummary(report, links));
   return reportPath;
 }
 

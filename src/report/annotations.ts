@@ -2,6 +2,7 @@ import type { Detection } from '../defender/types.js';
 import type { Annotation } from './annotation.js';
 import type { Report } from './model.js';
 import { annotationPath } from './paths.js';
+import { oneLine, terminalSafe } from './inert.js';
 import { isPeReport } from '../pe/types.js';
 
 /** GitHub truncates beyond these; cutting ourselves keeps the end of a message readable. */
@@ -104,8 +105,14 @@ function detectionText(d: Detection): { title: string; message: string } {
   return { title: `Defender: ${threat}`, message: lines.join('\n') };
 }
 
+/** Escape sequences stripped (the log viewer renders ANSI); @actions/core escapes line breaks, % , and :. */
 function clip(a: Annotation): Annotation {
   const cut = (text: string, limit: number): string =>
     text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-  return { ...a, title: cut(a.title, TITLE_LIMIT), message: cut(a.message, MESSAGE_LIMIT) };
+  return {
+    ...a,
+    title: cut(oneLine(a.title), TITLE_LIMIT),
+    message: cut(terminalSafe(a.message), MESSAGE_LIMIT),
+    ...(a.file ? { file: oneLine(a.file) } : {}),
+  };
 }

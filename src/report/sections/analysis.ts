@@ -1,6 +1,7 @@
-import { isPeReport, type AnalysisReport } from '../../pe/types.js';
+import { isPeReport, type AnalysisReport, type Finding, type PeReport } from '../../pe/types.js';
 import type { Note } from '../note.js';
-import { codeCell, pathCell, yesNo, type SectionView } from '../view.js';
+import { annotationPath } from '../paths.js';
+import { count, hashCell, pathCell, yesNo, type SectionView } from '../view.js';
 
 const SEVERITY_ORDER = { error: 0, warning: 1, notice: 2 } as const;
 
@@ -17,18 +18,23 @@ export function analysisView(analysis: AnalysisReport, workspace: string): Secti
     r.goBuildInfo?.goVersion ?? '',
     String(r.findings.length),
   ]);
-  const findingRows = reports
-    .flatMap((r) => r.findings.map((f) => ({ r, f })))
-    .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity])
-    .map(({ r, f }) => [f.severity, f.id, pathCell(r.path, workspace), `${f.title}. ${f.why}`, f.advice]);
+  const groups = groupFindings(reports);
+  const findingRows = groups.map((g) => [
+    g.finding.severity,
+    `${g.finding.title} (${g.finding.id}). ${g.finding.why}`,
+    { code: g.files.map((f) => annotationPath(f, workspace)).join('\n') },
+    g.finding.advice,
+  ]);
   const notes: Note[] = errors.map((e) => ({
     level: 'error',
     message: `${e.path}: ${'error' in e ? e.error : ''}`,
   }));
-  const total = findingRows.length;
+  const total = groups.reduce((n, g) => n + g.files.length, 0);
+  const worst = groups[0]?.finding.severity;
   return {
     title: 'PE risk report',
-    lead: `${reports.length} file(s) analysed, ${total} finding(s)${errors.length ? `, ${errors.length} unreadable` : ''}.`,
+    lead: `${count(reports.length, 'file')} analysed, ${count(total, 'finding')}${total > groups.length ? ` of ${count(groups.length, 'kind')}` : ''}${errors.length ? `, ${errors.length} unreadable` : ''}.`,
+    status: errors.length > 0 || worst === 'error' ? 'error' : worst === 'warning' ? 'warning' : 'ok',
     tables: [
       {
         headers: ['File', 'Format', 'Subsystem', 'Signed', 'Version info', 'Packer', 'Go', 'Findings'],
@@ -37,7 +43,7 @@ export function analysisView(analysis: AnalysisReport, workspace: string): Secti
       },
       {
         caption: 'Findings',
-        headers: ['Severity', 'Id', 'File', 'Why it matters', 'What to do'],
+        headers: ['Severity', 'Finding and why it matters', 'Files', 'What to do'],
         rows: findingRows,
         fold: 30,
       },
@@ -51,6 +57,7 @@ export function allowlistView(analysis: AnalysisReport, workspace: string): Sect
   if (!files) return undefined;
   return {
     title: 'Allowlisting files',
+    status: 'ok',
     lead: `${files.hashes.length} binary hash(es) ready for IT departments.`,
     tables: [
       {
@@ -76,10 +83,31 @@ export function allowlistView(analysis: AnalysisReport, workspace: string): Sect
       {
         caption: 'Hashes',
         headers: ['File', 'SHA-256'],
-        rows: files.hashes.map((h) => [h.name, codeCell(h.sha256)]),
+        rows: files.hashes.map((h) => [h.name, hashCell(h.sha256)]),
         fold: 25,
       },
     ],
     notes: [],
   };
+}
+
+export interface FindingGroup {
+  finding: Finding;
+  files: string[];
+}
+
+/** One entry per finding that reads the same for every file it applies to, most severe first. */
+export function groupFindings(reports: PeReport[]): FindingGroup[] {
+  const groups = new Map<string, FindingGroup>();
+  for (const r of reports) {
+    for (const f of r.findings) {
+      const key = JSON.stringify([f.id, f.severity, f.title, f.why, f.advice]);
+      const group = groups.get(key) ?? { finding: f, files: [] };
+      group.files.push(r.path);
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()].sort(
+    (a, b) => SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity],
+  );
 }

@@ -1,6 +1,6 @@
 import type { Detection, DetectionsReport, ScanReport } from '../../defender/types.js';
 import type { Note } from '../note.js';
-import { codeCell, pathCell, type Cell, type SectionView } from '../view.js';
+import { codeCell, pathCell, statusOf, type Cell, type SectionView } from '../view.js';
 
 function detectionRow(d: Detection, withWhy: boolean): Cell[] {
   const files = d.resources
@@ -20,7 +20,13 @@ function detectionRow(d: Detection, withWhy: boolean): Cell[] {
 export function detectionsView(report: DetectionsReport): SectionView {
   const title = report.phase === 'post' ? 'Defender detections (whole job)' : 'Defender detections';
   if (!report.available)
-    return { title, lead: `Not read: ${report.reason ?? 'unavailable'}`, tables: [], notes: report.notes };
+    return {
+      title,
+      lead: `Not read: ${report.reason ?? 'unavailable'}`,
+      status: 'skipped',
+      tables: [],
+      notes: report.notes,
+    };
   const events: Note[] = report.events.map((e) => ({
     level: 'info',
     message: `${e.time ?? ''} event ${e.id}: ${e.message}`,
@@ -33,6 +39,7 @@ export function detectionsView(report: DetectionsReport): SectionView {
   return {
     title,
     lead,
+    status: report.relevant.length > 0 ? 'error' : statusOf(report.notes),
     tables: [
       {
         caption: 'Relevant to this job',
@@ -54,6 +61,7 @@ export function detectionsView(report: DetectionsReport): SectionView {
 export function scanView(scan: ScanReport, workspace: string): SectionView {
   return {
     title: 'Artifact scan',
+    status: !scan.performed ? 'skipped' : scan.files.some((f) => f.status === 'detected') ? 'error' : 'ok',
     lead: scan.performed
       ? `Scanned with engine ${scan.engineVersion ?? '?'}, signatures ${scan.signatureVersion ?? '?'}.`
       : `Not scanned: ${scan.reason ?? ''}`,

@@ -1,5 +1,5 @@
 import type { DoctorReport } from '../../doctor/types.js';
-import { codeCell, yesNo, type Cell, type SectionView } from '../view.js';
+import { codeCell, statusOf, yesNo, type Cell, type SectionView } from '../view.js';
 
 export function doctorView(doctor: DoctorReport): SectionView {
   const rows: Cell[][] = [
@@ -58,5 +58,20 @@ export function doctorView(doctor: DoctorReport): SectionView {
       ex.hidden && listed.length === 0 ? 'hidden from local administrators' : listed.join('\n') || 'none',
     ]);
   }
-  return { title: 'Doctor', tables: [{ headers: ['Check', 'Result'], rows }], notes: doctor.advice };
+  const facts = [
+    doctor.go.found ? `Go ${doctor.go.env.version.replace(/^go/, '')}` : 'Go not found',
+    tool.found ? `${tool.name}${tool.version ? ` ${tool.version}` : ''}` : `${tool.name} not found`,
+    d
+      ? d.available
+        ? `Defender ${d.amRunningMode ?? 'running'}, real-time protection ${d.realTimeProtectionEnabled ? 'on' : 'off'}`
+        : 'Defender not available'
+      : '',
+  ].filter(Boolean);
+  return {
+    title: 'Doctor',
+    lead: `${facts.join('; ')}.`,
+    status: statusOf(doctor.advice, doctor.go.found ? 'ok' : 'warning'),
+    tables: [{ headers: ['Check', 'Result'], rows }],
+    notes: doctor.advice,
+  };
 }

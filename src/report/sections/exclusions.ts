@@ -1,5 +1,5 @@
 import type { ExclusionsReport } from '../../defender/types.js';
-import { codeCell, type SectionView } from '../view.js';
+import { codeCell, statusOf, type SectionView } from '../view.js';
 
 const ACTION_TEXT = { add: 'to add', present: 'already there', covered: 'covered' } as const;
 
@@ -39,5 +39,13 @@ export function exclusionsView(ex: ExclusionsReport): SectionView {
         },
       ]
     : [];
-  return { title: 'Defender exclusions', lead, tables, notes: [...ex.notes, ...gotmp] };
+  const notes = [...ex.notes, ...gotmp];
+  const status = ex.failure
+    ? 'error'
+    : ex.notApplied.length > 0
+      ? 'warning'
+      : ex.skipped
+        ? 'skipped'
+        : statusOf(notes);
+  return { title: 'Defender exclusions', lead, status, tables, notes };
 }

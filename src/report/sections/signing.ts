@@ -1,5 +1,5 @@
 import type { SigningReport } from '../../sign/types.js';
-import { codeCell, pathCell, type SectionView } from '../view.js';
+import { artifactCell, codeCell, hashCell, pathCell, statusOf, type SectionView } from '../view.js';
 
 export function signingView(signing: SigningReport, workspace: string): SectionView {
   const cert = signing.certificate;
@@ -10,7 +10,9 @@ export function signingView(signing: SigningReport, workspace: string): SectionV
         ['Thumbprint', codeCell(cert.thumbprint)],
         ['Valid', `${cert.notBefore} to ${cert.notAfter}`],
         ['Source', `${cert.source}${cert.selfSigned ? ' (self-signed)' : ''}`],
-        ...(cert.publicCertPath ? [['Public certificate', codeCell(cert.publicCertPath)]] : []),
+        ...(cert.publicCertPath
+          ? [['Public certificate', artifactCell(cert.publicCertPath, workspace)]]
+          : []),
       ]
     : [];
   const fileRows = signing.files.map((f) => [
@@ -18,7 +20,7 @@ export function signingView(signing: SigningReport, workspace: string): SectionV
     f.status,
     f.reason ?? (f.verification ? f.verification.detail : ''),
     f.timestampServer ? `${f.timestampServer}${f.timestampTime ? ` at ${f.timestampTime}` : ''}` : '',
-    codeCell(f.sha256 ?? ''),
+    hashCell(f.sha256 ?? ''),
   ]);
   const counts = ['signed', 'skipped', 'failed'].map(
     (s) => `${signing.files.filter((f) => f.status === s).length} ${s}`,
@@ -26,13 +28,17 @@ export function signingView(signing: SigningReport, workspace: string): SectionV
   const lead = signing.error
     ? `Signing failed: ${signing.error}`
     : `${counts.join(', ')} with ${signing.tool}, digest ${signing.digest}.`;
+  const failed = Boolean(signing.error) || signing.files.some((f) => f.status === 'failed');
+  // The engine's own "signed N, skipped N" note repeats the lead word for word.
+  const notes = signing.notes.filter((n) => !/^signed \d+, skipped \d+, failed \d+/.test(n.message));
   return {
     title: 'Signing',
     lead,
+    status: failed ? 'error' : statusOf(notes),
     tables: [
       { headers: ['Certificate', ''], rows: certRows },
       { headers: ['File', 'Status', 'Detail', 'Timestamp', 'SHA-256'], rows: fileRows, fold: 25 },
     ],
-    notes: signing.notes,
+    notes,
   };
 }

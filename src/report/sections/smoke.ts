@@ -1,6 +1,6 @@
 import type { SmokeReport } from '../../smoke/types.js';
 import type { Note } from '../note.js';
-import type { SectionView } from '../view.js';
+import { statusOf, type SectionView } from '../view.js';
 
 const VERDICT_TEXT = {
   'av-certain': 'blocked by antivirus',
@@ -32,6 +32,7 @@ export function smokeView(smoke: SmokeReport): SectionView {
   return {
     title: 'Smoke builds',
     lead,
+    status: smoke.result === 'failed' ? 'error' : smoke.result === 'skipped' ? 'skipped' : statusOf(notes),
     tables: [{ headers: ['Variant', 'Result', 'Build', 'Run', 'Exit', 'Binary kept', 'Diagnosis'], rows }],
     notes,
   };

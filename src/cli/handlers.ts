@@ -1,0 +1,77 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseConfig, type Config } from '../config.js';
+import { runDemo } from '../demo.js';
+import { classifyRelevance, decodeDetectionsFile, parseDetectionsFile } from '../defender/detections.js';
+import type { Deps } from '../deps.js';
+import { newReport, type Report } from '../report/model.js';
+import { info } from '../report/note.js';
+import { VERSION } from '../version.js';
+import type { CommandContext } from './commands.js';
+
+/** `detections --from-file F` reads a saved file on any OS; without it, Defender on this machine. */
+export async function detectionsCommand(context: CommandContext): Promise<number> {
+  const fromFile = context.flags.read('from-file');
+  if (!fromFile) return context.pipeline();
+  const config = await context.config();
+  return context.print(
+    await detectionsFromFile(path.resolve(context.cwd, fromFile), config, context.deps(config)),
+  );
+}
+
+/** The whole pipeline offline in ./demo-output, with a job summary to open. */
+export async function demoCommand(context: CommandContext): Promise<number> {
+  const dir = path.resolve(context.cwd, 'demo-output');
+  const config = parseConfig(() => '', {
+    ...context.env,
+    GITHUB_WORKSPACE: dir,
+    RUNNER_TEMP: path.join(dir, 'runner-temp'),
+  });
+  const result = await runDemo(dir, context.deps(config), context.flags.read('go') || 'go');
+  const code = context.print(result.report);
+  context.stderr(`\nJob summary: ${result.summaryPath}\nJSON report: ${result.reportPath}\n`);
+  return code;
+}
+
+/** Local forensics: saved cmdlet JSON or event XML from any machine, judged against this folder. */
+export async function detectionsFromFile(file: string, config: Config, deps: Deps): Promise<Report> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new Error(
+      `--from-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { cause: error },
+    );
+  }
+  let parsed: ReturnType<typeof parseDetectionsFile>;
+  try {
+    parsed = parseDetectionsFile(decodeDetectionsFile(bytes));
+  } catch (error) {
+    throw new Error(`--from-file ${file}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  const report = newReport('cli', config.workspace, VERSION, deps.now());
+  const times = parsed.detections
+    .map((d) => d.time)
+    .filter((t): t is string => Boolean(t))
+    .sort();
+  const split = classifyRelevance(parsed.detections, { workspace: config.workspace, files: [] });
+  report.detections = {
+    phase: 'cli',
+    since: times[0] ?? report.startedAt,
+    until: times.at(-1) ?? report.startedAt,
+    available: true,
+    relevant: split.relevant,
+    other: split.other,
+    events: parsed.events,
+    notes: [
+      info(
+        `Read ${parsed.detections.length} detection(s) and ${parsed.events.length} event(s) from ${path.basename(file)}.`,
+      ),
+    ],
+  };
+  report.finishedAt = deps.now().toISOString();
+  return report;
+}
