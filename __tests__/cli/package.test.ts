@@ -106,10 +106,8 @@ describeWithTool(['go', 'osslsigncode', 'npm'], 'the npm package', () => {
     expect(npx.stdout.trim()).toBe(VERSION);
   });
 
-  // Fails until issue 12's per-run state lands (helper H12): today parallel runs share one temp folder and
-  // state file and clean up each other's files (ENOENT on trust.pem, a temp copy gone before verification).
-  // When this starts passing, vitest reports it: turn `it.fails` back into `it`.
-  it.fails(
+  // Each CLI run works in its own private folder: parallel hooks never remove each other's files.
+  it(
     "the README's GoReleaser hook: six hook processes at once, each signs its own build",
     async () => {
       const pe = await buildWindowsPe();
