@@ -169,6 +169,7 @@ describe('CLI help comes from action.yml', () => {
         'sign',
         'smoke-variants',
         'timestamp-urls',
+        'version-info',
       ].sort(),
     );
     expect(kinds['skip-signed']).toBe('boolean');

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { scratchDir } from './tmp.js';
 
@@ -12,8 +13,19 @@ export function bundleCli(): string {
   const root = path.resolve(import.meta.dirname, '..', '..');
   execFileSync(
     path.join(root, 'node_modules', '.bin', 'rolldown'),
-    [path.join(root, 'src', 'entrypoints', 'cli.ts'), '--file', out, '--platform', 'node', '--format', 'esm'],
+    [
+      path.join(root, 'src', 'entrypoints', 'cli.ts'),
+      '--file',
+      out,
+      '--platform',
+      'node',
+      '--format',
+      'esm',
+      '--no-codeSplitting',
+    ],
     { cwd: root, stdio: 'pipe', timeout: 120_000 },
   );
+  // The CLI reads its flags from action.yml beside (or above) its bundle, as in the installed package.
+  copyFileSync(path.join(root, 'action.yml'), path.join(path.dirname(out), 'action.yml'));
   return out;
 }

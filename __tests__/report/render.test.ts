@@ -20,6 +20,7 @@ describeWithTool(['chromium'], 'hostile text in a summary, in a browser', () => 
       '❌ go-av-guard: 6 problems to fix',
       'Doctor',
       'PE risk report',
+      'If antivirus flags a release',
       'Defender detections',
       'Artifact scan',
     ]);

@@ -131,6 +131,7 @@ describe('untrusted text in the job summary is inert (rendered as GitHub-flavour
       '❌ go-av-guard: 6 problems to fix',
       'Doctor',
       'PE risk report',
+      'If antivirus flags a release',
       'Defender detections',
       'Artifact scan',
     ]);

@@ -33,9 +33,10 @@ describeWithTool(['go'], 'inputs that would hang, eat memory or lose work are re
 
   it.runIf(process.platform !== 'win32')('certificate-file: /dev/zero is refused at once', async () => {
     const result = await cli(['sign', '--certificate-file', '/dev/zero', 'app.exe'], ws);
-    expect(result.code).toBe(EXIT.failure);
+    expect(result.code).toBe(EXIT.usage);
     expect(result.err).toBe(
-      'go-av-guard sign: certificate-file: /dev/zero is a character device, not a regular file\n',
+      'go-av-guard sign: certificate-file: /dev/zero is a character device, not a regular file\n' +
+        'Run "go-av-guard sign --help" for its flags.\n',
     );
     expect(result.ms).toBeLessThan(5_000);
     expect(readFileSync(app).equals(original)).toBe(true);
@@ -47,7 +48,7 @@ describeWithTool(['go'], 'inputs that would hang, eat memory or lose work are re
       const fifo = path.join(ws, 'cert.pfx');
       execFileSync('mkfifo', [fifo]);
       const result = await cli(['sign', '--certificate-file', 'cert.pfx', 'app.exe'], ws);
-      expect(result.code).toBe(EXIT.failure);
+      expect(result.code).toBe(EXIT.usage);
       expect(result.err).toContain(`certificate-file: ${fifo} is a named pipe (FIFO), not a regular file`);
       expect(result.ms).toBeLessThan(5_000);
     },
