@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STATE } from '../../src/constants.js';
 import { EXCLUSIONS_STATE_KEY, recordExclusions, recordedExclusions } from '../../src/defender/readback.js';
 import type { Deps } from '../../src/deps.js';
-import { decodePowerShellScript } from '../../src/platform/powershell.js';
+import { powerShellScriptOf } from '../../src/platform/powershell.js';
 import { memoryState } from '../../src/platform/state.js';
 import { run } from '../../src/post.js';
 import { recordForCleanup } from '../../src/sign/cleanup.js';
@@ -60,7 +60,7 @@ describe('the action post step', () => {
     recordExclusions(state, [{ kind: 'path', value: 'C:\\a\\go-tmp', reason: 'Go build temp dir' }]);
     const { run: runner, spawns } = recordingRunner([
       [
-        (s) => isPowerShell(s) && decodePowerShellScript(s.args).includes('Remove-MpPreference'),
+        (s) => isPowerShell(s) && powerShellScriptOf(s.options).includes('Remove-MpPreference'),
         {
           stdout: powerShellStdout(
             '{"Results":[{"Kind":"path","Value":"C:\\\\a\\\\go-tmp","Ok":true}],"Preference":{"ExclusionPath":["C:\\\\existing"],"ExclusionProcess":null}}',
@@ -71,9 +71,9 @@ describe('the action post step', () => {
     ]);
     await run(deps(state, runner));
     expect(existsSync(secretDir)).toBe(false);
-    const scripts = spawns.map((s) => decodePowerShellScript(s.args));
+    const scripts = spawns.map((s) => powerShellScriptOf(s.options));
     expect(scripts.some((s) => s.includes('Remove-MpPreference'))).toBe(true);
-    const restoreSpawn = spawns.find((s) => decodePowerShellScript(s.args).includes('Remove-MpPreference'));
+    const restoreSpawn = spawns.find((s) => powerShellScriptOf(s.options).includes('Remove-MpPreference'));
     expect(restoreSpawn?.options.env?.GO_AV_GUARD_INPUT).toContain('go-tmp');
     expect(restoreSpawn?.options.env?.GO_AV_GUARD_INPUT).not.toContain('existing');
     expect(spawns.some((s) => JSON.stringify(s.options.env).includes('A'.repeat(40)))).toBe(true);

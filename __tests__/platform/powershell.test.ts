@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFENDER_STATUS_SCRIPT } from '../../src/defender/status.js';
 import {
-  decodePowerShellScript,
+  powerShellScriptOf,
   POWERSHELL_INPUT_VAR,
-  powerShellArgs,
+  POWERSHELL_ARGS,
   runPowerShell,
   PowerShellError,
 } from '../../src/platform/powershell.js';
@@ -28,8 +28,8 @@ describe('PowerShell runner', () => {
     const [a, b] = spawns;
     // The argv is the same constant whatever the data: nothing was spliced into it.
     expect(a?.args).toEqual(b?.args);
-    expect(a?.args).toEqual(powerShellArgs(DEFENDER_STATUS_SCRIPT));
-    const script = decodePowerShellScript(a?.args ?? []);
+    expect(a?.args).toEqual(POWERSHELL_ARGS);
+    const script = powerShellScriptOf(a?.options);
     for (const hostile of HOSTILE) {
       expect(script).not.toContain(hostile);
       expect(a?.args.join(' ')).not.toContain(hostile);
