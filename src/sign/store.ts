@@ -29,6 +29,9 @@ function Remove-PersistedKey([System.Security.Cryptography.X509Certificates.X509
  * added. If the add fails, the key it just persisted is deleted again.
  */
 export const IMPORT_PFX_SCRIPT = `
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+  throw 'this machine runs PowerShell in Constrained Language Mode: importing the certificate into the Windows certificate store (CurrentUser\\My) is skipped'
+}
 ${REMOVE_PERSISTED_KEY_FUNCTION}
 $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]
 $bytes = if ($In.base64) { [Convert]::FromBase64String([string]$In.base64) } else { [System.IO.File]::ReadAllBytes([string]$In.path) }
@@ -56,6 +59,9 @@ try {
  * store, so a later try can still find the key through it; every failure comes back as {thumbprint, reason}.
  */
 export const REMOVE_CERTIFICATES_SCRIPT = `
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+  throw 'this machine runs PowerShell in Constrained Language Mode: removing the imported certificate and its key from the Windows certificate store is skipped'
+}
 ${REMOVE_PERSISTED_KEY_FUNCTION}
 $removed = @()
 $failed = @()
@@ -77,6 +83,9 @@ foreach ($t in @($In.thumbprints)) {
 `.trim();
 
 export const FIND_CERTIFICATE_SCRIPT = `
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+  throw 'this machine runs PowerShell in Constrained Language Mode: looking the certificate up in the Windows certificate store is skipped'
+}
 $found = $null
 foreach ($loc in @('CurrentUser', 'LocalMachine')) {
   $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', $loc)
