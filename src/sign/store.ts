@@ -18,6 +18,8 @@ function Remove-PersistedKey([System.Security.Cryptography.X509Certificates.X509
   if ($null -eq $k) { $k = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($c) }
   if ($k -is [System.Security.Cryptography.RSACng] -or $k -is [System.Security.Cryptography.ECDsaCng]) { $k.Key.Delete() }
   elseif ($k -is [System.Security.Cryptography.RSACryptoServiceProvider]) { $k.PersistKeyInCsp = $false; $k.Clear() }
+  # .NET off Windows (PowerShell 7 on Linux/macOS) keeps the key inside the store entry: it goes with it.
+  elseif ($null -ne $k -and $k.GetType().Name -like '*OpenSsl') { }
   elseif ($null -ne $k) { throw "cannot delete a private key of type $($k.GetType().FullName)" }
 }
 `.trim();
@@ -34,7 +36,9 @@ if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
 }
 ${REMOVE_PERSISTED_KEY_FUNCTION}
 $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]
-$bytes = if ($In.base64) { [Convert]::FromBase64String([string]$In.base64) } else { [System.IO.File]::ReadAllBytes([string]$In.path) }
+# Assigned inside each branch: "$bytes = if ..." would unroll the byte[] into object[], and the
+# constructor would then take it for a file name.
+if ($In.base64) { $bytes = [Convert]::FromBase64String([string]$In.base64) } else { $bytes = [System.IO.File]::ReadAllBytes([string]$In.path) }
 $probe = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($bytes, [string]$In.password, $flags::EphemeralKeySet)
 $thumbprint = $probe.Thumbprint
 $hasPrivateKey = $probe.HasPrivateKey
@@ -89,7 +93,8 @@ if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
 $found = $null
 foreach ($loc in @('CurrentUser', 'LocalMachine')) {
   $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', $loc)
-  $store.Open('ReadOnly')
+  # A store that cannot be opened (LocalMachine\My off Windows) holds nothing this run can use.
+  try { $store.Open('ReadOnly') } catch { continue }
   try { $c = @($store.Certificates.Find('FindByThumbprint', [string]$In.thumbprint, $false)) | Select-Object -First 1 } finally { $store.Close() }
   if ($c) {
     $ekus = @($c.Extensions | Where-Object { $_ -is [System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension] } | ForEach-Object { $_.EnhancedKeyUsages | ForEach-Object { $_.Value } })
