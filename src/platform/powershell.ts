@@ -212,7 +212,7 @@ export interface SharedPowerShell {
  */
 export function sharePowerShell(run: ProcessRunner, options: { tempDir?: string } = {}): SharedPowerShell {
   let starts = 0;
-  let process: { stdin: StdinQueue; exited: Promise<ProcessResult> } | undefined;
+  let process: { stdin: StdinQueue; exited: Promise<ProcessResult>; ended: boolean } | undefined;
   let inputDir: string | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   let pending: Pending | undefined;
@@ -244,7 +244,9 @@ export function sharePowerShell(run: ProcessRunner, options: { tempDir?: string 
     const stdin = new StdinQueue();
     starts++;
     buffered = '';
+    streamed = false;
     const started: NonNullable<typeof process> = {
+      ended: false,
       stdin,
       exited: run(file, POWERSHELL_ARGS, {
         env: { [POWERSHELL_INPUT_FILE_VAR]: path.join(inputDir, 'input.json') },
@@ -253,27 +255,28 @@ export function sharePowerShell(run: ProcessRunner, options: { tempDir?: string 
         timeoutMs,
       }),
     };
-    void started.exited.then((result) => {
-      if (process === started) process = undefined;
-      // The process ended before it answered: the script's answer is whatever it left behind.
-      const done = pending;
-      pending = undefined;
-      // (A runner that does not stream stdout, as in tests that record starts, hands it all over here.)
-      done?.resolve({ ...result, stdout: streamed ? buffered + decoder.end() : result.stdout });
+    void started.exited.then(() => {
+      started.ended = true;
     });
     return started;
   };
 
   const runScript = async (file: string, options: ProcessOptions): Promise<ProcessResult> => {
-    const active = process ?? (process = await start(file, 6 * 60 * 60_000));
+    const active = process && !process.ended ? process : (process = await start(file, 6 * 60 * 60_000));
     const json = options.env?.[POWERSHELL_INPUT_VAR] ?? 'null';
     await writeFile(path.join(inputDir as string, 'input.json'), json, { mode: 0o600 });
     const answer = new Promise<ProcessResult>((resolve) => {
       pending = { resolve, started: Date.now() };
     });
     active.stdin.push(options.input as string);
+    // The process ended before it answered: the script's answer is whatever it left behind. (A runner
+    // that does not stream stdout, as in tests that record starts, hands it all over here.)
+    const ended = active.exited.then((result) => ({
+      ...result,
+      stdout: streamed ? buffered + decoder.end() : result.stdout,
+    }));
     const limit = options.timeoutMs;
-    if (!limit) return answer;
+    if (!limit) return Promise.race([answer, ended]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<ProcessResult>((resolve) => {
       timer = setTimeout(() => {
@@ -285,7 +288,7 @@ export function sharePowerShell(run: ProcessRunner, options: { tempDir?: string 
       }, limit);
     });
     try {
-      return await Promise.race([answer, timedOut]);
+      return await Promise.race([answer, ended, timedOut]);
     } finally {
       clearTimeout(timer);
     }
