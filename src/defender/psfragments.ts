@@ -99,8 +99,12 @@ function Get-ProcessStart([int]$id) {
 }
 function Test-OwnerAlive($owner) {
   $started = Get-ProcessStart ([int]$owner.Pid)
-  # A reused process id has another start time; a start time we may not read counts as alive.
-  $null -ne $started -and ($started -eq 'unknown' -or [string]$owner.Started -eq 'unknown' -or $started -eq [string]$owner.Started)
+  if ($null -eq $started) { return $false }
+  # A start time we may not read counts as alive; a reused process id has another start time (within two
+  # seconds: some systems derive it from the boot time, which each reader computes a little differently).
+  if ($started -eq 'unknown' -or [string]$owner.Started -eq 'unknown') { return $true }
+  $drift = [long]$started - [long]$owner.Started
+  $drift -lt 20000000 -and $drift -gt -20000000
 }
 function Find-OwnedEntry($record, [string]$kind, [string]$value) {
   @($record.Entries | Where-Object { $_.Kind -eq $kind -and $_.Value -eq $value }) | Select-Object -First 1
