@@ -106,7 +106,7 @@ describe('guardExclusions: apply and verify', () => {
 
     expect(run.calls).toHaveLength(1);
     const [call] = run.calls as [Call];
-    expect(call.file).toBe('powershell.exe');
+    expect(call.file).toBe('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe');
     expect(call.args).toEqual(POWERSHELL_ARGS);
     expect(Object.keys(call.options?.env ?? {})).toEqual([POWERSHELL_INPUT_VAR]);
     expect(report.added).toHaveLength(14);

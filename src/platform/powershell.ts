@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -239,7 +239,11 @@ export function sharePowerShell(run: ProcessRunner, options: { tempDir?: string 
   };
 
   const start = async (file: string, timeoutMs: number): Promise<NonNullable<typeof process>> => {
-    inputDir ??= await mkdtemp(path.join(options.tempDir ?? tmpdir(), 'go-av-guard-ps-'));
+    if (inputDir === undefined) {
+      const parent = options.tempDir ?? tmpdir();
+      await mkdir(parent, { recursive: true });
+      inputDir = await mkdtemp(path.join(parent, 'go-av-guard-ps-'));
+    }
     await chmod(inputDir, 0o700);
     const stdin = new StdinQueue();
     starts++;
