@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { windowsPowerShellPath } from '../../src/platform/powershell.js';
 import { runProcess, type ProcessRunner } from '../../src/platform/process.js';
+import { resolveProgram } from '../../src/platform/which.js';
 
 /**
  * Runs go-av-guard's real PowerShell scripts under PowerShell 7 on this machine: the runner hands the exact
@@ -16,7 +17,12 @@ import { runProcess, type ProcessRunner } from '../../src/platform/process.js';
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const PWSH = process.env.PWSH ?? path.join(homedir(), '.dotnet', 'tools', 'pwsh');
+/** PowerShell 7: $PWSH, else the dotnet global tool (.ci/run installs it), else pwsh on PATH (CI images). */
+export const PWSH =
+  process.env.PWSH ??
+  [path.join(homedir(), '.dotnet', 'tools', 'pwsh')].find((p) => existsSync(p)) ??
+  resolveProgram('pwsh', { env: process.env, platform: process.platform }) ??
+  path.join(homedir(), '.dotnet', 'tools', 'pwsh');
 export const hasPwsh = (): boolean => existsSync(PWSH);
 
 /** Tests that run PowerShell: skipped locally without pwsh, failing in CI (CI=true) where it must exist. */
