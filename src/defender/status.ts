@@ -124,6 +124,8 @@ export function parseDefenderStatus(raw: unknown): DefenderProbe {
     assign(defender, 'signatureVersion', asString(status.AntivirusSignatureVersion));
     assign(defender, 'signatureLastUpdated', parsePsDate(status.AntivirusSignatureLastUpdated));
   }
+  const languageMode = asString(data.LanguageMode);
+  if (languageMode) defender.powerShellLanguageMode = languageMode;
   const maps = preference?.MAPSReporting;
   if (typeof maps === 'number') defender.cloudProtection = maps !== 0;
   return { elevated: asBoolean(data.Elevated), defender };
