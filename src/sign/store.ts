@@ -93,7 +93,7 @@ if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
 $found = $null
 foreach ($loc in @('CurrentUser', 'LocalMachine')) {
   $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', $loc)
-  # A store that cannot be opened (LocalMachine\My off Windows) holds nothing this run can use.
+  # A store that cannot be opened (the machine store off Windows) holds nothing this run can use.
   try { $store.Open('ReadOnly') } catch { continue }
   try { $c = @($store.Certificates.Find('FindByThumbprint', [string]$In.thumbprint, $false)) | Select-Object -First 1 } finally { $store.Close() }
   if ($c) {
