@@ -87,7 +87,6 @@ async function pipeline(
   wants: (c: Capability) => boolean,
   phase: Phase,
 ): Promise<Report> {
-
   // Exclusions, smoke, detections and the scan read doctor's facts (Go folders, Defender state);
   // signing and analysis do not, so `go-av-guard sign` starts no process it does not need.
   const needsDoctor = (['doctor', 'exclusions', 'smoke', 'detections', 'scan'] as const).some(wants);

@@ -15,11 +15,7 @@ import { parseEventXml } from '../../src/defender/eventxml.js';
 import { mergeDetections } from '../../src/defender/merge.js';
 import { parseResource, parseResourceList } from '../../src/defender/resources.js';
 import type { Detection } from '../../src/defender/types.js';
-import {
-  powerShellScriptOf,
-  POWERSHELL_INPUT_VAR,
-  POWERSHELL_ARGS,
-} from '../../src/platform/powershell.js';
+import { powerShellScriptOf, POWERSHELL_INPUT_VAR, POWERSHELL_ARGS } from '../../src/platform/powershell.js';
 import { memoryState } from '../../src/platform/state.js';
 import {
   CTX,

@@ -34,7 +34,12 @@ describe('Defender logs as they come', () => {
         Path: 'file:_C:\\a\\x.exe',
       }),
     ).detections;
-    expect(d).toMatchObject({ action: 'Quarantine', source: 'Real-time protection', severity: 'Severe', category: 'Virus' });
+    expect(d).toMatchObject({
+      action: 'Quarantine',
+      source: 'Real-time protection',
+      severity: 'Severe',
+      category: 'Virus',
+    });
   });
 
   it('keeps an insert it cannot resolve, and an unknown ID, without crashing', () => {
@@ -50,7 +55,9 @@ describe('Defender logs as they come', () => {
     expect(parsePsDate('2025-03-01T12:00:00')).toBe('2025-03-01T12:00:00.000Z');
     expect(parsePsDate('2025-03-01 12:00:00.123')).toBe('2025-03-01T12:00:00.123Z');
     expect(parsePsDate('2025-03-01T12:00:00+01:00')).toBe('2025-03-01T11:00:00.000Z');
-    const [d] = parseEventXml(event({ 'Detection ID': '{2}', 'Detection Time': '2025-03-01T11:59:00.5' })).detections;
+    const [d] = parseEventXml(
+      event({ 'Detection ID': '{2}', 'Detection Time': '2025-03-01T11:59:00.5' }),
+    ).detections;
     expect(d?.time).toBe('2025-03-01T11:59:00.500Z');
   });
 });

@@ -115,7 +115,9 @@ describe('Defender status through one PowerShell start', () => {
     const { run } = recordingRunner([]);
     const missing = await probeDefender(run);
     expect(missing.defender.available).toBe(false);
-    expect(missing.defender.error).toMatch(/PowerShell gave no result: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe could not be started/);
+    expect(missing.defender.error).toMatch(
+      /PowerShell gave no result: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe could not be started/,
+    );
     const noisy = recordingRunner([[isPowerShell, { stdout: 'garbage only', exitCode: 1, stderr: 'boom' }]]);
     expect((await probeDefender(noisy.run)).defender.error).toMatch(/exited with code 1: boom/);
   });

@@ -8,7 +8,12 @@ describe('Constrained Language Mode in doctor', () => {
     const probe = parseDefenderStatus({
       Elevated: true,
       LanguageMode: 'ConstrainedLanguage',
-      Status: { AMServiceEnabled: true, AntivirusEnabled: true, RealTimeProtectionEnabled: true, AMRunningMode: 'Normal' },
+      Status: {
+        AMServiceEnabled: true,
+        AntivirusEnabled: true,
+        RealTimeProtectionEnabled: true,
+        AMRunningMode: 'Normal',
+      },
       Preference: { ExclusionPath: null },
     });
     expect(probe.defender.powerShellLanguageMode).toBe('ConstrainedLanguage');
@@ -19,6 +24,10 @@ describe('Constrained Language Mode in doctor', () => {
     );
     const full = parseDefenderStatus({ LanguageMode: 'FullLanguage', Status: {}, Preference: {} });
     const { advice: _none, ...fullFacts } = doctorWith(full.defender);
-    expect(adviseOnDoctor(fullFacts).map((n) => n.message).join('\n')).not.toMatch(/Constrained/);
+    expect(
+      adviseOnDoctor(fullFacts)
+        .map((n) => n.message)
+        .join('\n'),
+    ).not.toMatch(/Constrained/);
   });
 });

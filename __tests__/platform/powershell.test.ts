@@ -70,13 +70,24 @@ describe('PowerShell runner', () => {
     expect(windowsPowerShellPath({ SYSTEMROOT: 'C:\\Windows\\' })).toBe(
       'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
     );
-    for (const bad of ['Windows', '.\\Windows', 'C:\\Windows\\..\\Users\\me', '\\\\server\\share', 'C:Windows'])
+    for (const bad of [
+      'Windows',
+      '.\\Windows',
+      'C:\\Windows\\..\\Users\\me',
+      '\\\\server\\share',
+      'C:Windows',
+    ])
       expect(() => windowsPowerShellPath({ SystemRoot: bad }), bad).toThrow(PowerShellError);
   });
 
   it('turns a script error line into a PowerShellError with its message', async () => {
     const { run } = recordingRunner([
-      [isPowerShell, { stdout: `${POWERSHELL_ERROR_MARKER}"Cannot find path \\u0027C:\\\\x\\u0027 because it does not exist."\r\n` }],
+      [
+        isPowerShell,
+        {
+          stdout: `${POWERSHELL_ERROR_MARKER}"Cannot find path \\u0027C:\\\\x\\u0027 because it does not exist."\r\n`,
+        },
+      ],
     ]);
     await expect(runPowerShell(run, 'x', null)).rejects.toThrow(
       "the PowerShell script stopped: Cannot find path 'C:\\x' because it does not exist.",

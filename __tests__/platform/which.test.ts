@@ -27,7 +27,9 @@ describe('programs by absolute path, never from the workspace', () => {
       isExecutable: (f: string) => present.has(f),
     };
     expect(resolveProgram('go', options)).toBe('C:\\hostedtoolcache\\windows\\go\\1.24.1\\x64\\bin\\go.exe');
-    expect(resolveProgram('go.exe', options)).toBe('C:\\hostedtoolcache\\windows\\go\\1.24.1\\x64\\bin\\go.exe');
+    expect(resolveProgram('go.exe', options)).toBe(
+      'C:\\hostedtoolcache\\windows\\go\\1.24.1\\x64\\bin\\go.exe',
+    );
     // Only the workspace has one: not found, rather than the workspace's.
     expect(resolveProgram('powershell', options)).toBeUndefined();
     expect(resolveProgram('C:\\Go\\bin\\go.exe', options)).toBe('C:\\Go\\bin\\go.exe');

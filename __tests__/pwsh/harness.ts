@@ -138,7 +138,9 @@ export async function standInMachine(
   const prelude = [
     `. ${psq(path.join(here, 'standins.ps1'))}`,
     `$global:GoAvGuardStandInState = ${psq(statePath)}`,
-    ...(mode === 'ConstrainedLanguage' ? ["$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'"] : []),
+    ...(mode === 'ConstrainedLanguage'
+      ? ["$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'"]
+      : []),
   ];
   const wrapper = path.join(dir, 'powershell.sh');
   await writeFile(

@@ -19,13 +19,27 @@ import {
 import { findStoreCertificate, importPfx, removeCertificates } from '../../src/sign/store.js';
 import { CTX, doctorWith, windowsDeps } from '../defender/helpers.js';
 import { exportPfx, makeTestPki } from '../helpers/pki.js';
-import { defaultState, describePwsh, LANGUAGE_MODES, standInMachine, type Machine, type StandInState } from './harness.js';
+import {
+  defaultState,
+  describePwsh,
+  LANGUAGE_MODES,
+  standInMachine,
+  type Machine,
+  type StandInState,
+} from './harness.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 const SINCE = new Date(NOW.getTime() - 10 * 60_000);
-const at = (minutesFromSince: number): string => new Date(SINCE.getTime() + minutesFromSince * 60_000).toISOString();
+const at = (minutesFromSince: number): string =>
+  new Date(SINCE.getTime() + minutesFromSince * 60_000).toISOString();
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
-const EXCLUSIONS: ExclusionsConfig = { mode: 'auto', extraPaths: [], extraProcesses: [], dryRun: false, restore: true };
+const EXCLUSIONS: ExclusionsConfig = {
+  mode: 'auto',
+  extraPaths: [],
+  extraProcesses: [],
+  dryRun: false,
+  restore: true,
+};
 const OPERATIONAL = 'Microsoft-Windows-Windows Defender/Operational';
 
 /** A Defender 1117 event as Get-WinEvent's ToXml() writes it (platform 4.18.1906 style: unresolved name inserts). */
@@ -106,14 +120,26 @@ for (const mode of LANGUAGE_MODES) {
       await reset((s) => (s.preference.ExclusionPath = ['D:\\agent\\_work']));
       const doctor = doctorWith((await probeDefender(ps.run)).defender);
       const state = memoryState();
-      const report = await guardExclusions(EXCLUSIONS, doctor, { ...CTX, runnerPid: process.pid }, deps(state));
+      const report = await guardExclusions(
+        EXCLUSIONS,
+        doctor,
+        { ...CTX, runnerPid: process.pid },
+        deps(state),
+      );
       expect(report.notApplied).toEqual([]);
       const added = report.added.map((a) => a.value);
       expect(added).toEqual(expect.arrayContaining([CTX.goTmpDir, 'C:\\Users\\runneradmin\\go\\pkg\\mod']));
       expect(report.added.some((a) => a.kind === 'process')).toBe(true);
       const after = await machine.read();
-      expect(after.preference.ExclusionPath).toEqual(['D:\\agent\\_work', ...report.added.filter((a) => a.kind === 'path').map((a) => a.value)]);
-      expect(recordedExclusions(state).map((e) => e.value).sort()).toEqual([...added].sort());
+      expect(after.preference.ExclusionPath).toEqual([
+        'D:\\agent\\_work',
+        ...report.added.filter((a) => a.kind === 'path').map((a) => a.value),
+      ]);
+      expect(
+        recordedExclusions(state)
+          .map((e) => e.value)
+          .sort(),
+      ).toEqual([...added].sort());
 
       const restore = await restoreExclusions(deps(state));
       expect(restore.failed).toEqual([]);
@@ -147,17 +173,57 @@ for (const mode of LANGUAGE_MODES) {
       const file = 'D:\\a\\_temp\\go-build123\\b001\\exe\\hello.exe';
       await reset((s) => {
         s.detections = [
-          { DetectionID: '{AAAAAAAA-0000-0000-0000-000000000001}', ThreatID: 2147519003, InitialDetectionTime: at(3), LastThreatStatusChangeTime: at(3), Resources: [`file:_${file}`], CleaningActionID: 2, ThreatStatusID: 3, DetectionSourceTypeID: 3, ProcessName: 'C:\\go\\pkg\\tool\\link.exe', DomainUser: 'RUNNER\\runneradmin' },
-          { DetectionID: '{BBBBBBBB-0000-0000-0000-000000000002}', ThreatID: 2147519003, InitialDetectionTime: at(-7), LastThreatStatusChangeTime: at(-7), Resources: ['file:_C:\\old.exe'], CleaningActionID: 2, ThreatStatusID: 3, DetectionSourceTypeID: 3 },
+          {
+            DetectionID: '{AAAAAAAA-0000-0000-0000-000000000001}',
+            ThreatID: 2147519003,
+            InitialDetectionTime: at(3),
+            LastThreatStatusChangeTime: at(3),
+            Resources: [`file:_${file}`],
+            CleaningActionID: 2,
+            ThreatStatusID: 3,
+            DetectionSourceTypeID: 3,
+            ProcessName: 'C:\\go\\pkg\\tool\\link.exe',
+            DomainUser: 'RUNNER\\runneradmin',
+          },
+          {
+            DetectionID: '{BBBBBBBB-0000-0000-0000-000000000002}',
+            ThreatID: 2147519003,
+            InitialDetectionTime: at(-7),
+            LastThreatStatusChangeTime: at(-7),
+            Resources: ['file:_C:\\old.exe'],
+            CleaningActionID: 2,
+            ThreatStatusID: 3,
+            DetectionSourceTypeID: 3,
+          },
         ];
-        s.threats = [{ ThreatID: 2147519003, ThreatName: 'Virus:DOS/EICAR_Test_File', SeverityID: 5, CategoryID: 42, Resources: [] }];
+        s.threats = [
+          {
+            ThreatID: 2147519003,
+            ThreatName: 'Virus:DOS/EICAR_Test_File',
+            SeverityID: 5,
+            CategoryID: 42,
+            Resources: [],
+          },
+        ];
         s.events = [
-          { log: OPERATIONAL, id: 1117, time: at(4), xml: event1117('{CCCCCCCC-0000-0000-0000-000000000003}', at(4), file) },
-          { log: OPERATIONAL, id: 1117, time: at(-7), xml: event1117('{DDDDDDDD-0000-0000-0000-000000000004}', at(-7), 'C:\\old2.exe') },
+          {
+            log: OPERATIONAL,
+            id: 1117,
+            time: at(4),
+            xml: event1117('{CCCCCCCC-0000-0000-0000-000000000003}', at(4), file),
+          },
+          {
+            log: OPERATIONAL,
+            id: 1117,
+            time: at(-7),
+            xml: event1117('{DDDDDDDD-0000-0000-0000-000000000004}', at(-7), 'C:\\old2.exe'),
+          },
         ];
       });
       // The script's own cut: five minutes of slack before the window, never more, never less.
-      const raw = (await runPowerShell(ps.run, READ_DETECTIONS_SCRIPT, { SinceMs: SINCE.getTime() })) as Record<string, unknown>;
+      const raw = (await runPowerShell(ps.run, READ_DETECTIONS_SCRIPT, {
+        SinceMs: SINCE.getTime(),
+      })) as Record<string, unknown>;
       const ids = (raw.Detections as Array<{ DetectionID: string }>).map((d) => d.DetectionID);
       expect(ids).toEqual(['{AAAAAAAA-0000-0000-0000-000000000001}']);
       expect((raw.Events as string[]).length).toBe(1);
@@ -165,11 +231,28 @@ for (const mode of LANGUAGE_MODES) {
       const read = await readDetections(SINCE, deps());
       expect(read.reason).toBeUndefined();
       const fromCmdlet = read.detections.find((d) => /aaaaaaaa/i.test(d.id));
-      expect(fromCmdlet).toMatchObject({ threatName: 'Virus:DOS/EICAR_Test_File', time: at(3), action: 'Quarantine', status: 'Quarantined', severity: 'Severe' });
+      expect(fromCmdlet).toMatchObject({
+        threatName: 'Virus:DOS/EICAR_Test_File',
+        time: at(3),
+        action: 'Quarantine',
+        status: 'Quarantined',
+        severity: 'Severe',
+      });
       const fromEvent = read.detections.find((d) => /cccccccc/i.test(d.id));
-      expect(fromEvent).toMatchObject({ action: 'Quarantine', source: 'Real-time protection', severity: 'Severe', category: 'Virus', time: at(4) });
+      expect(fromEvent).toMatchObject({
+        action: 'Quarantine',
+        source: 'Real-time protection',
+        severity: 'Severe',
+        category: 'Virus',
+        time: at(4),
+      });
 
-      const report = await collectDetections('main', SINCE, { workspace: 'D:\\a\\repo', files: [file] }, deps());
+      const report = await collectDetections(
+        'main',
+        SINCE,
+        { workspace: 'D:\\a\\repo', files: [file] },
+        deps(),
+      );
       expect(report.available).toBe(true);
       expect(report.relevant.map((d) => d.threatName)).toContain('Virus:DOS/EICAR_Test_File');
     }, 60_000);
@@ -177,7 +260,13 @@ for (const mode of LANGUAGE_MODES) {
     it('detections: no events is no error (NoMatchingEventsFound), a broken log is a named problem', async () => {
       await reset();
       expect((await readDetections(SINCE, deps())).reason).toBeUndefined();
-      await reset((s) => (s.failures['Get-WinEvent'] = { message: 'The RPC server is unavailable', hresult: 0x800706ba | 0 }));
+      await reset(
+        (s) =>
+          (s.failures['Get-WinEvent'] = {
+            message: 'The RPC server is unavailable',
+            hresult: 0x800706ba | 0,
+          }),
+      );
       const read = await readDetections(SINCE, deps());
       expect(read.available).toBe(true);
       expect(read.reason).toMatch(/event log could not be read: The RPC server is unavailable/);
@@ -192,18 +281,28 @@ for (const mode of LANGUAGE_MODES) {
       await writeFile(clean, 'MZ clean');
       await writeFile(infected, EICAR);
       const folder = path.join(machine.dir, 'tmp', 'go-av-guard-scan-1');
-      const raw = (await runPowerShell(ps.run, SCAN_ARTIFACTS_SCRIPT, { Folders: [folder], Files: [clean, infected] })) as Record<string, unknown>;
+      const raw = (await runPowerShell(ps.run, SCAN_ARTIFACTS_SCRIPT, {
+        Folders: [folder],
+        Files: [clean, infected],
+      })) as Record<string, unknown>;
       const doctor = doctorWith((await probeDefender(ps.run)).defender);
       const report = readScanReply([clean, infected], raw, doctor);
       expect(report.performed).toBe(true);
       expect(report.files).toEqual([
         { path: clean, status: 'clean' },
-        expect.objectContaining({ path: infected, status: 'detected', threatName: 'Virus:DOS/EICAR_Test_File' }),
+        expect.objectContaining({
+          path: infected,
+          status: 'detected',
+          threatName: 'Virus:DOS/EICAR_Test_File',
+        }),
       ]);
       expect(existsSync(folder)).toBe(false);
-      const scans = (await machine.read()).calls.filter((c) => c.name === 'MpCmdRun' && JSON.stringify(c).includes('-Scan'));
+      const scans = (await machine.read()).calls.filter(
+        (c) => c.name === 'MpCmdRun' && JSON.stringify(c).includes('-Scan'),
+      );
       expect(scans).toHaveLength(2);
-      for (const s of scans) expect((s.parameters as { args: string[] }).args).toContain('-DisableRemediation');
+      for (const s of scans)
+        expect((s.parameters as { args: string[] }).args).toContain('-DisableRemediation');
     }, 60_000);
 
     if (mode === 'FullLanguage') {
@@ -214,14 +313,19 @@ for (const mode of LANGUAGE_MODES) {
         expect(imported).toMatchObject({ hasPrivateKey: true, existed: false });
         expect(imported.thumbprint).toMatch(/^[0-9A-F]{40}$/);
         const found = await findStoreCertificate(ps.run, imported.thumbprint);
-        expect(found).toMatchObject({ location: 'CurrentUser', hasPrivateKey: true, ekus: ['1.3.6.1.5.5.7.3.3'] });
+        expect(found).toMatchObject({
+          location: 'CurrentUser',
+          hasPrivateKey: true,
+          ekus: ['1.3.6.1.5.5.7.3.3'],
+        });
         const removed = await removeCertificates(ps.run, [imported.thumbprint]);
         expect(removed).toEqual({ removed: [imported.thumbprint], failed: [] });
         expect(await findStoreCertificate(ps.run, imported.thumbprint)).toBeUndefined();
       }, 60_000);
     } else {
       it('certificate store: each script says plainly what Constrained Language Mode skips', async () => {
-        const skipped = /PowerShell script stopped: this machine runs PowerShell in Constrained Language Mode: .+ is skipped/;
+        const skipped =
+          /PowerShell script stopped: this machine runs PowerShell in Constrained Language Mode: .+ is skipped/;
         await expect(importPfx(ps.run, { path: '/nonexistent.pfx' }, 'x')).rejects.toThrow(skipped);
         await expect(findStoreCertificate(ps.run, 'A'.repeat(40))).rejects.toThrow(skipped);
         await expect(removeCertificates(ps.run, ['A'.repeat(40)])).rejects.toThrow(PowerShellError);

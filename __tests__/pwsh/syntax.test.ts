@@ -16,11 +16,15 @@ function check51(scripts: Record<string, string>): Record<string, string[]> {
   try {
     const file = path.join(dir, 'scripts.json');
     writeFileSync(file, JSON.stringify(scripts));
-    const out = execFileSync(PWSH, ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', path.join(here, 'syntax51.ps1'), file], {
-      encoding: 'utf8',
-      env: { ...process.env, TERM: 'dumb', NO_COLOR: '1' },
-      timeout: 120_000,
-    });
+    const out = execFileSync(
+      PWSH,
+      ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', path.join(here, 'syntax51.ps1'), file],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, TERM: 'dumb', NO_COLOR: '1' },
+        timeout: 120_000,
+      },
+    );
     return JSON.parse(out.trim().split('\n').pop() as string) as Record<string, string[]>;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -29,7 +33,9 @@ function check51(scripts: Record<string, string>): Record<string, string[]> {
 
 describePwsh('Windows PowerShell 5.1 syntax of every shipped script (pwsh parser, AST check)', () => {
   it('every script, exactly as framed and sent, parses and uses nothing 5.1 lacks', () => {
-    const framed = Object.fromEntries(Object.entries(SHIPPED_SCRIPTS).map(([n, s]) => [n, framePowerShellScript(s)]));
+    const framed = Object.fromEntries(
+      Object.entries(SHIPPED_SCRIPTS).map(([n, s]) => [n, framePowerShellScript(s)]),
+    );
     expect(Object.keys(framed)).toHaveLength(8);
     const problems = check51(framed);
     expect(problems).toEqual(Object.fromEntries(Object.keys(framed).map((n) => [n, []])));

@@ -21,7 +21,13 @@ export const POWERSHELL_ERROR_MARKER = 'GO_AV_GUARD_ERROR:';
  * Never -EncodedCommand (an EDR indicator that hides nothing from AMSI), never -ExecutionPolicy (it does
  * nothing for an inline command, and Bypass is itself an indicator).
  */
-export const POWERSHELL_ARGS: readonly string[] = ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', '-'];
+export const POWERSHELL_ARGS: readonly string[] = [
+  '-NoLogo',
+  '-NoProfile',
+  '-NonInteractive',
+  '-Command',
+  '-',
+];
 
 /**
  * Every script runs inside this frame. `-Command -` runs standard input statement by statement, so the
@@ -141,7 +147,9 @@ export function decodeClixml(stderr: string): string {
   if (at < 0) return stderr;
   const before = stderr.slice(0, at);
   const xml = stderr.slice(at + '#< CLIXML'.length);
-  const lines = [...xml.matchAll(/<S S="(?:Error|Warning)">([\s\S]*?)<\/S>/g)].map((m) => unescapeClixml(m[1] ?? ''));
+  const lines = [...xml.matchAll(/<S S="(?:Error|Warning)">([\s\S]*?)<\/S>/g)].map((m) =>
+    unescapeClixml(m[1] ?? ''),
+  );
   const text = lines.join('').replace(/\r\n/g, '\n').trim();
   return [before.trim(), text].filter(Boolean).join('\n');
 }
@@ -324,6 +332,7 @@ export function sharePowerShell(run: ProcessRunner, options: { tempDir?: string 
 /** The script text a recorded PowerShell start carried on stdin (tests prove it is the constant). */
 export function powerShellScriptOf(options: ProcessOptions | undefined): string {
   const input = options?.input;
-  if (typeof input !== 'string' || !input.startsWith(PRELUDE)) throw new Error('not a framed PowerShell script');
+  if (typeof input !== 'string' || !input.startsWith(PRELUDE))
+    throw new Error('not a framed PowerShell script');
   return input;
 }

@@ -86,7 +86,8 @@ const RULES: Rule[] = [
     match: ({ output, spawnErrno }, code) =>
       find(output, /[^\r\n]*Application Control policy has blocked this file[^\r\n]*/i) ??
       find(output, /0x800711C7\b/i) ??
-      (code === ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION || spawnErrno === ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION
+      (code === ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION ||
+      spawnErrno === ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION
         ? `error ${ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION} (ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION)`
         : undefined),
     summary:
