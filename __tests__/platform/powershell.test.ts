@@ -15,7 +15,7 @@ import {
   sharePowerShell,
   windowsPowerShellPath,
 } from '../../src/platform/powershell.js';
-import type { ProcessRunner } from '../../src/platform/process.js';
+import { runProcess, type ProcessRunner } from '../../src/platform/process.js';
 import { isPowerShell, powerShellStdout, recordingRunner } from '../helpers/recorder.js';
 
 const HOSTILE = [
@@ -130,6 +130,28 @@ describe('PowerShell runner', () => {
     expect(shared.starts()).toBe(1);
     await shared.close();
     expect(inputs).toEqual(['{"n":1}', '{"n":2}']);
+  });
+
+  it('a shared PowerShell whose script hangs is ended (killed) at the time limit; the next script gets a fresh start', async () => {
+    // A stand-in PowerShell: answers each framed script read on stdin, except one that says HANG.
+    const fake = [
+      "let buf = '';",
+      "process.stdin.on('data', (d) => { buf += d; let at;",
+      "  while ((at = buf.indexOf('\\n}\\n\\n')) >= 0) { const script = buf.slice(0, at); buf = buf.slice(at + 4);",
+      `    if (!script.includes('HANG')) process.stdout.write('${POWERSHELL_RESULT_MARKER}{"pid":' + process.pid + '}\\n'); } });`,
+    ].join('\n');
+    const run: ProcessRunner = (_file, _args, options) =>
+      runProcess(process.execPath, ['-e', fake], options ?? {});
+    const shared = sharePowerShell(run);
+    const first = (await runPowerShell(shared.run, 'ok', null)) as { pid: number };
+    const hung = runPowerShell(shared.run, 'HANG', null, { timeoutMs: 300 });
+    await expect(hung).rejects.toThrow(/did not finish within the time limit/);
+    const next = (await runPowerShell(shared.run, 'ok', null)) as { pid: number };
+    expect(next.pid).not.toBe(first.pid);
+    expect(shared.starts()).toBe(2);
+    await shared.close();
+    // The hung one was killed, not left running.
+    expect(() => process.kill(first.pid, 0)).toThrow();
   });
 
   it('a shared PowerShell over a runner that does not stream still answers, one start per script', async () => {

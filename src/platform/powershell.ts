@@ -220,7 +220,8 @@ export interface SharedPowerShell {
  */
 export function sharePowerShell(run: ProcessRunner, options: { tempDir?: string } = {}): SharedPowerShell {
   let starts = 0;
-  let process: { stdin: StdinQueue; exited: Promise<ProcessResult>; ended: boolean } | undefined;
+  let process:
+    { stdin: StdinQueue; exited: Promise<ProcessResult>; ended: boolean; abort: AbortController } | undefined;
   let inputDir: string | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   let pending: Pending | undefined;
@@ -257,13 +258,16 @@ export function sharePowerShell(run: ProcessRunner, options: { tempDir?: string 
     starts++;
     buffered = '';
     streamed = false;
+    const abort = new AbortController();
     const started: NonNullable<typeof process> = {
       ended: false,
+      abort,
       stdin,
       exited: run(file, POWERSHELL_ARGS, {
         env: { [POWERSHELL_INPUT_FILE_VAR]: path.join(inputDir, 'input.json') },
         stdin,
         onStdout,
+        signal: abort.signal,
         timeoutMs,
       }),
     };
@@ -294,6 +298,7 @@ export function sharePowerShell(run: ProcessRunner, options: { tempDir?: string 
       timer = setTimeout(() => {
         // A script that hangs ends this PowerShell; the next script starts a fresh one.
         active.stdin.end();
+        active.abort.abort();
         if (process === active) process = undefined;
         pending = undefined;
         resolve({ exitCode: null, stdout: '', stderr: '', timedOut: true, durationMs: limit });

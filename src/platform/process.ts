@@ -32,6 +32,8 @@ export interface ProcessOptions {
   stdin?: AsyncIterable<string>;
   /** Sees stdout as it arrives, so a caller can answer a long-lived child before it exits. */
   onStdout?: (chunk: Buffer) => void;
+  /** Ends the child (SIGKILL) when aborted: a long-lived child whose current work hangs. */
+  signal?: AbortSignal;
   timeoutMs?: number;
 }
 
@@ -107,6 +109,7 @@ export const runProcess: ProcessRunner = (file, args, options = {}) =>
         timedOut = true;
         child.kill('SIGKILL');
       }, options.timeoutMs);
+    options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
     child.on('error', (error) => finish({ exitCode: null, ...startFailure(error) }));
     child.on('close', (code) => finish({ exitCode: code }));
     // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.
