@@ -17,13 +17,13 @@ describe('Constrained Language Mode in doctor', () => {
       Preference: { ExclusionPath: null },
     });
     expect(probe.defender.powerShellLanguageMode).toBe('ConstrainedLanguage');
-    const { advice: _ignored, ...facts } = doctorWith(probe.defender);
+    const facts = doctorWith(probe.defender);
     const advice = adviseOnDoctor(facts).map((n) => n.message);
     expect(advice.join('\n')).toMatch(
       /runs PowerShell in Constrained Language Mode .*importing a certificate into the Windows store for signtool is skipped/,
     );
     const full = parseDefenderStatus({ LanguageMode: 'FullLanguage', Status: {}, Preference: {} });
-    const { advice: _none, ...fullFacts } = doctorWith(full.defender);
+    const fullFacts = doctorWith(full.defender);
     expect(
       adviseOnDoctor(fullFacts)
         .map((n) => n.message)
