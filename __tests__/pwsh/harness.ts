@@ -4,6 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
+import type { ExclusionsConfig } from '../../src/config.js';
 import { windowsPowerShellPath } from '../../src/platform/powershell.js';
 import { runProcess, type ProcessRunner } from '../../src/platform/process.js';
 import { resolveProgram } from '../../src/platform/which.js';
@@ -30,6 +31,15 @@ export function describePwsh(name: string, body: () => void): void {
   const run = hasPwsh() || process.env.CI === 'true';
   (run ? describe : describe.skip)(hasPwsh() ? name : `${name} (missing: ${PWSH})`, body);
 }
+
+/** Exclusions as the action's defaults set them (auto, no extras, restore). */
+export const EXCLUSIONS: ExclusionsConfig = {
+  mode: 'auto',
+  extraPaths: [],
+  extraProcesses: [],
+  dryRun: false,
+  restore: true,
+};
 
 export type LanguageMode = 'FullLanguage' | 'ConstrainedLanguage';
 export const LANGUAGE_MODES: LanguageMode[] = ['FullLanguage', 'ConstrainedLanguage'];

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ExclusionsConfig } from '../../src/config.js';
 import { guardExclusions } from '../../src/defender/apply.js';
 import { READ_DETECTIONS_SCRIPT, collectDetections, readDetections } from '../../src/defender/detections.js';
 import { recordedExclusions } from '../../src/defender/readback.js';
@@ -26,6 +25,7 @@ import {
   standInMachine,
   type Machine,
   type StandInState,
+  EXCLUSIONS,
 } from './harness.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
@@ -33,13 +33,6 @@ const SINCE = new Date(NOW.getTime() - 10 * 60_000);
 const at = (minutesFromSince: number): string =>
   new Date(SINCE.getTime() + minutesFromSince * 60_000).toISOString();
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
-const EXCLUSIONS: ExclusionsConfig = {
-  mode: 'auto',
-  extraPaths: [],
-  extraProcesses: [],
-  dryRun: false,
-  restore: true,
-};
 const OPERATIONAL = 'Microsoft-Windows-Windows Defender/Operational';
 
 /** A Defender 1117 event as Get-WinEvent's ToXml() writes it (platform 4.18.1906 style: unresolved name inserts). */

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ExclusionsConfig } from '../../src/config.js';
 import { guardExclusions } from '../../src/defender/apply.js';
 import { recordedExclusions } from '../../src/defender/readback.js';
 import { restoreExclusions } from '../../src/defender/restore.js';
@@ -12,15 +11,7 @@ import type { ExclusionsReport } from '../../src/defender/types.js';
 import { sharePowerShell } from '../../src/platform/powershell.js';
 import { memoryState } from '../../src/platform/state.js';
 import { doctorWith, windowsDeps } from '../defender/helpers.js';
-import { describePwsh, standInMachine, type Machine } from './harness.js';
-
-const EXCLUSIONS: ExclusionsConfig = {
-  mode: 'auto',
-  extraPaths: [],
-  extraProcesses: [],
-  dryRun: false,
-  restore: true,
-};
+import { describePwsh, EXCLUSIONS, standInMachine, type Machine } from './harness.js';
 
 /** A stand-in runner process: alive until killed, like Runner.Worker for the length of a job. */
 function runnerProcess(): ChildProcess {
