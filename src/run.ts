@@ -23,6 +23,7 @@ import { expandPatterns } from './platform/glob.js';
 import { cleanupSigning } from './sign/cleanup.js';
 import { signFiles } from './sign/index.js';
 import { stampFiles } from './stamp/index.js';
+import { sharePowerShell } from './platform/powershell.js';
 import { citeDetections, runSmoke } from './smoke/index.js';
 import { maskConfigSecrets } from './runscope.js';
 import { VERSION } from './version.js';
@@ -78,7 +79,25 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
   });
   const report = newReport(options.reportPhase ?? 'cli', config.workspace, VERSION, deps.now());
   const wants = (c: Capability): boolean => options.capabilities.has(c);
+  // Doctor, exclusions, detections and the scan share one PowerShell start; signing keeps its own (its
+  // data holds the certificate password, which never goes into a file).
+  const powershell = sharePowerShell(deps.run, { tempDir: config.tempDir });
+  try {
+    return await pipeline(config, deps, { ...deps, run: powershell.run }, options, report, wants, phase);
+  } finally {
+    await powershell.close();
+  }
+}
 
+async function pipeline(
+  config: Config,
+  deps: Deps,
+  defenderDeps: Deps,
+  options: RunOptions,
+  report: Report,
+  wants: (c: Capability) => boolean,
+  phase: Phase,
+): Promise<Report> {
   // Exclusions, smoke, detections and the scan read doctor's facts (Go folders, Defender state);
   // signing and analysis do not, so `go-av-guard sign` starts no process it does not need.
   const needsDoctor = (['doctor', 'exclusions', 'smoke', 'detections', 'scan'] as const).some(wants);
@@ -86,7 +105,7 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
     ? await phase('Doctor: Go, signing tool, Defender', () =>
         runDoctor(
           { go: config.go, ...(config.sign.signtoolPath ? { signtoolPath: config.sign.signtoolPath } : {}) },
-          { run: deps.run, platform: deps.platform, arch: deps.arch, env: deps.env, now: deps.now() },
+          { run: defenderDeps.run, platform: deps.platform, arch: deps.arch, env: deps.env, now: deps.now() },
         ),
       )
     : undefined;
@@ -100,7 +119,7 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
   }
 
   if (wants('exclusions') && doctor) {
-    report.exclusions = await phase('Defender exclusions', () => exclusions(config, doctor, deps));
+    report.exclusions = await phase('Defender exclusions', () => exclusions(config, doctor, defenderDeps));
   }
   if (wants('smoke') && config.smoke.enabled && doctor) {
     report.smoke = await phase('Smoke builds', () =>
@@ -127,7 +146,7 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
   if (wants('detections') && config.detections.enabled) {
     const since = options.since ?? detectionWindowStart(deps, new Date(report.startedAt));
     const detections = await phase('Defender detections', () =>
-      collectDetections(report.phase, since, relevance, deps),
+      collectDetections(report.phase, since, relevance, defenderDeps),
     );
     report.detections = detections;
     if (report.smoke) report.smoke = citeDetections(report.smoke, detections.relevant);
@@ -140,7 +159,7 @@ export async function runPipeline(config: Config, deps: Deps, options: RunOption
     (artifacts.length > 0 || config.detections.scan === 'true')
   ) {
     report.scan = await phase('Defender scan of built files', () =>
-      scanArtifacts(artifacts, config.detections.scan, doctor, { tempDir: config.tempDir }, deps),
+      scanArtifacts(artifacts, config.detections.scan, doctor, { tempDir: config.tempDir }, defenderDeps),
     );
   }
 
@@ -267,11 +286,30 @@ export async function runPostSteps(
 ): Promise<Report> {
   const workspace = config?.workspace ?? deps.env.GITHUB_WORKSPACE ?? process.cwd();
   const report = newReport('post', workspace, VERSION, deps.now());
+  // Restore, certificate removal and detections share one PowerShell start.
+  const powershell = sharePowerShell(deps.run, config ? { tempDir: config.tempDir } : {});
+  try {
+    await postSteps(config, { ...deps, run: powershell.run }, phase, report, workspace);
+  } finally {
+    await powershell.close();
+  }
+  if (config) report.failures = decideFailures(report, config);
+  report.finishedAt = deps.now().toISOString();
+  return report;
+}
+
+async function postSteps(
+  config: Config | undefined,
+  deps: Deps,
+  phase: Phase,
+  report: Report,
+  workspace: string,
+): Promise<void> {
   if (config?.exclusions.restore === false) {
     report.notes.push(info('restore: false, so the exclusions this run added stay in place.'));
   } else {
     const restore = await phase('Restore Defender exclusions', () => restoreExclusions(deps));
-    if (restore.removed.length > 0 || restore.failed.length > 0) {
+    if (restore.removed.length > 0 || restore.failed.length > 0 || (restore.kept ?? []).length > 0) {
       report.exclusions = {
         mode: config?.exclusions.mode ?? 'auto',
         dryRun: false,
@@ -284,6 +322,8 @@ export async function runPostSteps(
     }
     for (const failed of restore.failed)
       report.notes.push(warning(`Exclusion ${failed.value} was not removed: ${failed.reason}`));
+    for (const kept of restore.kept ?? [])
+      report.notes.push(info(`Exclusion ${kept.value} stays: ${kept.reason}.`));
   }
   report.notes.push(
     ...(await phase('Remove signing secrets', () => cleanupSigning(deps, { savedState: true }))),
@@ -295,7 +335,4 @@ export async function runPostSteps(
       collectDetections('post', since, relevance, deps),
     );
   }
-  if (config) report.failures = decideFailures(report, config);
-  report.finishedAt = deps.now().toISOString();
-  return report;
 }

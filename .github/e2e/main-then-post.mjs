@@ -22,9 +22,18 @@ function readBlocks(file) {
   return out;
 }
 
+// By its System32 path, as the product starts it: a bare name would search the workspace first.
+const POWERSHELL = path.join(
+  process.env.SystemRoot,
+  'System32',
+  'WindowsPowerShell',
+  'v1.0',
+  'powershell.exe',
+);
+
 function exclusions() {
   const json = execFileSync(
-    'powershell.exe',
+    POWERSHELL,
     [
       '-NoProfile',
       '-NonInteractive',

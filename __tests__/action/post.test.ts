@@ -4,13 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STATE } from '../../src/constants.js';
 import { EXCLUSIONS_STATE_KEY, recordExclusions, recordedExclusions } from '../../src/defender/readback.js';
 import type { Deps } from '../../src/deps.js';
-import { decodePowerShellScript } from '../../src/platform/powershell.js';
 import { memoryState } from '../../src/platform/state.js';
 import { run } from '../../src/post.js';
 import { recordForCleanup } from '../../src/sign/cleanup.js';
 import { createRunFolder, RUN_FOLDER_STATE } from '../../src/platform/runfolder.js';
-import { isPowerShell, powerShellStdout, recordingRunner } from '../helpers/recorder.js';
+import { isPowerShell, recordingRunner } from '../helpers/recorder.js';
 import { scratchDir } from '../helpers/tmp.js';
+import { hasPwsh, standInMachine } from '../pwsh/harness.js';
 
 const saved = { ...process.env };
 beforeEach(() => {
@@ -52,36 +52,36 @@ describe('the action post step', () => {
     expect(process.exitCode ?? 0).toBe(0);
   });
 
-  it('removes secret files, the imported certificate and exactly the recorded exclusions, even after a failed main step', async () => {
-    // The main step's run folder, as it records it; the secret folder lies inside it.
-    const runFolder = await createRunFolder(process.env.RUNNER_TEMP as string);
-    const state = memoryState({ [STATE.isPost]: 'true', [RUN_FOLDER_STATE]: runFolder });
-    const secretDir = path.join(runFolder, 'sign-Ab12Cd');
-    mkdirSync(secretDir, { mode: 0o700 });
-    writeFileSync(path.join(secretDir, 'cert.pfx'), 'secret');
-    recordForCleanup({ state }, { paths: [secretDir], thumbprints: ['A'.repeat(40)] });
-    recordExclusions(state, [{ kind: 'path', value: 'C:\\a\\go-tmp', reason: 'Go build temp dir' }]);
-    const { run: runner, spawns } = recordingRunner([
-      [
-        (s) => isPowerShell(s) && decodePowerShellScript(s.args).includes('Remove-MpPreference'),
-        {
-          stdout: powerShellStdout(
-            '{"Results":[{"Kind":"path","Value":"C:\\\\a\\\\go-tmp","Ok":true}],"Preference":{"ExclusionPath":["C:\\\\existing"],"ExclusionProcess":null}}',
-          ),
-        },
-      ],
-      [isPowerShell, { stdout: powerShellStdout('{"Removed":["' + 'A'.repeat(40) + '"],"Failed":[]}') }],
-    ]);
-    await run(deps(state, runner));
-    expect(existsSync(secretDir)).toBe(false);
-    const scripts = spawns.map((s) => decodePowerShellScript(s.args));
-    expect(scripts.some((s) => s.includes('Remove-MpPreference'))).toBe(true);
-    const restoreSpawn = spawns.find((s) => decodePowerShellScript(s.args).includes('Remove-MpPreference'));
-    expect(restoreSpawn?.options.env?.GO_AV_GUARD_INPUT).toContain('go-tmp');
-    expect(restoreSpawn?.options.env?.GO_AV_GUARD_INPUT).not.toContain('existing');
-    expect(spawns.some((s) => JSON.stringify(s.options.env).includes('A'.repeat(40)))).toBe(true);
-    expect(process.exitCode ?? 0).toBe(0);
-  });
+  it('removes secret files, the imported certificate and exactly the recorded exclusions, even after a failed main step (real scripts under pwsh, one start)', async () => {
+    if (!hasPwsh() && process.env.CI !== 'true') return;
+    const machine = await standInMachine('FullLanguage', (s) => {
+      s.preference.ExclusionPath = ['C:\\existing', 'C:\\a\\go-tmp'];
+    });
+    try {
+      // The main step's run folder, as it records it; the secret folder lies inside it.
+      const runFolder = await createRunFolder(process.env.RUNNER_TEMP as string);
+      const state = memoryState({ [STATE.isPost]: 'true', [RUN_FOLDER_STATE]: runFolder });
+      const secretDir = path.join(runFolder, 'sign-Ab12Cd');
+      mkdirSync(secretDir, { mode: 0o700 });
+      writeFileSync(path.join(secretDir, 'cert.pfx'), 'secret');
+      recordForCleanup({ state }, { paths: [secretDir], thumbprints: ['A'.repeat(40)] });
+      recordExclusions(state, [{ kind: 'path', value: 'C:\\a\\go-tmp', reason: 'Go build temp dir' }]);
+      await run(deps(state, machine.run));
+      expect(existsSync(secretDir)).toBe(false);
+      // What the real restore script did to the stand-in Defender: only the recorded entry is gone.
+      const after = await machine.read();
+      expect(after.preference.ExclusionPath).toEqual(['C:\\existing']);
+      const removals = after.calls.filter((c) => c.name === 'Remove-MpPreference');
+      expect(removals.map((c) => c.parameters.ExclusionPath)).toEqual([['C:\\a\\go-tmp']]);
+      expect(recordedExclusions(state)).toEqual([]);
+      // Restore, certificate removal and the detections read: one PowerShell start.
+      expect(machine.starts()).toBe(1);
+      expect(after.calls.map((c) => c.name)).toContain('Get-MpThreatDetection');
+      expect(process.exitCode ?? 0).toBe(0);
+    } finally {
+      await machine.cleanup();
+    }
+  }, 180_000);
 
   it('turns cleanup problems into warnings, never a failed job', async () => {
     const state = memoryState({ [STATE.isPost]: 'true' });

@@ -15,11 +15,7 @@ import { parseEventXml } from '../../src/defender/eventxml.js';
 import { mergeDetections } from '../../src/defender/merge.js';
 import { parseResource, parseResourceList } from '../../src/defender/resources.js';
 import type { Detection } from '../../src/defender/types.js';
-import {
-  decodePowerShellScript,
-  POWERSHELL_INPUT_VAR,
-  powerShellArgs,
-} from '../../src/platform/powershell.js';
+import { powerShellScriptOf, POWERSHELL_INPUT_VAR, POWERSHELL_ARGS } from '../../src/platform/powershell.js';
 import { memoryState } from '../../src/platform/state.js';
 import {
   CTX,
@@ -324,8 +320,8 @@ describe('readDetections: one PowerShell start', () => {
     const read = await readDetections(since, windowsDeps(run));
     expect(run.calls).toHaveLength(1);
     const call = run.calls[0]!;
-    expect(call.args).toEqual(powerShellArgs(READ_DETECTIONS_SCRIPT));
-    expect(decodePowerShellScript(call.args)).toContain(READ_DETECTIONS_SCRIPT);
+    expect(call.args).toEqual(POWERSHELL_ARGS);
+    expect(powerShellScriptOf(call.options)).toContain(READ_DETECTIONS_SCRIPT);
     expect(call.options?.env).toEqual({
       [POWERSHELL_INPUT_VAR]: JSON.stringify({ SinceMs: since.getTime() }),
     });

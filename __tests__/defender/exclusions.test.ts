@@ -9,9 +9,10 @@ import {
   restoreExclusions,
 } from '../../src/defender/exclusions.js';
 import {
-  decodePowerShellScript,
+  framePowerShellScript,
+  powerShellScriptOf,
   POWERSHELL_INPUT_VAR,
-  powerShellArgs,
+  POWERSHELL_ARGS,
 } from '../../src/platform/powershell.js';
 import { memoryState } from '../../src/platform/state.js';
 import { normalizeWindowsPath } from '../../src/defender/paths.js';
@@ -105,8 +106,8 @@ describe('guardExclusions: apply and verify', () => {
 
     expect(run.calls).toHaveLength(1);
     const [call] = run.calls as [Call];
-    expect(call.file).toBe('powershell.exe');
-    expect(call.args).toEqual(powerShellArgs(APPLY_EXCLUSIONS_SCRIPT));
+    expect(call.file).toBe('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe');
+    expect(call.args).toEqual(POWERSHELL_ARGS);
     expect(Object.keys(call.options?.env ?? {})).toEqual([POWERSHELL_INPUT_VAR]);
     expect(report.added).toHaveLength(14);
     expect(report.notApplied).toEqual([]);
@@ -343,8 +344,8 @@ describe('injection: exclusion paths travel only as data', () => {
       windowsDeps(run),
     );
     const call = run.calls[0] as Call;
-    expect(call.args).toEqual(powerShellArgs(APPLY_EXCLUSIONS_SCRIPT));
-    const script = decodePowerShellScript(call.args);
+    expect(call.args).toEqual(POWERSHELL_ARGS);
+    const script = powerShellScriptOf(call.options);
     expect(script).toContain(APPLY_EXCLUSIONS_SCRIPT);
     for (const value of [...nasty, 'C:\\p\\$(calc).exe']) {
       expect(script).not.toContain(value);
@@ -362,8 +363,9 @@ describe('injection: exclusion paths travel only as data', () => {
     const run = recordingRunner(fakeRemoval({ paths: [...nasty], processes: [] }));
     const restore = await restoreExclusions(windowsDeps(run, { state }));
     const call = run.calls[0] as Call;
-    expect(call.args).toEqual(powerShellArgs(RESTORE_EXCLUSIONS_SCRIPT));
-    const script = decodePowerShellScript(call.args);
+    expect(call.args).toEqual(POWERSHELL_ARGS);
+    const script = powerShellScriptOf(call.options);
+    expect(script).toBe(framePowerShellScript(RESTORE_EXCLUSIONS_SCRIPT));
     for (const value of nasty) expect(script).not.toContain(value);
     expect((call.input as { Entries: Entry[] }).Entries.map((e) => e.Value)).toEqual(nasty);
     expect(restore.removed).toHaveLength(nasty.length);

@@ -8,7 +8,7 @@ import {
   scanArtifacts,
 } from '../../src/defender/scan.js';
 import { parseCheckExclusion } from '../../src/defender/readback.js';
-import { decodePowerShellScript, powerShellArgs } from '../../src/platform/powershell.js';
+import { framePowerShellScript, powerShellScriptOf, POWERSHELL_ARGS } from '../../src/platform/powershell.js';
 import {
   defenderOn,
   doctorWith,
@@ -139,8 +139,9 @@ describe('scanArtifacts', () => {
     );
     expect(run.calls).toHaveLength(1);
     const call = run.calls[0] as Call;
-    expect(call.args).toEqual(powerShellArgs(SCAN_ARTIFACTS_SCRIPT));
-    const script = decodePowerShellScript(call.args);
+    expect(call.args).toEqual(POWERSHELL_ARGS);
+    const script = powerShellScriptOf(call.options);
+    expect(script).toBe(framePowerShellScript(SCAN_ARTIFACTS_SCRIPT));
     for (const file of FILES) expect(script).not.toContain(file);
     expect((call.input as { Files: string[] }).Files).toEqual(FILES);
     // The argv MpCmdRun gets is an array inside the constant script, the copy path travelling as a value.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { adviseOnDoctor } from '../../src/doctor/advice.js';
 import type { DoctorReport } from '../../src/doctor/types.js';
 import { DEFENDER_STATUS_SCRIPT, probeDefender } from '../../src/defender/status.js';
-import { decodePowerShellScript } from '../../src/platform/powershell.js';
+import { powerShellScriptOf } from '../../src/platform/powershell.js';
 import { RUNNER_GO } from '../defender/helpers.js';
 import { isPowerShell, powerShellStdout, recordingRunner } from '../helpers/recorder.js';
 
@@ -39,7 +39,7 @@ describe('Defender status through one PowerShell start', () => {
     const probed = await probe('status-ps51-hosted.json');
     expect(probed.spawns).toHaveLength(1);
     expect(probed.spawns[0]?.args.slice(0, 3)).toEqual(['-NoLogo', '-NoProfile', '-NonInteractive']);
-    expect(decodePowerShellScript(probed.spawns[0]?.args ?? [])).toContain(DEFENDER_STATUS_SCRIPT);
+    expect(powerShellScriptOf(probed.spawns[0]?.options)).toContain(DEFENDER_STATUS_SCRIPT);
     expect(probed.elevated).toBe(true);
     expect(probed.defender).toMatchObject({
       available: true,
@@ -115,7 +115,9 @@ describe('Defender status through one PowerShell start', () => {
     const { run } = recordingRunner([]);
     const missing = await probeDefender(run);
     expect(missing.defender.available).toBe(false);
-    expect(missing.defender.error).toMatch(/PowerShell gave no result: powershell.exe could not be started/);
+    expect(missing.defender.error).toMatch(
+      /PowerShell gave no result: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe could not be started/,
+    );
     const noisy = recordingRunner([[isPowerShell, { stdout: 'garbage only', exitCode: 1, stderr: 'boom' }]]);
     expect((await probeDefender(noisy.run)).defender.error).toMatch(/exited with code 1: boom/);
   });

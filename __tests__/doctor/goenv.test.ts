@@ -22,7 +22,7 @@ describe('go env failures', () => {
     expect(probe.found).toBe(false);
     if (!probe.found)
       expect(probe.reason).toMatch(
-        /^Go was not found \(go-does-not-exist-here: .*ENOENT.*\); install it with actions\/setup-go/,
+        /^Go was not found \(go-does-not-exist-here: not on PATH\); install it with actions\/setup-go/,
       );
   });
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
-import { decodePowerShellScript, POWERSHELL_INPUT_VAR } from '../../src/platform/powershell.js';
+import { POWERSHELL_INPUT_VAR, powerShellScriptOf } from '../../src/platform/powershell.js';
 import { memoryState } from '../../src/platform/state.js';
 import { loadPkcs12Certificate } from '../../src/sign/certificate.js';
 import { cleanupSigning, signFiles, SIGNING_CLEANUP_STATE } from '../../src/sign/index.js';
@@ -34,7 +34,7 @@ const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'sign');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-const script = (s: Spawn): string => decodePowerShellScript(s.args);
+const script = (s: Spawn): string => powerShellScriptOf(s.options);
 const isImport = (s: Spawn): boolean => isPowerShell(s) && script(s).includes(IMPORT_PFX_SCRIPT);
 const isRemove = (s: Spawn): boolean => isPowerShell(s) && script(s).includes(REMOVE_CERTIFICATES_SCRIPT);
 const isFind = (s: Spawn): boolean => isPowerShell(s) && script(s).includes(FIND_CERTIFICATE_SCRIPT);

@@ -2,14 +2,15 @@ import type { ExclusionsConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { DoctorReport } from '../doctor/types.js';
 import { runPowerShell } from '../platform/powershell.js';
-import { asArray } from '../platform/psjson.js';
+import { asArray, asString } from '../platform/psjson.js';
 import { info, warning } from '../report/note.js';
 import { normalizeWindowsPath } from './paths.js';
 import { planExclusions, wantedExclusions, type ExclusionContext } from './plan.js';
-import { PS_ERROR_INFO, PS_MPCMDRUN, PS_READ_EXCLUSIONS } from './psfragments.js';
+import { PS_ERROR_INFO, PS_MPCMDRUN, PS_OWNER_RECORD, PS_READ_EXCLUSIONS } from './psfragments.js';
 import {
   resultFor,
   describeDefenderError,
+  exclusionOwner,
   parseCheckExclusion,
   parseReadBack,
   readBackHas,
@@ -21,27 +22,50 @@ import type { ExclusionsReport, WantedExclusion } from './types.js';
 /**
  * One PowerShell start: add each missing entry, then read the lists back. With hidden lists, each path is
  * asked about with MpCmdRun -CheckExclusion before (already excluded: leave it) and after (did it stick?).
- * Input: { Entries: [{ Kind: 'path'|'process', Value }], Hidden: bool }.
+ * Every entry it adds, and every present one another live go-av-guard job added (Claims), is recorded
+ * with this job as an owner in the machine-wide record (see PS_OWNER_RECORD).
+ * Input: { Entries: [{ Kind: 'path'|'process', Value }], Hidden: bool, Owner: { Job, Pid }, Claims: [{ Kind, Value }] }.
  */
 export const APPLY_EXCLUSIONS_SCRIPT =
   PS_ERROR_INFO +
   PS_MPCMDRUN +
+  PS_OWNER_RECORD +
   String.raw`
 $mp = if ($In.Hidden) { Find-MpCmdRun } else { $null }
-$results = @(foreach ($e in @($In.Entries)) {
-  $r = [ordered]@{ Kind = [string]$e.Kind; Value = [string]$e.Value }
-  if ($In.Hidden -and $r.Kind -eq 'path') {
-    $r.Before = Test-MpExclusion $mp $r.Value
-    if ($r.Before -and $r.Before.Output -match 'is excluded' -and $r.Before.Output -notmatch 'is not excluded') { $r; continue }
-  }
-  try {
-    if ($r.Kind -eq 'path') { Add-MpPreference -ExclusionPath $r.Value -Force }
-    else { Add-MpPreference -ExclusionProcess $r.Value -Force }
-    $r.Called = $true
-  } catch { $r.Error = Get-ErrorInfo $_ }
-  $r
-})
-$out = [ordered]@{ Results = $results; MpCmdRun = $mp }` +
+$record = Open-OwnerRecord
+try {
+  Invoke-OwnerReap $record
+  $me = New-Owner $In.Owner
+  # Exclusions another live go-av-guard job added and this one needs too: share them, so neither post
+  # step removes what the other still uses.
+  $claimed = @(foreach ($c in @($In.Claims)) {
+    $entry = Find-OwnedEntry $record ([string]$c.Kind) ([string]$c.Value)
+    if (-not $entry) { continue }
+    $entry.Owners = @(@($entry.Owners | Where-Object { $_.Job -ne $me.Job }) + $me)
+    [ordered]@{ Kind = $entry.Kind; Value = $entry.Value; Owners = @($entry.Owners | ForEach-Object { $_.Job }) }
+  })
+  $results = @(foreach ($e in @($In.Entries)) {
+    $r = [ordered]@{ Kind = [string]$e.Kind; Value = [string]$e.Value }
+    if ($In.Hidden -and $r.Kind -eq 'path') {
+      $r.Before = Test-MpExclusion $mp $r.Value
+      if ($r.Before -and $r.Before.Output -match 'is excluded' -and $r.Before.Output -notmatch 'is not excluded') { $r; continue }
+    }
+    try {
+      if ($r.Kind -eq 'path') { Add-MpPreference -ExclusionPath $r.Value -Force }
+      else { Add-MpPreference -ExclusionProcess $r.Value -Force }
+      $r.Called = $true
+    } catch { $r.Error = Get-ErrorInfo $_ }
+    # Only an entry known to be new is this job's to own (lists read, or MpCmdRun said "not excluded").
+    $known = -not $In.Hidden -or ($r.Before -and $r.Before.ExitCode -eq 0 -and $r.Before.Output -match 'is not excluded')
+    if ($r.Called -and $known) {
+      $entry = Find-OwnedEntry $record $r.Kind $r.Value
+      if ($entry) { $entry.Owners = @(@($entry.Owners | Where-Object { $_.Job -ne $me.Job }) + $me) }
+      else { $record.Entries += [ordered]@{ Kind = $r.Kind; Value = $r.Value; Owners = @($me) } }
+    }
+    $r
+  })
+} finally { Close-OwnerRecord $record }
+$out = [ordered]@{ Results = $results; MpCmdRun = $mp; Claimed = $claimed; Reaped = $record.Reaped }` +
   PS_READ_EXCLUSIONS +
   String.raw`if ($In.Hidden) {
   foreach ($r in $results) { if ($r.Called -and $r.Kind -eq 'path') { $r.After = Test-MpExclusion $mp $r.Value } }
@@ -106,7 +130,9 @@ export async function guardExclusions(
     report.notes.push(info(`Dry run: ${toAdd.length} exclusion(s) would be added; nothing was changed.`));
     return report;
   }
-  if (toAdd.length === 0) return failIfStrict(report, held);
+  // Present verbatim: maybe added by another go-av-guard job still running here; if so, share it.
+  const claims = plan.planned.filter((p) => p.action === 'present');
+  if (toAdd.length === 0 && claims.length === 0) return failIfStrict(report, held);
 
   const previous = recordedExclusions(deps.state);
   const unrecorded = (entries: readonly WantedExclusion[]): WantedExclusion[] =>
@@ -115,11 +141,14 @@ export async function guardExclusions(
   // a PowerShell start killed half-way still leaves the post step the entries to remove.
   if (!current.hidden) recordExclusions(deps.state, [...previous, ...unrecorded(toAdd.map(asWanted))]);
 
+  const owner = exclusionOwner(deps.state, deps.env, ctx.runnerPid ?? process.ppid);
   let raw: unknown;
   try {
     raw = await runPowerShell(deps.run, APPLY_EXCLUSIONS_SCRIPT, {
       Entries: toAdd.map((p) => ({ Kind: p.kind, Value: p.value })),
       Hidden: current.hidden,
+      Owner: { Job: owner.job, Pid: owner.pid },
+      Claims: claims.map((p) => ({ Kind: p.kind, Value: p.value })),
     });
   } catch (error) {
     const after = current.hidden ? '' : '; the post step removes any that did get added';
@@ -145,8 +174,28 @@ export async function guardExclusions(
     else report.notApplied.push({ kind: wanted.kind, value: wanted.value, reason: outcome.reason });
   }
 
-  // Now the facts are known: exactly the verified additions stay recorded.
-  recordExclusions(deps.state, [...previous, ...unrecorded(report.added)]);
+  // Shared with another live job: this job's post step gives up its share (and removes the entry if it
+  // is the last one needing it).
+  const shared = asArray<Record<string, unknown>>(data.Claimed).flatMap((c) => {
+    const claim = claims.find((p) => p.kind === asString(c.Kind) && p.value === asString(c.Value));
+    return claim ? [asWanted(claim)] : [];
+  });
+  if (shared.length > 0)
+    report.notes.push(
+      info(
+        `Sharing ${shared.length} exclusion(s) another go-av-guard job on this machine added: ${shared.map((e) => e.value).join('; ')}; the last job to finish removes them.`,
+      ),
+    );
+  const reaped = asArray<Record<string, unknown>>(data.Reaped);
+  if (reaped.length > 0)
+    report.notes.push(
+      info(
+        `Removed ${reaped.length} exclusion(s) left by go-av-guard jobs whose runner is gone: ${reaped.map((r) => asString(r.Value)).join('; ')}.`,
+      ),
+    );
+
+  // Now the facts are known: exactly the verified additions (and the shares) stay recorded.
+  recordExclusions(deps.state, [...previous, ...unrecorded([...report.added, ...shared])]);
   if (report.added.length > 0) {
     const after = config.restore ? 'the post step removes them' : 'they stay after the job (restore: false)';
     report.notes.push(

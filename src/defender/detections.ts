@@ -28,7 +28,8 @@ export const DETECTIONS_REPORTED_STATE_KEY = 'go-av-guard-detections-reported';
 export const READ_DETECTIONS_SCRIPT =
   PS_ERROR_INFO +
   String.raw`
-$since = [DateTimeOffset]::FromUnixTimeMilliseconds([int64]$In.SinceMs).UtcDateTime.AddMinutes(-5)
+$epoch = [datetime]::SpecifyKind([datetime]'1970-01-01T00:00:00', 'Utc')
+$since = $epoch.AddMilliseconds([double]$In.SinceMs).AddMinutes(-5)
 $out = [ordered]@{ Detections = @(); Threats = @(); Events = @() }
 try {
   $out.Detections = @(Get-MpThreatDetection | Where-Object {

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { asInteger, enumName, parsePsDate } from '../platform/psjson.js';
-import { CATEGORY, DETECTION_SOURCE, SEVERITY } from './enums.js';
+import { CATEGORY, CLEANING_ACTION, DETECTION_SOURCE, SEVERITY } from './enums.js';
 import { normalizeDetectionId } from './merge.js';
 import { parseResourceList } from './resources.js';
 import { meaningful, set } from './threatjson.js';
@@ -16,6 +16,8 @@ const EVENT_STATUS: Record<(typeof DETECTION_EVENTS)[number], string> = {
   1118: 'Action failed',
   1119: 'Action failed (critical)',
 };
+
+const UNRESOLVED_INSERT = /^%%\d+$/;
 
 export class EventXmlError extends Error {}
 
@@ -113,6 +115,14 @@ function detectionFromEvent(
   created: string | undefined,
 ): Detection {
   const get = (name: string): string | undefined => meaningful(data.get(name.toLowerCase()));
+  // Older platforms (4.18.1906) store names as unresolved message inserts ("%%809"): the ID beside
+  // them says the same through the documented tables; an insert with no usable ID is kept, marked.
+  const named = (field: string, table: Readonly<Record<number, string>>): string | undefined => {
+    const text = get(`${field} Name`);
+    if (text !== undefined && !UNRESOLVED_INSERT.test(text)) return text;
+    const byId = get(`${field} ID`) === undefined ? undefined : enumName(table, get(`${field} ID`));
+    return byId ?? (text === undefined ? undefined : `unknown (${text})`);
+  };
   const d: Detection = {
     id: normalizeDetectionId(data.get('detection id') ?? ''),
     resources: parseResourceList(data.get('path') ?? ''),
@@ -121,12 +131,12 @@ function detectionFromEvent(
   set(d, 'time', parsePsDate(get('Detection Time')) ?? created);
   set(d, 'threatName', get('Threat Name'));
   set(d, 'threatId', asInteger(get('Threat ID')));
-  set(d, 'severity', get('Severity Name') ?? enumName(SEVERITY, get('Severity ID')));
-  set(d, 'category', get('Category Name') ?? enumName(CATEGORY, get('Category ID')));
-  set(d, 'source', get('Source Name') ?? enumName(DETECTION_SOURCE, get('Source ID')));
+  set(d, 'severity', named('Severity', SEVERITY));
+  set(d, 'category', named('Category', CATEGORY));
+  set(d, 'source', named('Source', DETECTION_SOURCE));
   set(d, 'process', get('Process Name'));
   set(d, 'user', get('Detection User'));
-  if (id !== 1116) set(d, 'action', get('Action Name'));
+  if (id !== 1116) set(d, 'action', named('Action', CLEANING_ACTION));
   const failed = id === 1118 || id === 1119 ? get('Error Description') : undefined;
   set(d, 'status', failed ? `${EVENT_STATUS[id]}: ${failed}` : EVENT_STATUS[id]);
   return d;

@@ -15,6 +15,8 @@ export interface ExclusionContext {
   workspace: string;
   /** A dedicated folder under RUNNER_TEMP, exported as GOTMPDIR for later steps. */
   goTmpDir: string;
+  /** This job's runner process (outlives main and post); default: this process's parent. */
+  runnerPid?: number;
 }
 
 /** Only absolute Windows paths are wanted: Defender resolves variables as SYSTEM and relative paths not at all. */

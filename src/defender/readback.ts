@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { asString, asStrings } from '../platform/psjson.js';
 import { readJsonState, writeJsonState, type StateStore } from '../platform/state.js';
 import { normalizeWindowsPath } from './paths.js';
@@ -26,6 +27,31 @@ export function recordExclusions(state: StateStore, entries: readonly WantedExcl
     EXCLUSIONS_STATE_KEY,
     entries.map((e) => ({ kind: e.kind, value: e.value, reason: e.reason })),
   );
+}
+
+/** State key: who this job is in the machine-wide exclusion record (job id, runner process id). */
+export const EXCLUSIONS_OWNER_STATE_KEY = 'go-av-guard-exclusions-owner';
+
+/** This job in the machine-wide record: a job id and the process that lives as long as the job. */
+export interface ExclusionOwner {
+  job: string;
+  pid: number;
+}
+
+/**
+ * The owner recorded by the main step, or a new one: the workflow run, attempt and job plus a random
+ * part (two matrix legs share a job name), and the runner process (this process's parent, which
+ * outlives both steps of the action; for the CLI, the shell that started it).
+ */
+export function exclusionOwner(state: StateStore, env: NodeJS.ProcessEnv, runnerPid: number): ExclusionOwner {
+  const saved = readJsonState<Partial<ExclusionOwner>>(state, EXCLUSIONS_OWNER_STATE_KEY, {});
+  if (typeof saved.job === 'string' && saved.job !== '' && typeof saved.pid === 'number') {
+    return { job: saved.job, pid: saved.pid };
+  }
+  const run = [env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT, env.GITHUB_JOB].filter(Boolean).join('-');
+  const owner = { job: `${run || 'local'}-${randomUUID().slice(0, 8)}`, pid: runnerPid };
+  writeJsonState(state, EXCLUSIONS_OWNER_STATE_KEY, owner);
+  return owner;
 }
 
 /** The exclusion lists Get-MpPreference gave back after a change, or why they are unknown. */

@@ -1,10 +1,11 @@
 import type { Deps } from '../deps.js';
 import { runPowerShell } from '../platform/powershell.js';
-import { asArray } from '../platform/psjson.js';
-import { PS_ERROR_INFO, PS_READ_EXCLUSIONS } from './psfragments.js';
+import { asArray, asStrings } from '../platform/psjson.js';
+import { PS_ERROR_INFO, PS_OWNER_RECORD, PS_READ_EXCLUSIONS } from './psfragments.js';
 import {
   resultFor,
   describeDefenderError,
+  exclusionOwner,
   parseReadBack,
   readBackHas,
   recordedExclusions,
@@ -13,22 +14,34 @@ import {
 import type { ExclusionsReport, WantedExclusion } from './types.js';
 
 /**
- * One PowerShell start: remove each entry this run added, then read the lists back.
- * Input: { Entries: [{ Kind: 'path'|'process', Value }] }.
+ * Removes each entry this run added that no other live go-av-guard job on the machine still needs (the
+ * machine-wide record, PS_OWNER_RECORD), then reads the lists back.
+ * Input: { Entries: [{ Kind: 'path'|'process', Value }], Owner: { Job } }.
  */
 export const RESTORE_EXCLUSIONS_SCRIPT =
   PS_ERROR_INFO +
+  PS_OWNER_RECORD +
   String.raw`
-$results = @(foreach ($e in @($In.Entries)) {
-  $r = [ordered]@{ Kind = [string]$e.Kind; Value = [string]$e.Value }
-  try {
-    if ($r.Kind -eq 'path') { Remove-MpPreference -ExclusionPath $r.Value -Force }
-    else { Remove-MpPreference -ExclusionProcess $r.Value -Force }
-    $r.Called = $true
-  } catch { $r.Error = Get-ErrorInfo $_ }
-  $r
-})
-$out = [ordered]@{ Results = $results }` +
+$record = Open-OwnerRecord
+try {
+  Invoke-OwnerReap $record
+  $results = @(foreach ($e in @($In.Entries)) {
+    $r = [ordered]@{ Kind = [string]$e.Kind; Value = [string]$e.Value }
+    $entry = Find-OwnedEntry $record $r.Kind $r.Value
+    if ($entry) {
+      $entry.Owners = @($entry.Owners | Where-Object { $_.Job -ne [string]$In.Owner.Job })
+      $others = @($entry.Owners | ForEach-Object { [string]$_.Job })
+      # Another live job still needs it: that job's post step removes it.
+      if ($others.Count -gt 0) { $r.KeptFor = $others; $r; continue }
+    }
+    try {
+      Remove-Exclusion $r.Kind $r.Value
+      $r.Called = $true
+    } catch { $r.Error = Get-ErrorInfo $_ }
+    $r
+  })
+} finally { Close-OwnerRecord $record }
+$out = [ordered]@{ Results = $results; Reaped = $record.Reaped }` +
   PS_READ_EXCLUSIONS +
   String.raw`$out
 `;
@@ -52,8 +65,10 @@ export async function restoreExclusions(deps: Deps): Promise<Restore> {
   }
   let data: Record<string, unknown>;
   try {
+    const owner = exclusionOwner(deps.state, deps.env, process.ppid);
     const raw = await runPowerShell(deps.run, RESTORE_EXCLUSIONS_SCRIPT, {
       Entries: entries.map((e) => ({ Kind: e.kind, Value: e.value })),
+      Owner: { Job: owner.job },
     });
     data = (raw ?? {}) as Record<string, unknown>;
   } catch (error) {
@@ -65,6 +80,14 @@ export async function restoreExclusions(deps: Deps): Promise<Restore> {
   const results = asArray<Record<string, unknown>>(data.Results);
   for (const entry of entries) {
     const result = resultFor(results, entry);
+    const keptFor = asStrings(result?.KeptFor);
+    if (keptFor.length > 0) {
+      (restore.kept ??= []).push({
+        ...entry,
+        reason: `still needed by another go-av-guard job on this machine (${keptFor.join(', ')}); the last one to finish removes it`,
+      });
+      continue;
+    }
     const reason = whyNotRemoved(entry, result, readBack);
     if (reason) restore.failed.push({ ...entry, reason });
     else restore.removed.push(entry);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { TriState } from '../config.js';
-import { defenderDidNotAnswer } from './status.js';
+import { defenderDidNotAnswer, errorInfo } from './status.js';
 import type { Deps } from '../deps.js';
 import type { DoctorReport } from '../doctor/types.js';
 import { runPowerShell } from '../platform/powershell.js';
@@ -31,7 +31,7 @@ $created = @()
 foreach ($candidate in @($In.Folders)) {
   $entry = [ordered]@{ Path = [string]$candidate }
   try {
-    [void][IO.Directory]::CreateDirectory($entry.Path)
+    $null = New-Item -ItemType Directory -Path $entry.Path -Force
     $created += $entry.Path
     $entry.Check = Test-MpExclusion $mp $entry.Path
   } catch { $entry.Error = Get-ErrorInfo $_ }
@@ -43,7 +43,7 @@ if ($out.Folder) {
   $i = 0
   foreach ($file in @($In.Files)) {
     $f = [ordered]@{ Source = [string]$file }
-    $f.Copy = Join-Path $out.Folder ('{0}-{1}' -f $i, [IO.Path]::GetFileName($f.Source))
+    $f.Copy = Join-Path $out.Folder ('{0}-{1}' -f $i, (Split-Path -Path $f.Source -Leaf))
     $i++
     try {
       Copy-Item -LiteralPath $f.Source -Destination $f.Copy -Force
@@ -79,11 +79,7 @@ export async function scanArtifacts(
   deps: Deps,
 ): Promise<ScanReport> {
   const report: ScanReport = { performed: false, limits: [], files: [] };
-  const notPerformed = (reason: string): ScanReport => ({
-    ...report,
-    reason,
-    ...(mode === 'true' ? { failure: `scan: true, but ${reason}` } : {}),
-  });
+  const notPerformed = (reason: string): ScanReport => notPerformedReport(report, reason, mode);
   if (mode === 'false') return { ...report, reason: 'scan is false' };
   if (deps.platform !== 'win32')
     return {
@@ -95,9 +91,6 @@ export async function scanArtifacts(
   if (!defender?.available) {
     return notPerformed(`${defenderDidNotAnswer(defender)}, so its engine cannot scan here`);
   }
-  if (defender.engineVersion) report.engineVersion = defender.engineVersion;
-  if (defender.signatureVersion) report.signatureVersion = defender.signatureVersion;
-
   const folders = candidateFolders(ctx.tempDir, deps.env, defender.exclusions.paths);
   let data: Record<string, unknown>;
   try {
@@ -110,6 +103,25 @@ export async function scanArtifacts(
   } catch (error) {
     return notPerformed(`the scan could not run: ${error instanceof Error ? error.message : String(error)}`);
   }
+  return readScanReply(files, data, doctor, mode);
+}
+
+function notPerformedReport(report: ScanReport, reason: string, mode: TriState): ScanReport {
+  return { ...report, reason, ...(mode === 'true' ? { failure: `scan: true, but ${reason}` } : {}) };
+}
+
+/** The scan script's reply as a report: which folder was used, and a verdict per file. */
+export function readScanReply(
+  files: readonly string[],
+  data: Record<string, unknown>,
+  doctor: DoctorReport,
+  mode: TriState = 'auto',
+): ScanReport {
+  const defender = doctor.defender;
+  const report: ScanReport = { performed: false, limits: [], files: [] };
+  if (defender?.engineVersion) report.engineVersion = defender.engineVersion;
+  if (defender?.signatureVersion) report.signatureVersion = defender.signatureVersion;
+  const notPerformed = (reason: string): ScanReport => notPerformedReport(report, reason, mode);
   if (!asString(data.MpCmdRun))
     return notPerformed(
       'MpCmdRun.exe was found neither under the Defender platform folder nor in Program Files',
@@ -199,8 +211,11 @@ function judgeFile(file: string, r: Record<string, unknown> | undefined): ScanRe
   if (!r) return { path: file, status: 'not-scanned', detail: 'the scan script did not report on this file' };
   const error = describeDefenderError(r.Error);
   if (error) {
-    // Writing the copy can itself trip real-time protection: that is a verdict, not a failure.
-    if (/virus|potentially unwanted/i.test(error))
+    // Writing the copy can itself trip real-time protection: that is a verdict, not a failure. The
+    // HRESULT (ERROR_VIRUS_INFECTED / _DELETED) reads the same in every language; the English text is a
+    // second chance for errors that carry no code.
+    const code = errorInfo(r.Error)?.code;
+    if (code === '0x800700e1' || code === '0x800700e2' || /virus|potentially unwanted/i.test(error))
       return { path: file, status: 'detected', detail: `writing the copy was blocked: ${error}` };
     return { path: file, status: 'error', detail: error };
   }

@@ -5,6 +5,7 @@ import type { ScanResult } from './types.js';
  *   "Scanning <f> found no threats."                      -> clean (exit 0)
  *   "Scanning <f> found N threats." + a threat list with "Threat : <name>" lines -> detected (exit 2)
  *   "CmdTool: Failed with hr = 0x........"                -> error
+ * On localized Windows the text is not read: exit 0 is clean, anything else without a verdict an error.
  */
 export function parseScanOutput(output: string, exitCode: number | null): Omit<ScanResult, 'path'> {
   const text = output.replace(/\r\n/g, '\n');
@@ -20,7 +21,10 @@ export function parseScanOutput(output: string, exitCode: number | null): Omit<S
   }
   const hr = /Failed with hr = (0x[0-9a-f]{8})/i.exec(text)?.[1];
   if (hr) return { status: 'error', detail: `MpCmdRun failed with ${hr.toLowerCase()}${describeHr(hr)}` };
-  if (/found no threats/i.test(text) && (exitCode === 0 || exitCode === null)) return { status: 'clean' };
+  // Exit 0 means no threats in every language; 2 is shared by "threats found" and errors, so without
+  // a verdict line it stays an error (unknown), never a guess.
+  if (exitCode === 0) return { status: 'clean' };
+  if (/found no threats/i.test(text) && exitCode === null) return { status: 'clean' };
   const last = text.trim().split('\n').slice(-2).join(' | ');
   return {
     status: 'error',

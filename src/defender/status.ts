@@ -11,9 +11,21 @@ import { PS_ERROR_INFO } from './psfragments.js';
 export const DEFENDER_STATUS_SCRIPT =
   PS_ERROR_INFO +
   String.raw`
-$out = [ordered]@{}
-$principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
-$out.Elevated = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+$out = [ordered]@{ Elevated = $null; LanguageMode = [string]$ExecutionContext.SessionState.LanguageMode }
+if ($out.LanguageMode -eq 'FullLanguage') {
+  try {
+    $principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
+    $out.Elevated = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+  } catch { }
+}
+if ($null -eq $out.Elevated) {
+  # Constrained Language Mode allows no .NET identity types: ask whoami for the integrity level SID
+  # (S-1-16-12288 high, S-1-16-16384 system), which reads the same in every language.
+  try {
+    $groups = & (Join-Path $env:SystemRoot 'System32\whoami.exe') /groups /fo csv /nh
+    $out.Elevated = [bool](@($groups) -match 'S-1-16-12288|S-1-16-16384')
+  } catch { }
+}
 try {
   $out.Status = Get-MpComputerStatus | Select-Object AMServiceEnabled, AntivirusEnabled, RealTimeProtectionEnabled,
     BehaviorMonitorEnabled, IoavProtectionEnabled, IsTamperProtected, AMRunningMode, AMProductVersion,
@@ -112,6 +124,8 @@ export function parseDefenderStatus(raw: unknown): DefenderProbe {
     assign(defender, 'signatureVersion', asString(status.AntivirusSignatureVersion));
     assign(defender, 'signatureLastUpdated', parsePsDate(status.AntivirusSignatureLastUpdated));
   }
+  const languageMode = asString(data.LanguageMode);
+  if (languageMode) defender.powerShellLanguageMode = languageMode;
   const maps = preference?.MAPSReporting;
   if (typeof maps === 'number') defender.cloudProtection = maps !== 0;
   return { elevated: asBoolean(data.Elevated), defender };

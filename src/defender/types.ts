@@ -31,6 +31,8 @@ export interface ExclusionsReport {
   restore?: {
     removed: WantedExclusion[];
     failed: Array<WantedExclusion & { reason: string }>;
+    /** Left in place because another live go-av-guard job on the machine still needs them. */
+    kept?: Array<WantedExclusion & { reason: string }>;
   };
   /** Set only with exclusions: true when they could not be put in place; the step fails with this message. */
   failure?: string;

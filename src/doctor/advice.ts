@@ -19,6 +19,13 @@ export function adviseOnDoctor(facts: Omit<DoctorReport, 'advice'>, now = new Da
     return notes;
   }
   const defender = facts.defender;
+  if (defender?.powerShellLanguageMode === 'ConstrainedLanguage') {
+    notes.push(
+      info(
+        'This machine runs PowerShell in Constrained Language Mode (WDAC/AppLocker): Defender status, exclusions, detections and the scan work; importing a certificate into the Windows store for signtool is skipped, so sign with the in-process engine.',
+      ),
+    );
+  }
   if (!defender || !defender.available) {
     notes.push(
       warning(

@@ -1,17 +1,30 @@
 import { describeFailure, type ProcessRunner } from '../platform/process.js';
+import { resolveProgram } from '../platform/which.js';
 import type { GoProbe } from './types.js';
 
-/** Asks the Go toolchain for its folders: the exclusions, smoke builds and relevance checks all start here. */
-export async function probeGo(run: ProcessRunner, go: string): Promise<GoProbe> {
-  const result = await run(go, ['env', '-json'], { timeoutMs: 60_000 });
+const INSTALL = 'install it with actions/setup-go or set the go input';
+
+/**
+ * Asks the Go toolchain for its folders: the exclusions, smoke builds and relevance checks all start here.
+ * `go` is resolved to an absolute path through PATH first (never the current folder), and that path is
+ * what later steps start.
+ */
+export async function probeGo(
+  run: ProcessRunner,
+  go: string,
+  where: { env: NodeJS.ProcessEnv; platform: NodeJS.Platform } = {
+    env: process.env,
+    platform: process.platform,
+  },
+): Promise<GoProbe> {
+  const executable = resolveProgram(go, where);
+  if (!executable) return { found: false, reason: `Go was not found (${go}: not on PATH); ${INSTALL}` };
+  const result = await run(executable, ['env', '-json'], { timeoutMs: 60_000 });
   if (result.spawnError) {
-    return {
-      found: false,
-      reason: `Go was not found (${go}: ${result.spawnError}); install it with actions/setup-go or set the go input`,
-    };
+    return { found: false, reason: `Go was not found (${executable}: ${result.spawnError}); ${INSTALL}` };
   }
-  if (result.exitCode !== 0) return { found: false, reason: describeFailure(go, result) };
-  return parseGoEnv(result.stdout, go);
+  if (result.exitCode !== 0) return { found: false, reason: describeFailure(executable, result) };
+  return parseGoEnv(result.stdout, executable);
 }
 
 export function parseGoEnv(json: string, executable: string): GoProbe {

@@ -24,7 +24,7 @@ export interface DoctorOptions {
 export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promise<DoctorReport> {
   const windows = deps.platform === 'win32';
   const [go, signingTool, defenderProbe] = await Promise.all([
-    probeGo(deps.run, options.go),
+    probeGo(deps.run, options.go, { env: deps.env, platform: deps.platform }),
     locateSigningTool(deps.run, {
       platform: deps.platform,
       arch: deps.arch,

@@ -58,6 +58,8 @@ export interface DefenderStatus {
   hideExclusionsFromLocalAdmins?: boolean;
   /** Error from Get-MpPreference alone (status may still be known). */
   preferenceError?: string;
+  /** PowerShell's language mode here: ConstrainedLanguage on WDAC/AppLocker-enforced machines. */
+  powerShellLanguageMode?: string;
 }
 
 export interface DoctorReport {

@@ -25,6 +25,15 @@ export interface ProcessOptions {
   env?: Record<string, string | undefined>;
   /** Written to stdin, then stdin is closed. Secrets travel this way, never on argv or in env. */
   input?: string | Buffer;
+  /**
+   * Written to stdin as it arrives, then stdin is closed (a long-lived PowerShell that runs one script
+   * after another). Used instead of `input`.
+   */
+  stdin?: AsyncIterable<string>;
+  /** Sees stdout as it arrives, so a caller can answer a long-lived child before it exits. */
+  onStdout?: (chunk: Buffer) => void;
+  /** Ends the child (SIGKILL) when aborted: a long-lived child whose current work hangs. */
+  signal?: AbortSignal;
   timeoutMs?: number;
 }
 
@@ -93,18 +102,29 @@ export const runProcess: ProcessRunner = (file, args, options = {}) =>
       into.push(chunk);
     };
     child.stdout?.on('data', keep(stdout));
+    if (options.onStdout) child.stdout?.on('data', options.onStdout);
     child.stderr?.on('data', keep(stderr));
     if (options.timeoutMs)
       timer = setTimeout(() => {
         timedOut = true;
         child.kill('SIGKILL');
       }, options.timeoutMs);
+    options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
     child.on('error', (error) => finish({ exitCode: null, ...startFailure(error) }));
     child.on('close', (code) => finish({ exitCode: code }));
     // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.
     child.stdin?.on('error', () => undefined);
-    child.stdin?.end(options.input ?? '');
+    if (options.stdin) void feed(child, options.stdin);
+    else child.stdin?.end(options.input ?? '');
   });
+
+async function feed(child: ChildProcess, chunks: AsyncIterable<string>): Promise<void> {
+  try {
+    for await (const chunk of chunks) child.stdin?.write(chunk);
+  } finally {
+    child.stdin?.end();
+  }
+}
 
 /** A one-line description of why a process did not succeed, for reports. */
 export function describeFailure(file: string, result: ProcessResult): string {

@@ -24,6 +24,7 @@ function isCountWrapper(value: unknown): value is { value: unknown; Count: numbe
   );
 }
 
+const ZONELESS = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
 
 /**
@@ -38,7 +39,9 @@ export function parsePsDate(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const ms = MS_DATE.exec(value.trim());
   if (ms) return new Date(Number(ms[1])).toISOString();
-  const parsed = Date.parse(value);
+  // A time without a zone (Defender's event data, some saved files) is UTC, never this machine's local time.
+  const text = ZONELESS.test(value.trim()) ? `${value.trim().replace(' ', 'T')}Z` : value;
+  const parsed = Date.parse(text);
   return Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString();
 }
 

@@ -18,6 +18,8 @@ function Remove-PersistedKey([System.Security.Cryptography.X509Certificates.X509
   if ($null -eq $k) { $k = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($c) }
   if ($k -is [System.Security.Cryptography.RSACng] -or $k -is [System.Security.Cryptography.ECDsaCng]) { $k.Key.Delete() }
   elseif ($k -is [System.Security.Cryptography.RSACryptoServiceProvider]) { $k.PersistKeyInCsp = $false; $k.Clear() }
+  # .NET off Windows (PowerShell 7 on Linux/macOS) keeps the key inside the store entry: it goes with it.
+  elseif ($null -ne $k -and $k.GetType().Name -like '*OpenSsl') { }
   elseif ($null -ne $k) { throw "cannot delete a private key of type $($k.GetType().FullName)" }
 }
 `.trim();
@@ -29,9 +31,14 @@ function Remove-PersistedKey([System.Security.Cryptography.X509Certificates.X509
  * added. If the add fails, the key it just persisted is deleted again.
  */
 export const IMPORT_PFX_SCRIPT = `
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+  throw 'this machine runs PowerShell in Constrained Language Mode: importing the certificate into the Windows certificate store (CurrentUser\\My) is skipped'
+}
 ${REMOVE_PERSISTED_KEY_FUNCTION}
 $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]
-$bytes = if ($In.base64) { [Convert]::FromBase64String([string]$In.base64) } else { [System.IO.File]::ReadAllBytes([string]$In.path) }
+# Assigned inside each branch: "$bytes = if ..." would unroll the byte[] into object[], and the
+# constructor would then take it for a file name.
+if ($In.base64) { $bytes = [Convert]::FromBase64String([string]$In.base64) } else { $bytes = [System.IO.File]::ReadAllBytes([string]$In.path) }
 $probe = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($bytes, [string]$In.password, $flags::EphemeralKeySet)
 $thumbprint = $probe.Thumbprint
 $hasPrivateKey = $probe.HasPrivateKey
@@ -56,6 +63,9 @@ try {
  * store, so a later try can still find the key through it; every failure comes back as {thumbprint, reason}.
  */
 export const REMOVE_CERTIFICATES_SCRIPT = `
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+  throw 'this machine runs PowerShell in Constrained Language Mode: removing the imported certificate and its key from the Windows certificate store is skipped'
+}
 ${REMOVE_PERSISTED_KEY_FUNCTION}
 $removed = @()
 $failed = @()
@@ -77,10 +87,14 @@ foreach ($t in @($In.thumbprints)) {
 `.trim();
 
 export const FIND_CERTIFICATE_SCRIPT = `
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+  throw 'this machine runs PowerShell in Constrained Language Mode: looking the certificate up in the Windows certificate store is skipped'
+}
 $found = $null
 foreach ($loc in @('CurrentUser', 'LocalMachine')) {
   $store = New-Object System.Security.Cryptography.X509Certificates.X509Store -ArgumentList @('My', $loc)
-  $store.Open('ReadOnly')
+  # A store that cannot be opened (the machine store off Windows) holds nothing this run can use.
+  try { $store.Open('ReadOnly') } catch { continue }
   try { $c = @($store.Certificates.Find('FindByThumbprint', [string]$In.thumbprint, $false)) | Select-Object -First 1 } finally { $store.Close() }
   if ($c) {
     $ekus = @($c.Extensions | Where-Object { $_ -is [System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension] } | ForEach-Object { $_.EnhancedKeyUsages | ForEach-Object { $_.Value } })

@@ -15,12 +15,21 @@ export interface FailureInput {
   vanishedAfterBuild?: boolean;
   /** Defender detections in the same time window that touch this variant's files. */
   detections?: Detection[];
+  /** The start itself failed: Node's errno name and number (UNKNOWN / -4094 is where 225/226 end up). */
+  spawnCode?: string;
+  spawnErrno?: number;
+  /** The program file was there when its start failed (EPERM/EACCES on a present file is a refusal). */
+  fileExists?: boolean;
 }
 
 const ERROR_VIRUS_INFECTED = 225;
 const ERROR_VIRUS_DELETED = 226;
 const STATUS_DLL_NOT_FOUND = 0xc0000135;
 const STATUS_ACCESS_VIOLATION = 0xc0000005;
+/** ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION: "An Application Control policy has blocked this file." */
+const ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION = 4551;
+/** libuv's UV_UNKNOWN: Windows errors libuv has no name for, ERROR_VIRUS_INFECTED/DELETED among them. */
+const UV_UNKNOWN = -4094;
 
 const SUBMIT = 'report the false positive at https://www.microsoft.com/wdsi/filesubmission';
 
@@ -59,6 +68,34 @@ const RULES: Rule[] = [
     nextStep: `Exclude Go's build folders (GOCACHE, GOTMPDIR, the output folder) from antivirus, restore nothing from quarantine by hand, and ${SUBMIT}.`,
   },
   {
+    verdict: 'av-certain',
+    // CreateProcess refused with 225/226; Node's spawn throws it as UNKNOWN (-4094), the one start
+    // failure a freshly built, present file gets from antivirus.
+    match: ({ spawnCode, spawnErrno }) =>
+      spawnErrno === ERROR_VIRUS_INFECTED || spawnErrno === ERROR_VIRUS_DELETED
+        ? `the start failed with error ${spawnErrno}`
+        : spawnCode === 'UNKNOWN' || spawnErrno === UV_UNKNOWN
+          ? `the start failed with ${spawnCode ?? 'UNKNOWN'} (${spawnErrno ?? UV_UNKNOWN}), which is how Node reports Windows' ERROR_VIRUS_INFECTED/ERROR_VIRUS_DELETED (225/226)`
+          : undefined,
+    summary:
+      'Blocked by antivirus: Windows refused to start the program (ERROR_VIRUS_INFECTED/DELETED, which Node reports as spawn UNKNOWN).',
+    nextStep: `Exclude Go's build folders (GOCACHE, GOTMPDIR, the output folder) from antivirus, e.g. with this action's exclusions input on a self-hosted runner, and ${SUBMIT}.`,
+  },
+  {
+    verdict: 'possibly-av',
+    match: ({ output, spawnErrno }, code) =>
+      find(output, /[^\r\n]*Application Control policy has blocked this file[^\r\n]*/i) ??
+      find(output, /0x800711C7\b/i) ??
+      (code === ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION ||
+      spawnErrno === ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION
+        ? `error ${ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION} (ERROR_SYSTEM_INTEGRITY_POLICY_VIOLATION)`
+        : undefined),
+    summary:
+      'Blocked by application control: a Windows Defender Application Control (WDAC) or AppLocker policy refused to run this unsigned, freshly built program. This is policy, not a virus verdict.',
+    nextStep:
+      'Ask the machine administrator to allow the build output folder or a signer in the WDAC/AppLocker policy (go-av-guard writes an AppLocker publisher rule for signed files), or run the builds on a runner without that policy.',
+  },
+  {
     verdict: 'quarantined-likely',
     match: ({ vanishedAfterBuild }) =>
       vanishedAfterBuild ? 'the built file was gone right after a successful build' : undefined,
@@ -90,6 +127,17 @@ const RULES: Rule[] = [
       'The program crashed with an access violation (0xc0000005). Microsoft Defender does not cause this; third-party antivirus that injects hooks into processes has.',
     nextStep:
       'If another antivirus product is installed, retry with its exclusions for the Go folders; otherwise debug the crash (it is in the program or a cgo dependency).',
+  },
+  {
+    verdict: 'possibly-av',
+    match: ({ spawnCode, fileExists }) =>
+      (spawnCode === 'EPERM' || spawnCode === 'EACCES') && fileExists
+        ? `the start failed with ${spawnCode} although the file exists`
+        : undefined,
+    summary:
+      'Possibly blocked (antivirus or application control): Windows refused to start a program file that exists.',
+    nextStep:
+      "Check the antivirus protection history and the Code Integrity / AppLocker event logs for this file, and exclude Go's output and temp folders; make sure no other process holds the file.",
   },
   {
     verdict: 'possibly-av',

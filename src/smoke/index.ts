@@ -151,6 +151,9 @@ async function finish(
       exitCode: last.exitCode,
       output,
       vanishedAfterBuild: vanished,
+      ...(last.spawnCode ? { spawnCode: last.spawnCode } : {}),
+      ...(last.spawnErrno !== undefined ? { spawnErrno: last.spawnErrno } : {}),
+      ...(run?.spawnError && result.binary ? { fileExists: await exists(result.binary) } : {}),
       detections: relevantDetections(ctx.detections ?? [], [
         rc.moduleDir,
         rc.goTempDir,
@@ -230,11 +233,14 @@ export function citeDetections(report: SmokeReport, detections: Detection[]): Sm
     const folders = [report.workDir ?? '', v.binary ?? ''];
     const touching = relevantDetections(detections, folders);
     if (touching.length === 0) return v;
+    // The start failure's errno survives in the output text ("could not start: spawn ... UNKNOWN").
+    const spawnCode = /could not start: spawn\b.*?\b(UNKNOWN|EACCES|EPERM)\b/.exec(v.output ?? '')?.[1];
     const diagnosis = classifyFailure({
       exitCode: v.exitCode ?? null,
       output: v.output ?? '',
       vanishedAfterBuild: v.existedAfterBuild === false,
       detections: touching,
+      ...(spawnCode ? { spawnCode, fileExists: v.existedAfterBuild !== false } : {}),
     });
     return { ...v, diagnosis };
   });
