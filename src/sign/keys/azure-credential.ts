@@ -15,6 +15,17 @@ export interface AzureCredential {
   kind: string;
 }
 
+/** Public, US Government and China clouds' authorities: MSAL resolves them itself. */
+const KNOWN_AUTHORITY_HOSTS = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.microsoftonline.de'];
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return url.toLowerCase();
+  }
+}
+
 /** The audience Entra ID expects in a federated GitHub token. */
 export const GITHUB_AZURE_AUDIENCE = 'api://AzureADTokenExchange';
 
@@ -26,8 +37,12 @@ export async function azureCredential(
   const identity = await import('@azure/identity');
   const tenant = env.AZURE_TENANT_ID;
   const client = env.AZURE_CLIENT_ID;
+  const authorityHost = env.AZURE_AUTHORITY_HOST;
   const options = {
-    ...(env.AZURE_AUTHORITY_HOST ? { authorityHost: env.AZURE_AUTHORITY_HOST } : {}),
+    ...(authorityHost ? { authorityHost } : {}),
+    // Instance discovery asks login.microsoftonline.com about the authority; a private cloud's or Azure
+    // Stack's authority (any host MSAL does not know) is taken as given, as Microsoft's docs advise.
+    ...(authorityHost && !KNOWN_AUTHORITY_HOSTS.includes(hostOf(authorityHost)) ? { disableInstanceDiscovery: true } : {}),
     retryOptions: { maxRetries: policy.attempts - 1, retryDelayInMs: policy.baseDelayMs, maxRetryDelayInMs: policy.maxDelayMs },
   };
   const secret = env.AZURE_CLIENT_SECRET;

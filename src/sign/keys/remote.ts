@@ -93,8 +93,10 @@ export async function fetchWithRetry(
   let lastError: unknown;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     let delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    // Building the request (an access token) fails for its own reasons, which another try does not fix.
+    const request = await init();
     try {
-      const response = await fetch(url, { ...(await init()), signal: AbortSignal.timeout(policy.requestTimeoutMs) });
+      const response = await fetch(url, { ...request, signal: AbortSignal.timeout(policy.requestTimeoutMs) });
       const body = Buffer.from(await response.arrayBuffer());
       if (!isTransientStatus(response.status) || attempt === policy.attempts)
         return { status: response.status, headers: response.headers, body, attempts: attempt };
