@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import dns from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -47,6 +48,25 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   return true;
 }
 
+/** A vault's host name: the Key Vault SDK wants the host to sit below the challenge's resource host. */
+export const VAULT_HOST = 'gag.vault.localhost';
+
+/**
+ * Names under .localhost are loopback (RFC 6761 section 6.3), but this machine's resolver does not know
+ * them: teach this process, for those names only, so no request can leave the machine.
+ */
+export function resolveLocalhostNames(): () => void {
+  const original = dns.lookup;
+  const patched = ((hostname: string, options: unknown, callback?: unknown) => {
+    if (!hostname.endsWith('.localhost')) return (original as (...a: unknown[]) => void)(hostname, options, callback);
+    const done = (typeof options === 'function' ? options : callback) as (...a: unknown[]) => void;
+    const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
+    process.nextTick(() => (all ? done(null, [{ address: '127.0.0.1', family: 4 }]) : done(null, '127.0.0.1', 4)));
+  }) as typeof dns.lookup;
+  dns.lookup = patched;
+  return () => void (dns.lookup = original);
+}
+
 /** A server certificate for localhost and 127.0.0.1, issued by the test CA with openssl. */
 function serverCertificate(dir: string, ca: Issued): { key: string; cert: string } {
   const key = path.join(dir, 'localhost.key');
@@ -54,7 +74,7 @@ function serverCertificate(dir: string, ca: Issued): { key: string; cert: string
   const cert = path.join(dir, 'localhost.pem');
   const quiet = { stdio: 'ignore' as const };
   execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], quiet);
-  execFileSync('openssl', ['req', '-new', '-key', key, '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-out', csr], quiet);
+  execFileSync('openssl', ['req', '-new', '-key', key, '-subj', '/CN=localhost', '-addext', `subjectAltName=DNS:localhost,DNS:${VAULT_HOST},IP:127.0.0.1`, '-out', csr], quiet);
   execFileSync(
     'openssl',
     ['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-days', '2', '-copy_extensions', 'copy', '-out', cert],
