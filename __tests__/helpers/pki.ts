@@ -1,8 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import forge from 'node-forge';
+import {
+  derInteger,
+  derNull,
+  derOctetString,
+  derOid,
+  derSequence,
+  derSetOf,
+  derTlv,
+} from '../../src/pe/der.js';
 
 /** A certificate and its key, as PEM files and text. */
 export interface Issued {
@@ -10,8 +18,8 @@ export interface Issued {
   keyFile: string;
   certPem: string;
   keyPem: string;
-  cert: forge.pki.Certificate;
-  key: forge.pki.rsa.PrivateKey;
+  /** The subject's common name. */
+  cn: string;
 }
 
 /** Everything the signing tests need: a CA, a TSA, and leaves good and bad. */
@@ -38,48 +46,71 @@ interface IssueOptions {
   eku?: Array<'codeSigning' | 'serverAuth' | 'timeStamping'>;
   notBefore?: Date;
   notAfter?: Date;
+  /** Default RSA 2048; ECDSA on P-256 or P-384. */
+  key?: 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p256' | 'p384';
 }
 
-/** Keys from node:crypto (native, fast), certificates built with forge so dates and EKUs are exact. */
+/**
+ * Keys from node:crypto, certificates assembled here (DER) so dates and EKUs are exact; everything that
+ * reads them (openssl, osslsigncode, our verifier) checks them independently.
+ */
 export function issue(dir: string, name: string, o: IssueOptions): Issued {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
-  cert.serialNumber = `01${randomBytes(12).toString('hex')}`;
-  cert.validity.notBefore = o.notBefore ?? new Date(Date.now() - DAY);
-  cert.validity.notAfter = o.notAfter ?? new Date(Date.now() + 365 * DAY);
+  const kind = o.key ?? 'rsa2048';
+  const { privateKey, publicKey } = kind.startsWith('rsa')
+    ? generateKeyPairSync('rsa', { modulusLength: Number(kind.slice(3)) })
+    : generateKeyPairSync('ec', { namedCurve: kind === 'p256' ? 'P-256' : 'P-384' });
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
   // Most general first, as CAs issue them: Windows and our report show it reversed ("CN=..., O=...").
-  const subject = [
-    { name: 'organizationName', value: 'go-av-guard tests' },
-    { name: 'commonName', value: o.cn },
-  ];
-  cert.setSubject(subject);
-  cert.setIssuer(o.issuer ? o.issuer.cert.subject.attributes : subject);
-  const extensions: object[] = [
-    { name: 'basicConstraints', cA: Boolean(o.ca), critical: Boolean(o.ca) },
-    { name: 'subjectKeyIdentifier' },
+  const nameOf = (cn: string): Buffer =>
+    derSequence(
+      derSetOf([derSequence(derOid('2.5.4.10'), derTlv(0x0c, Buffer.from('go-av-guard tests')))]),
+      derSetOf([derSequence(derOid('2.5.4.3'), derTlv(0x0c, Buffer.from(cn)))]),
+    );
+  const issuerKey = o.issuer ? createPrivateKey(o.issuer.keyPem) : privateKey;
+  const ec = issuerKey.asymmetricKeyType === 'ec';
+  const algorithm = ec
+    ? derSequence(derOid('1.2.840.10045.4.3.2'))
+    : derSequence(derOid('1.2.840.113549.1.1.11'), derNull());
+  const extension = (oid: string, critical: boolean, value: Buffer): Buffer =>
+    derSequence(derOid(oid), ...(critical ? [Buffer.from([0x01, 0x01, 0xff])] : []), derOctetString(value));
+  const EKU: Record<string, string> = {
+    codeSigning: '1.3.6.1.5.5.7.3.3',
+    serverAuth: '1.3.6.1.5.5.7.3.1',
+    timeStamping: '1.3.6.1.5.5.7.3.8',
+  };
+  const extensions = [
     o.ca
-      ? { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }
-      : { name: 'keyUsage', critical: true, digitalSignature: true },
-  ];
-  if (o.eku) {
+      ? extension('2.5.29.19', true, derSequence(Buffer.from([0x01, 0x01, 0xff])))
+      : extension('2.5.29.19', false, derSequence()),
+    extension('2.5.29.14', false, derOctetString(createHash('sha1').update(spki).digest())),
+    // keyUsage: digitalSignature (bit 0) for leaves, keyCertSign + cRLSign (bits 5, 6) for CAs.
+    extension('2.5.29.15', true, o.ca ? Buffer.from([0x03, 0x02, 0x01, 0x06]) : Buffer.from([0x03, 0x02, 0x07, 0x80])),
     // RFC 3161 requires the timeStamping EKU to be the only one, and critical.
-    extensions.push({
-      name: 'extKeyUsage',
-      critical: o.eku.includes('timeStamping'),
-      ...Object.fromEntries(o.eku.map((e) => [e, true])),
-    });
-  }
-  cert.setExtensions(extensions);
-  cert.sign(o.issuer?.key ?? key, forge.md.sha256.create());
-  const certPem = forge.pki.certificateToPem(cert);
+    ...(o.eku
+      ? [extension('2.5.29.37', o.eku.includes('timeStamping'), derSequence(...o.eku.map((e) => derOid(EKU[e] as string))))]
+      : []),
+  ];
+  const time = (d: Date): Buffer =>
+    derTlv(0x17, Buffer.from(`${d.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`, 'ascii'));
+  const tbs = derSequence(
+    derTlv(0xa0, derInteger(2)),
+    derInteger(Buffer.concat([Buffer.from([0x01]), randomBytes(12)])),
+    algorithm,
+    nameOf(o.issuer?.cn ?? o.cn),
+    derSequence(time(o.notBefore ?? new Date(Date.now() - DAY)), time(o.notAfter ?? new Date(Date.now() + 365 * DAY))),
+    nameOf(o.cn),
+    spki,
+    derTlv(0xa3, derSequence(...extensions)),
+  );
+  const signature = sign(ec ? 'sha256' : 'sha256', tbs, issuerKey);
+  const der = derSequence(tbs, algorithm, derTlv(0x03, Buffer.from([0]), signature));
+  const certPem = new X509Certificate(der).toString();
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const certFile = path.join(dir, `${name}.pem`);
   const keyFile = path.join(dir, `${name}.key`);
   writeFileSync(certFile, certPem);
   writeFileSync(keyFile, keyPem, { mode: 0o600 });
-  return { certFile, keyFile, certPem, keyPem, cert, key };
+  return { certFile, keyFile, certPem, keyPem, cn: o.cn };
 }
 
 export function makeTestPki(dir: string): TestPki {

@@ -200,7 +200,7 @@ async function loadCertificate(
   setSecret: (value: string) => void,
 ): Promise<SigningCertificate> {
   return source.kind === 'ephemeral'
-    ? makeEphemeralCertificate(deps.now(), setSecret)
+    ? makeEphemeralCertificate(deps.now())
     : loadPkcs12Certificate(source, deps.now(), setSecret);
 }
 
@@ -261,7 +261,7 @@ async function osslsigncodeWithKeyFiles(
   const dir = await privateDir(ctx, deps);
   const keyFile = path.join(dir, 'key.pem');
   const certsFile = path.join(dir, 'certs.pem');
-  await writeSecretFile(keyFile, certificate.keyPem);
+  await writeSecretFile(keyFile, certificate.privateKey.export({ type: "pkcs8", format: "pem" }));
   await writeFile(certsFile, certificate.chainPem.join(''));
   // Explicit anchor files (never osslsigncode's compiled-in default), so they can be narrowed per run.
   const bundle = systemBundle(deps.env);

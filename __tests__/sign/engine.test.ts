@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { signPe } from '../../src/sign/authenticode/engine.js';
+import { peChecksum, peLayout } from '../../src/sign/authenticode/image.js';
+import { localKey } from '../../src/sign/keys/local.js';
+import type { DigestAlgorithm, SigningKey } from '../../src/sign/keys/types.js';
+import { buildWindowsPe } from '../helpers/gobuild.js';
+import { issue, makeTestPki, type Issued, type TestPki } from '../helpers/pki.js';
+import { startTsa, type TestTsa } from '../helpers/tsa.js';
+import { describeWithTool, pythonWithPefile } from '../helpers/tools.js';
+
+const run = promisify(execFile);
+
+/** osslsigncode verify against the test CA (signing and TSA chains): exit code and output. */
+export async function osslVerify(file: string, pki: TestPki): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run('osslsigncode', [
+      'verify',
+      '-in',
+      file,
+      '-CAfile',
+      pki.ca.certFile,
+      '-TSA-CAfile',
+      pki.ca.certFile,
+    ]);
+    return { code: 0, out: `${stdout}\n${stderr}` };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: `${e.stdout}\n${e.stderr}` };
+  }
+}
+
+export function keyOf(issued: Issued, pki: TestPki): SigningKey {
+  const chain = [issued, pki.ca].map((i) => Buffer.from(new X509Certificate(i.certPem).raw));
+  return localKey(createPrivateKey(issued.keyPem), chain, issued.cn);
+}
+
+describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode engine', () => {
+  let dir: string;
+  let pki: TestPki;
+  let pe: Buffer;
+  let tsa: TestTsa;
+  const keys: Record<string, Issued> = {};
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gag-engine-'));
+    pki = makeTestPki(path.join(dir, 'pki'));
+    keys.rsa = pki.leaf;
+    keys.rsa4096 = issue(pki.dir, 'rsa4096', { cn: 'RSA 4096 Signer', issuer: pki.ca, eku: ['codeSigning'], key: 'rsa4096' });
+    keys.p256 = issue(pki.dir, 'p256', { cn: 'P-256 Signer', issuer: pki.ca, eku: ['codeSigning'], key: 'p256' });
+    keys.p384 = issue(pki.dir, 'p384', { cn: 'P-384 Signer', issuer: pki.ca, eku: ['codeSigning'], key: 'p384' });
+    pe = await readFile(await buildWindowsPe());
+    tsa = await startTsa(pki);
+  });
+  afterAll(async () => {
+    await tsa?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: Array<[string, DigestAlgorithm, boolean, boolean]> = [];
+  for (const key of ['rsa', 'p256', 'p384', 'rsa4096'])
+    for (const digest of ['sha256', 'sha384', 'sha512'] as const)
+      for (const timestamped of [false, true]) for (const append of [false, true]) {
+        if (key === 'rsa4096' && (digest !== 'sha256' || append)) continue;
+        cases.push([key, digest, timestamped, append]);
+      }
+
+  it.each(cases)('%s key, %s, timestamp %s, append %s: osslsigncode verify passes', async (name, digest, timestamped, append) => {
+    const key = keyOf(keys[name] as Issued, pki);
+    let input = pe;
+    if (append) input = (await signPe(pe, keyOf(pki.leaf, pki), { digest: 'sha256' })).bytes;
+    const signed = await signPe(input, key, {
+      digest,
+      description: 'go-av-guard test',
+      descriptionUrl: 'https://example.com/',
+      append,
+      ...(timestamped ? { timestamp: (sig, d) => timestampToken(tsa.url('good'), sig, d) } : {}),
+    });
+    expect(signed.index).toBe(append ? 1 : 0);
+    const file = path.join(dir, `${name}-${digest}-${timestamped}-${append}.exe`);
+    await writeFile(file, signed.bytes);
+    const { code, out } = await osslVerify(file, pki);
+    expect(out).toContain(`Signature Index: ${append ? 1 : 0}`);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(new RegExp(`Message digest algorithm\\s*:\\s*${digest.toUpperCase()}`));
+    if (timestamped) expect(out).toContain('Timestamp time:');
+    // The checksum we wrote is what imagehlp's algorithm gives for the file.
+    const layout = await peLayout(signed.bytes);
+    expect(signed.bytes.readUInt32LE(layout.checksumOffset)).toBe(peChecksum(signed.bytes, layout.checksumOffset));
+    expect(layout.tableOffset % 8).toBe(0);
+    expect(layout.tableSize % 8).toBe(0);
+  });
+
+  it('writes the checksum pefile computes', async () => {
+    const python = pythonWithPefile();
+    if (!python && process.env.CI !== 'true') return;
+    const signed = await signPe(pe, keyOf(pki.leaf, pki), { digest: 'sha256' });
+    const file = path.join(dir, 'checksum.exe');
+    await writeFile(file, signed.bytes);
+    const { stdout } = await run(python ?? 'python3', [
+      '-c',
+      'import pefile,sys; p=pefile.PE(sys.argv[1]); print(p.OPTIONAL_HEADER.CheckSum, p.generate_checksum())',
+      file,
+    ]);
+    const [stored, computed] = stdout.trim().split(' ');
+    expect(stored).toBe(computed);
+  });
+});
+
+import { requestTimestamp } from '../../src/sign/authenticode/timestamp.js';
+async function timestampToken(url: string, signature: Buffer, digest: DigestAlgorithm): Promise<Buffer> {
+  return requestTimestamp(url, signature, digest, { timeoutMs: 10_000 });
+}
