@@ -182,8 +182,10 @@ async function configFromFlags(command: Command, flags: ParsedFlags, io: CliIo):
       ? stripNewline(await io.readStdin())
       : fromEnv('certificate-password-env');
   const base64 = fromEnv('certificate-env');
+  const pin = fromEnv('pkcs11-pin-env');
   const secrets: Record<string, string> = {
     'certificate-password': password,
+    'pkcs11-pin': pin,
     ...(base64 ? { certificate: base64 } : {}),
   };
   const positional = command.positionalInput;

@@ -30,7 +30,15 @@ export type CertificateSource =
   | { kind: 'pkcs12-base64'; base64: string; password: string }
   | { kind: 'pkcs12-file'; path: string; password: string }
   | { kind: 'thumbprint'; thumbprint: string }
-  | { kind: 'ephemeral' };
+  | { kind: 'ephemeral' }
+  /** A key on a PKCS#11 token or HSM; the chain file is optional when the token holds the certificate. */
+  | { kind: 'pkcs11'; module: string; key: string; pin: string; chainFile?: string }
+  | { kind: 'artifact-signing'; endpoint: string; account: string; profile: string }
+  /** A Key Vault certificate (`name` or `name/version`); the chain file adds intermediates. */
+  | { kind: 'azure-key-vault'; vaultUrl: string; certificate: string; chainFile?: string };
+
+/** Sources whose key never leaves a token, an HSM or a cloud service: signed through the in-process engine. */
+export type KeySource = Extract<CertificateSource, { kind: 'pkcs11' | 'artifact-signing' | 'azure-key-vault' }>;
 
 export interface ExclusionsConfig {
   mode: TriState;
@@ -110,13 +118,13 @@ export class ConfigError extends Error {
 }
 
 export const NO_CERTIFICATE =
-  'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint';
+  'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile or azure-key-vault-certificate';
 
 /** Reads one raw input by its action.yml name; '' when unset. */
 export type InputReader = (name: string) => string;
 
 /** The inputs whose values are secrets: registered with the runner's masker before anything can print. */
-export const SECRET_INPUTS = ['certificate', 'certificate-password', 'github-token'] as const;
+export const SECRET_INPUTS = ['certificate', 'certificate-password', 'pkcs11-pin', 'github-token'] as const;
 
 export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -191,17 +199,22 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
   const file = p.text('certificate-file');
   const thumbprint = p.text('certificate-thumbprint');
   const password = p.secret('certificate-password');
+  const remote = parseKeySource(p, inWorkspace);
   const given = [
     certificate && 'certificate',
     file && 'certificate-file',
     thumbprint && 'certificate-thumbprint',
+    ...remote.given,
   ].filter(Boolean);
   if (given.length > 1) {
     p.problem(
-      `certificate: give exactly one of certificate, certificate-file or certificate-thumbprint, got ${given.join(' and ')}`,
+      `certificate: give exactly one certificate source (certificate, certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile or azure-key-vault-certificate), got ${given.join(' and ')}`,
     );
     return undefined;
   }
+  if (remote.given.length > 0) return remote.source;
+  if (p.text('certificate-chain'))
+    p.problem('certificate-chain: goes with pkcs11-key or azure-key-vault-certificate; a PFX carries its own chain');
   if (certificate.trim().toLowerCase() === 'ephemeral') return { kind: 'ephemeral' };
   if (certificate) {
     const base64 = certificate.replace(/\s+/g, '');
@@ -228,6 +241,80 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
     p.problem(NO_CERTIFICATE);
   }
   return undefined;
+}
+
+/**
+ * PKCS#11, Azure Artifact Signing and Key Vault: each source's inputs come as a set; a missing or stray
+ * one is named. `given` lists the sources asked for, so "exactly one source" is checked with the others.
+ */
+function parseKeySource(
+  p: Parser,
+  inWorkspace: (file: string) => string,
+): { given: string[]; source?: KeySource } {
+  const chain = p.text('certificate-chain');
+  const chainFile = chain ? inWorkspace(chain) : undefined;
+  const pkcs11 = { module: p.text('pkcs11-module'), key: p.text('pkcs11-key'), pin: p.secret('pkcs11-pin') };
+  const signing = {
+    endpoint: p.url('artifact-signing-endpoint'),
+    account: p.text('artifact-signing-account'),
+    profile: p.text('artifact-signing-profile'),
+  };
+  const vault = { url: p.url('azure-key-vault-url'), certificate: p.text('azure-key-vault-certificate') };
+  const given: string[] = [];
+  let source: KeySource | undefined;
+  const missing = (source: string, names: Array<[string, unknown]>): boolean => {
+    const absent = names.filter(([, v]) => !v).map(([n]) => n);
+    if (absent.length > 0) p.problem(`${source}: also set ${absent.join(' and ')}`);
+    return absent.length > 0;
+  };
+  if (pkcs11.module || pkcs11.key || pkcs11.pin) {
+    given.push('pkcs11-key');
+    if (!missing('pkcs11-key', [['pkcs11-module', pkcs11.module], ['pkcs11-key', pkcs11.key]])) {
+      if (!/^pkcs11:/i.test(pkcs11.key))
+        p.problem(`pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "${pkcs11.key}"`);
+      else if (/pin-value=/i.test(pkcs11.key))
+        p.problem('pkcs11-key: the URI carries a PIN; remove pin-value and give the PIN in pkcs11-pin (a secret)');
+      source = { kind: 'pkcs11', module: pkcs11.module, key: pkcs11.key, pin: pkcs11.pin, ...(chainFile ? { chainFile } : {}) };
+    }
+  }
+  if (signing.endpoint || signing.account || signing.profile) {
+    given.push('artifact-signing-profile');
+    if (chainFile) p.problem('certificate-chain: Artifact Signing returns its own chain; remove certificate-chain');
+    if (
+      !missing('artifact-signing-profile', [
+        ['artifact-signing-endpoint', signing.endpoint],
+        ['artifact-signing-account', signing.account],
+        ['artifact-signing-profile', signing.profile],
+      ])
+    )
+      source = {
+        kind: 'artifact-signing',
+        endpoint: signing.endpoint as string,
+        account: signing.account,
+        profile: signing.profile,
+      };
+  }
+  if (vault.url || vault.certificate) {
+    given.push('azure-key-vault-certificate');
+    if (
+      !missing('azure-key-vault-certificate', [
+        ['azure-key-vault-url', vault.url],
+        ['azure-key-vault-certificate', vault.certificate],
+      ])
+    ) {
+      if (!/^[0-9A-Za-z-]+(\/[0-9A-Za-z]+)?$/.test(vault.certificate))
+        p.problem(
+          `azure-key-vault-certificate: expected a certificate name (letters, digits, dashes), optionally name/version, got "${vault.certificate}"`,
+        );
+      source = {
+        kind: 'azure-key-vault',
+        vaultUrl: vault.url as string,
+        certificate: vault.certificate,
+        ...(chainFile ? { chainFile } : {}),
+      };
+    }
+  }
+  return { given, ...(source ? { source } : {}) };
 }
 
 function parseTimestampUrls(p: Parser): string[] {

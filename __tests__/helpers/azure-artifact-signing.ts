@@ -26,7 +26,7 @@ export const CODESIGNING_SCOPE = 'https://codesigning.azure.net/.default';
 
 export function pkcs7Of(certificates: Issued[]): Buffer {
   const p7 = forge.pkcs7.createSignedData();
-  for (const c of certificates) p7.addCertificate(c.cert);
+  for (const c of certificates) p7.addCertificate(forge.pki.certificateFromPem(c.certPem));
   return Buffer.from(forge.asn1.toDer(p7.toAsn1()).getBytes(), 'binary');
 }
 

@@ -21,6 +21,14 @@ const SIGN_FLAGS: Record<string, FlagKind> = {
   'certificate-file': 'text',
   'certificate-thumbprint': 'text',
   certificate: 'text',
+  'certificate-chain': 'text',
+  'pkcs11-module': 'text',
+  'pkcs11-key': 'text',
+  'artifact-signing-endpoint': 'text',
+  'artifact-signing-account': 'text',
+  'artifact-signing-profile': 'text',
+  'azure-key-vault-url': 'text',
+  'azure-key-vault-certificate': 'text',
   'timestamp-urls': 'lines',
   digest: 'text',
   description: 'text',
@@ -35,6 +43,7 @@ const SECRET_FLAGS = {
   'certificate-env': 'text',
   'certificate-password-env': 'text',
   'certificate-password-stdin': 'boolean',
+  'pkcs11-pin-env': 'text',
 } as const;
 const EXCLUSION_FLAGS: Record<string, FlagKind> = {
   exclusions: 'text',
@@ -65,7 +74,7 @@ export const COMMANDS: Command[] = [
     name: 'sign',
     summary: 'Authenticode-sign, timestamp and verify Windows binaries.',
     synopsis:
-      '[--json] (--certificate-file F | --certificate-env VAR | --certificate ephemeral | --certificate-thumbprint T) [flags] <paths or globs...>',
+      '[--json] (--certificate-file F | --certificate-env VAR | --certificate ephemeral | --certificate-thumbprint T | --pkcs11-key URI | --artifact-signing-profile P | --azure-key-vault-certificate C) [flags] <paths or globs...>',
     flags: { ...GO, ...SIGN_FLAGS },
     extra: SECRET_FLAGS,
     positionalInput: 'sign',
@@ -73,6 +82,7 @@ export const COMMANDS: Command[] = [
     notes: [
       'The PKCS#12 password comes from --certificate-password-env VAR or --certificate-password-stdin, never from argv.',
       'A base64 PKCS#12 comes from --certificate-env VAR; --certificate takes only "ephemeral".',
+      'A PKCS#11 PIN comes from --pkcs11-pin-env VAR. Azure sources read AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the Azure CLI login) from the environment.',
     ],
   },
   {

@@ -57,6 +57,7 @@ export function registerSourceSecrets(source: CertificateSource, setSecret: (val
   if (source.kind === 'pkcs12-base64') setSecret(source.base64);
   if ((source.kind === 'pkcs12-base64' || source.kind === 'pkcs12-file') && source.password)
     setSecret(source.password);
+  if (source.kind === 'pkcs11' && source.pin) setSecret(source.pin);
 }
 
 /** Registers a PEM key whole and line by line: a masker matching whole lines still catches a printed fragment. */

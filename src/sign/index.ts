@@ -1,7 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CertificateSource, SignConfig } from '../config.js';
+import type { CertificateSource, KeySource, SignConfig } from '../config.js';
 import { NO_CERTIFICATE } from '../config.js';
 import type { Deps } from '../deps.js';
 import { makePrivateDir } from '../platform/files.js';
@@ -9,14 +10,18 @@ import { error as errorNote, info, warning } from '../report/note.js';
 import {
   CertificateError,
   checkCertificate,
+  describeCertificate,
   loadPkcs12Certificate,
   makeEphemeralCertificate,
   registerSourceSecrets,
+  toPem,
   type SigningCertificate,
 } from './certificate.js';
 import { cleanupSigning, forgetForCleanup, recordForCleanup } from './cleanup.js';
 import { TrustAnchors } from './anchors.js';
 import { signFile } from './file.js';
+import { engineSigner } from './keys/engine-signer.js';
+import { isKeySource, keySourceInput, openKeySource, type SigningKey } from './keys/index.js';
 import { expandPatterns } from '../platform/glob.js';
 import { locateSigningTool } from './locate.js';
 import { osslsigncodeSigner } from './osslsigncode.js';
@@ -118,7 +123,7 @@ async function run(
   const source = config.certificate;
   // In-process checks first: a bad certificate must fail before any file or tool is touched.
   const certificate =
-    source.kind === 'thumbprint' ? undefined : await loadCertificate(source, deps, setSecret);
+    source.kind === 'thumbprint' || isKeySource(source) ? undefined : await loadCertificate(source, deps, setSecret);
   if (source.kind === 'thumbprint' && deps.platform !== 'win32') {
     throw new CertificateError(
       'certificate-thumbprint: selects a certificate from the Windows certificate store, which exists only on Windows; use certificate or certificate-file here',
@@ -138,7 +143,9 @@ async function run(
   const prepared =
     source.kind === 'thumbprint'
       ? await prepareStoreThumbprint(source.thumbprint, located.path, config, deps)
-      : await prepareCertificate(
+      : isKeySource(source)
+        ? await prepareKeySource(source, located.path, config, ctx, deps, setSecret)
+        : await prepareCertificate(
           certificate as SigningCertificate,
           source,
           located.path,
@@ -149,6 +156,7 @@ async function run(
         );
   report.certificate = prepared.info;
   report.notes.push(...prepared.notes);
+  if (prepared.key) report.notes.push(info(`signing key: ${prepared.key.description}`));
   report.files = await mapWithConcurrency(files, config.concurrency, (file) =>
     signFile(file, {
       signer: prepared.signer,
@@ -166,6 +174,7 @@ async function run(
       ...(ctx.wait ? { wait: ctx.wait } : {}),
     }),
   );
+  await prepared.key?.close?.();
   const count = (status: string): number => report.files.filter((f) => f.status === status).length;
   report.notes.push(
     info(
@@ -195,7 +204,7 @@ async function distinctTargets(files: string[]): Promise<string[]> {
 const tool = (deps: Deps): string => (deps.platform === 'win32' ? 'signtool' : 'osslsigncode');
 
 async function loadCertificate(
-  source: Exclude<CertificateSource, { kind: 'thumbprint' }>,
+  source: Exclude<CertificateSource, { kind: 'thumbprint' } | KeySource>,
   deps: Deps,
   setSecret: (value: string) => void,
 ): Promise<SigningCertificate> {
@@ -208,6 +217,8 @@ interface Prepared {
   signer: Signer;
   info: CertificateInfo;
   notes: SigningCertificate['notes'];
+  /** A key outside this process (token, HSM, cloud), closed when the files are done. */
+  key?: SigningKey;
 }
 
 /** An owner-only folder for this run's secret files, recorded for cleanup before anything is written to it. */
@@ -263,17 +274,6 @@ async function osslsigncodeWithKeyFiles(
   const certsFile = path.join(dir, 'certs.pem');
   await writeSecretFile(keyFile, certificate.privateKey.export({ type: "pkcs8", format: "pem" }));
   await writeFile(certsFile, certificate.chainPem.join(''));
-  // Explicit anchor files (never osslsigncode's compiled-in default), so they can be narrowed per run.
-  const bundle = systemBundle(deps.env);
-  const caFile = path.join(dir, 'trust.pem');
-  const tsaCaFile = path.join(dir, 'tsa-trust.pem');
-  // A self-signed leaf is its own anchor: with it added, "verify ok" proves the signature is intact.
-  const selfAnchor = certificate.info.selfSigned ? (certificate.chainPem[0] ?? '') : '';
-  await writeFile(
-    caFile,
-    `${ctx.trust?.caFile ? readFileSync(ctx.trust.caFile, 'utf8') : bundle}\n${selfAnchor}`,
-  );
-  await writeFile(tsaCaFile, ctx.trust?.tsaCaFile ? readFileSync(ctx.trust.tsaCaFile, 'utf8') : bundle);
   return osslsigncodeSigner({
     path: toolPath,
     run: deps.run,
@@ -281,8 +281,75 @@ async function osslsigncodeWithKeyFiles(
     certsFile,
     digest: config.digest,
     ...descriptions(config),
-    anchors: new TrustAnchors(dir, caFile, tsaCaFile),
+    anchors: await verificationAnchors(dir, certificate.info.selfSigned ? certificate.chainPem[0] : undefined, ctx, deps),
   });
+}
+
+/** Explicit anchor files (never osslsigncode's compiled-in default), so they can be narrowed per run. */
+async function verificationAnchors(
+  dir: string,
+  selfSignedLeafPem: string | undefined,
+  ctx: SignContext,
+  deps: Deps,
+): Promise<TrustAnchors> {
+  const bundle = systemBundle(deps.env);
+  const caFile = path.join(dir, 'trust.pem');
+  const tsaCaFile = path.join(dir, 'tsa-trust.pem');
+  // A self-signed leaf is its own anchor: with it added, "verify ok" proves the signature is intact.
+  await writeFile(
+    caFile,
+    `${ctx.trust?.caFile ? readFileSync(ctx.trust.caFile, 'utf8') : bundle}\n${selfSignedLeafPem ?? ''}`,
+  );
+  await writeFile(tsaCaFile, ctx.trust?.tsaCaFile ? readFileSync(ctx.trust.tsaCaFile, 'utf8') : bundle);
+  return new TrustAnchors(dir, caFile, tsaCaFile);
+}
+
+/**
+ * A key that stays in its token, HSM or cloud service: the in-process engine signs with it, the platform's
+ * tool verifies. The certificate is checked (code-signing EKU, dates) before any file is touched.
+ */
+async function prepareKeySource(
+  source: KeySource,
+  toolPath: string,
+  config: SignConfig,
+  ctx: SignContext,
+  deps: Deps,
+  setSecret: (value: string) => void,
+): Promise<Prepared> {
+  const key = await openKeySource(source, {
+    run: deps.run,
+    env: deps.env,
+    platform: deps.platform,
+    tempDir: ctx.tempDir,
+    setSecret,
+  });
+  try {
+    const chain = (await key.chain()).map((c) => Buffer.from(c));
+    const leaf = new X509Certificate(chain[0] as Buffer);
+    const info = describeCertificate(leaf, source.kind);
+    const notes = checkCertificate(info, leaf.keyUsage, deps.now(), keySourceInput(source));
+    const verifier =
+      deps.platform === 'win32'
+        ? signtoolFor(toolPath, info.thumbprint, false, config, deps)
+        : osslsigncodeSigner({
+            path: toolPath,
+            run: deps.run,
+            keyFile: '',
+            certsFile: '',
+            digest: config.digest,
+            anchors: await verificationAnchors(
+              await privateDir(ctx, deps),
+              info.selfSigned ? toPem(chain[0] as Buffer) : undefined,
+              ctx,
+              deps,
+            ),
+          });
+    const signer = engineSigner(key, { digest: config.digest, ...descriptions(config), verifier });
+    return { signer, info, notes, key };
+  } catch (error) {
+    await key.close?.();
+    throw error;
+  }
 }
 
 function systemBundle(env: NodeJS.ProcessEnv): string {

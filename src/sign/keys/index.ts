@@ -1,5 +1,7 @@
-import type { CertificateSource } from '../../config.js';
+import type { CertificateSource, KeySource } from '../../config.js';
+import type { ProcessRunner } from '../../platform/process.js';
 import { loadPkcs12Certificate, makeEphemeralCertificate, type SigningCertificate } from '../certificate.js';
+import type { SigningKey } from './types.js';
 
 export type { DigestAlgorithm, SigningKey } from './types.js';
 export { localKey } from './local.js';
@@ -9,7 +11,7 @@ export { localKey } from './local.js';
  * held in process memory; further sources (PKCS#11, Azure Artifact Signing, Key Vault) add a case here.
  */
 export async function openSigningKey(
-  source: Exclude<CertificateSource, { kind: 'thumbprint' }>,
+  source: Exclude<CertificateSource, { kind: 'thumbprint' } | KeySource>,
   now: Date,
   setSecret: (value: string) => void,
 ): Promise<SigningCertificate> {
@@ -20,4 +22,64 @@ export async function openSigningKey(
     case 'pkcs12-file':
       return loadPkcs12Certificate(source, now, setSecret);
   }
+}
+
+/** What opening a key that lives outside this process needs from the run. */
+export interface KeySourceContext {
+  run: ProcessRunner;
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  /** This run's scratch folder (PKCS#11 digests and signatures, never the PIN). */
+  tempDir: string;
+  setSecret: (value: string) => void;
+}
+
+/**
+ * Opens a key that never leaves its token, HSM or cloud service. Each SDK loads here, by dynamic import,
+ * only when its source is used, so the bundle's start-up does not pay for the others.
+ */
+export async function openKeySource(source: KeySource, ctx: KeySourceContext): Promise<SigningKey> {
+  switch (source.kind) {
+    case 'pkcs11': {
+      const { pkcs11Key } = await import('./pkcs11.js');
+      return pkcs11Key({
+        module: source.module,
+        uri: source.key,
+        pin: source.pin,
+        ...(source.chainFile ? { chainFile: source.chainFile } : {}),
+        run: ctx.run,
+        env: ctx.env,
+        platform: ctx.platform,
+        tempDir: ctx.tempDir,
+        setSecret: ctx.setSecret,
+      });
+    }
+    case 'artifact-signing': {
+      const { artifactSigningKey } = await import('./artifact-signing.js');
+      return artifactSigningKey({ ...source, env: ctx.env, setSecret: ctx.setSecret });
+    }
+    case 'azure-key-vault': {
+      const { keyVaultKey } = await import('./key-vault.js');
+      return keyVaultKey({
+        vaultUrl: source.vaultUrl,
+        certificate: source.certificate,
+        ...(source.chainFile ? { chainFile: source.chainFile } : {}),
+        env: ctx.env,
+        setSecret: ctx.setSecret,
+      });
+    }
+  }
+}
+
+/** The input a key source's messages name. */
+export function keySourceInput(source: KeySource): string {
+  return source.kind === 'pkcs11'
+    ? 'pkcs11-key'
+    : source.kind === 'artifact-signing'
+      ? 'artifact-signing-profile'
+      : 'azure-key-vault-certificate';
+}
+
+export function isKeySource(source: CertificateSource): source is KeySource {
+  return source.kind === 'pkcs11' || source.kind === 'artifact-signing' || source.kind === 'azure-key-vault';
 }
