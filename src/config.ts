@@ -254,12 +254,16 @@ function parseKeySource(
   const chain = p.text('certificate-chain');
   const chainFile = chain ? inWorkspace(chain) : undefined;
   const pkcs11 = { module: p.text('pkcs11-module'), key: p.text('pkcs11-key'), pin: p.secret('pkcs11-pin') };
+  // Presence is read from the raw text, so a malformed URL gets its own message and not "also set".
   const signing = {
-    endpoint: p.url('artifact-signing-endpoint'),
+    endpoint: p.text('artifact-signing-endpoint') && (p.url('artifact-signing-endpoint') ?? ' '),
     account: p.text('artifact-signing-account'),
     profile: p.text('artifact-signing-profile'),
   };
-  const vault = { url: p.url('azure-key-vault-url'), certificate: p.text('azure-key-vault-certificate') };
+  const vault = {
+    url: p.text('azure-key-vault-url') && (p.url('azure-key-vault-url') ?? ' '),
+    certificate: p.text('azure-key-vault-certificate'),
+  };
   const given: string[] = [];
   let source: KeySource | undefined;
   const missing = (source: string, names: Array<[string, unknown]>): boolean => {
