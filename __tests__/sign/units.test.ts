@@ -184,7 +184,7 @@ describe('two certificate sources (parseConfig)', () => {
       parseConfig((name) => inputs[name] ?? '', {});
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([
-        'certificate: give exactly one of certificate, certificate-file or certificate-thumbprint, got certificate and certificate-file',
+        'certificate: give exactly one certificate source (certificate, certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile or azure-key-vault-certificate), got certificate and certificate-file',
       ]);
     }
   });
