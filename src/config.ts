@@ -38,7 +38,10 @@ export type CertificateSource =
   | { kind: 'azure-key-vault'; vaultUrl: string; certificate: string; chainFile?: string };
 
 /** Sources whose key never leaves a token, an HSM or a cloud service: signed through the in-process engine. */
-export type KeySource = Extract<CertificateSource, { kind: 'pkcs11' | 'artifact-signing' | 'azure-key-vault' }>;
+export type KeySource = Extract<
+  CertificateSource,
+  { kind: 'pkcs11' | 'artifact-signing' | 'azure-key-vault' }
+>;
 
 export interface ExclusionsConfig {
   mode: TriState;
@@ -214,7 +217,9 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
   }
   if (remote.given.length > 0) return remote.source;
   if (p.text('certificate-chain'))
-    p.problem('certificate-chain: goes with pkcs11-key or azure-key-vault-certificate; a PFX carries its own chain');
+    p.problem(
+      'certificate-chain: goes with pkcs11-key or azure-key-vault-certificate; a PFX carries its own chain',
+    );
   if (certificate.trim().toLowerCase() === 'ephemeral') return { kind: 'ephemeral' };
   if (certificate) {
     const base64 = certificate.replace(/\s+/g, '');
@@ -273,17 +278,33 @@ function parseKeySource(
   };
   if (pkcs11.module || pkcs11.key || pkcs11.pin) {
     given.push('pkcs11-key');
-    if (!missing('pkcs11-key', [['pkcs11-module', pkcs11.module], ['pkcs11-key', pkcs11.key]])) {
+    if (
+      !missing('pkcs11-key', [
+        ['pkcs11-module', pkcs11.module],
+        ['pkcs11-key', pkcs11.key],
+      ])
+    ) {
       if (!/^pkcs11:/i.test(pkcs11.key))
-        p.problem(`pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "${pkcs11.key}"`);
+        p.problem(
+          `pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "${pkcs11.key}"`,
+        );
       else if (/pin-value=/i.test(pkcs11.key))
-        p.problem('pkcs11-key: the URI carries a PIN; remove pin-value and give the PIN in pkcs11-pin (a secret)');
-      source = { kind: 'pkcs11', module: pkcs11.module, key: pkcs11.key, pin: pkcs11.pin, ...(chainFile ? { chainFile } : {}) };
+        p.problem(
+          'pkcs11-key: the URI carries a PIN; remove pin-value and give the PIN in pkcs11-pin (a secret)',
+        );
+      source = {
+        kind: 'pkcs11',
+        module: pkcs11.module,
+        key: pkcs11.key,
+        pin: pkcs11.pin,
+        ...(chainFile ? { chainFile } : {}),
+      };
     }
   }
   if (signing.endpoint || signing.account || signing.profile) {
     given.push('artifact-signing-profile');
-    if (chainFile) p.problem('certificate-chain: Artifact Signing returns its own chain; remove certificate-chain');
+    if (chainFile)
+      p.problem('certificate-chain: Artifact Signing returns its own chain; remove certificate-chain');
     if (
       !missing('artifact-signing-profile', [
         ['artifact-signing-endpoint', signing.endpoint],

@@ -35,17 +35,33 @@ export function artifactSigningStandin(leaf: Issued, ca: Issued): ArtifactSignin
   const key = createPrivateKey(leaf.keyPem);
   const chain = pkcs7Of([ca, leaf]); // a SET: the order is the client's job
   let inFlight = 0;
-  const state: ArtifactSigningStandin = { faults: [], outcome: 'Succeeded', digests: [], peakInFlight: 0, route: () => false };
+  const state: ArtifactSigningStandin = {
+    faults: [],
+    outcome: 'Succeeded',
+    digests: [],
+    peakInFlight: 0,
+    route: () => false,
+  };
   state.route = (req, res, standin) => {
     const url = new URL(req.path, 'https://x');
-    const m = /^\/codesigningaccounts\/([^/]+)\/certificateprofiles\/([^/]+)\/sign(?:\/([^/]+))?$/.exec(url.pathname);
+    const m = /^\/codesigningaccounts\/([^/]+)\/certificateprofiles\/([^/]+)\/sign(?:\/([^/]+))?$/.exec(
+      url.pathname,
+    );
     if (!m) return false;
     if (url.searchParams.get('api-version') !== '2022-06-15-preview')
       return json(res, 400, { error: { code: 'InvalidApiVersion', message: 'unsupported api-version' } });
     const fault = takeFault(state.faults, req);
-    if (fault) return json(res, fault.status, fault.body ?? { error: { code: String(fault.status), message: 'injected' } }, fault.headers);
+    if (fault)
+      return json(
+        res,
+        fault.status,
+        fault.body ?? { error: { code: String(fault.status), message: 'injected' } },
+        fault.headers,
+      );
     if (standin.scopeOf(req.headers.authorization) !== CODESIGNING_SCOPE)
-      return json(res, 401, { error: { code: 'Unauthorized', message: 'The access token is missing or invalid.' } });
+      return json(res, 401, {
+        error: { code: 'Unauthorized', message: 'The access token is missing or invalid.' },
+      });
     if (decodeURIComponent(m[1] ?? '') !== ACCOUNT || decodeURIComponent(m[2] ?? '') !== PROFILE)
       return json(res, 404, { error: { code: 'NotFound', message: 'Certificate profile not found.' } });
     const tail = m[3];
@@ -57,9 +73,15 @@ export function artifactSigningStandin(leaf: Issued, ca: Issued): ArtifactSignin
     if (req.method === 'POST' && tail === undefined) {
       const body = JSON.parse(req.body) as { signatureAlgorithm?: string; digest?: string };
       if (!body.digest || !/^RS(256|384|512)$/.test(body.signatureAlgorithm ?? ''))
-        return json(res, 400, { error: { code: 'BadRequest', message: 'signatureAlgorithm and digest are required' } });
+        return json(res, 400, {
+          error: { code: 'BadRequest', message: 'signatureAlgorithm and digest are required' },
+        });
       const operationId = randomUUID();
-      operations.set(operationId, { polls: 0, digest: body.digest, algorithm: body.signatureAlgorithm ?? '' });
+      operations.set(operationId, {
+        polls: 0,
+        digest: body.digest,
+        algorithm: body.signatureAlgorithm ?? '',
+      });
       state.digests.push(body.digest);
       state.peakInFlight = Math.max(state.peakInFlight, ++inFlight);
       return json(res, 202, { operationId, status: 'InProgress' });
@@ -72,7 +94,10 @@ export function artifactSigningStandin(leaf: Issued, ca: Issued): ArtifactSignin
       operations.delete(tail);
       if (state.outcome !== 'Succeeded') return json(res, 200, { operationId: tail, status: state.outcome });
       const hash = `sha${op.algorithm.slice(2)}`;
-      const digestInfo = Buffer.concat([Buffer.from(DIGEST_INFO_PREFIX[hash] ?? '', 'hex'), Buffer.from(op.digest, 'base64')]);
+      const digestInfo = Buffer.concat([
+        Buffer.from(DIGEST_INFO_PREFIX[hash] ?? '', 'hex'),
+        Buffer.from(op.digest, 'base64'),
+      ]);
       const signature = privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, digestInfo);
       return json(res, 200, {
         operationId: tail,

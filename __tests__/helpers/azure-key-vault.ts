@@ -32,29 +32,58 @@ export function keyVaultStandin(leaf: Issued): KeyVaultStandin {
       'WWW-Authenticate': `Bearer authorization="${standin.url}/${TENANT}", resource="${VAULT_RESOURCE}"`,
     };
     if (standin.scopeOf(req.headers.authorization) !== `${VAULT_RESOURCE}/.default`)
-      return json(res, 401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, challenge);
+      return json(
+        res,
+        401,
+        { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
+        challenge,
+      );
     const fault = takeFault(state.faults, req);
-    if (fault) return json(res, fault.status, fault.body ?? { error: { code: String(fault.status), message: 'injected' } }, fault.headers);
+    if (fault)
+      return json(
+        res,
+        fault.status,
+        fault.body ?? { error: { code: String(fault.status), message: 'injected' } },
+        fault.headers,
+      );
     const base = `https://${req.headers.host}`;
     const kid = `${base}/keys/${CERTIFICATE_NAME}/${VERSION}`;
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'GET' && parts[0] === 'certificates') {
       if (parts[1] !== CERTIFICATE_NAME || (parts[2] && parts[2] !== VERSION))
-        return json(res, 404, { error: { code: 'CertificateNotFound', message: `A certificate with (name/id) ${parts[1]} was not found in this key vault.` } });
+        return json(res, 404, {
+          error: {
+            code: 'CertificateNotFound',
+            message: `A certificate with (name/id) ${parts[1]} was not found in this key vault.`,
+          },
+        });
       return json(res, 200, {
         id: `${base}/certificates/${CERTIFICATE_NAME}/${VERSION}`,
         kid,
         sid: `${base}/secrets/${CERTIFICATE_NAME}/${VERSION}`,
         x5t: b64url(createHash('sha1').update(x509.raw).digest()),
         cer: x509.raw.toString('base64'),
-        attributes: { enabled: true, nbf: 1, exp: 4102444800, created: 1, updated: 1, recoveryLevel: 'Recoverable' },
+        attributes: {
+          enabled: true,
+          nbf: 1,
+          exp: 4102444800,
+          created: 1,
+          updated: 1,
+          recoveryLevel: 'Recoverable',
+        },
         policy: { key_props: { exportable: false, kty: 'RSA-HSM', key_size: 2048, reuse_key: false } },
       });
     }
     if (req.method === 'GET' && parts[0] === 'keys' && parts.length === 3)
       return json(res, 200, {
         key: { kid, kty: 'RSA-HSM', key_ops: ['sign', 'verify'], n: jwk.n, e: jwk.e },
-        attributes: { enabled: true, created: 1, updated: 1, recoveryLevel: 'Recoverable', exportable: false },
+        attributes: {
+          enabled: true,
+          created: 1,
+          updated: 1,
+          recoveryLevel: 'Recoverable',
+          exportable: false,
+        },
       });
     if (req.method === 'POST' && parts[0] === 'keys' && parts[3] === 'sign') {
       const body = JSON.parse(req.body) as { alg?: string; value?: string };

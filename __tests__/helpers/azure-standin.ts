@@ -43,7 +43,12 @@ export interface AzureStandin {
   close(): Promise<void>;
 }
 
-export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
+export function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): true {
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
   return true;
@@ -59,10 +64,13 @@ export const VAULT_HOST = 'gag.vault.localhost';
 export function resolveLocalhostNames(): () => void {
   const original = dns.lookup;
   const patched = ((hostname: string, options: unknown, callback?: unknown) => {
-    if (!hostname.endsWith('.localhost')) return (original as (...a: unknown[]) => void)(hostname, options, callback);
+    if (!hostname.endsWith('.localhost'))
+      return (original as (...a: unknown[]) => void)(hostname, options, callback);
     const done = (typeof options === 'function' ? options : callback) as (...a: unknown[]) => void;
     const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
-    process.nextTick(() => (all ? done(null, [{ address: '127.0.0.1', family: 4 }]) : done(null, '127.0.0.1', 4)));
+    process.nextTick(() =>
+      all ? done(null, [{ address: '127.0.0.1', family: 4 }]) : done(null, '127.0.0.1', 4),
+    );
   }) as typeof dns.lookup;
   dns.lookup = patched;
   return () => void (dns.lookup = original);
@@ -74,11 +82,45 @@ function serverCertificate(dir: string, ca: Issued): { key: string; cert: string
   const csr = path.join(dir, 'localhost.csr');
   const cert = path.join(dir, 'localhost.pem');
   const quiet = { stdio: 'ignore' as const };
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], quiet);
-  execFileSync('openssl', ['req', '-new', '-key', key, '-subj', '/CN=localhost', '-addext', `subjectAltName=DNS:localhost,DNS:${VAULT_HOST},IP:127.0.0.1`, '-out', csr], quiet);
   execFileSync(
     'openssl',
-    ['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-days', '2', '-copy_extensions', 'copy', '-out', cert],
+    ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key],
+    quiet,
+  );
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      `subjectAltName=DNS:localhost,DNS:${VAULT_HOST},IP:127.0.0.1`,
+      '-out',
+      csr,
+    ],
+    quiet,
+  );
+  execFileSync(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.certFile,
+      '-CAkey',
+      ca.keyFile,
+      '-days',
+      '2',
+      '-copy_extensions',
+      'copy',
+      '-out',
+      cert,
+    ],
     quiet,
   );
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
@@ -133,13 +175,21 @@ export async function startAzureStandin(dir: string, ca: Issued, routes: Route[]
       if (standin.failTokenOnce) {
         const failure = standin.failTokenOnce;
         standin.failTokenOnce = undefined;
-        return json(res, failure.status, { error: failure.error, error_description: failure.description, error_codes: [7000215] });
+        return json(res, failure.status, {
+          error: failure.error,
+          error_description: failure.description,
+          error_codes: [7000215],
+        });
       }
       const secretOk = form.get('client_secret') === CLIENT_SECRET;
       const assertionOk =
         form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' &&
         form.get('client_assertion') === GITHUB_OIDC_JWT;
-      if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== CLIENT_ID || !(secretOk || assertionOk))
+      if (
+        form.get('grant_type') !== 'client_credentials' ||
+        form.get('client_id') !== CLIENT_ID ||
+        !(secretOk || assertionOk)
+      )
         return json(res, 401, {
           error: 'invalid_client',
           error_description: 'AADSTS7000215: Invalid client secret provided.',
@@ -147,12 +197,19 @@ export async function startAzureStandin(dir: string, ca: Issued, routes: Route[]
         });
       const token = `at-${randomBytes(12).toString('hex')}`;
       tokens.set(token, (form.get('scope') ?? '').split(' ').find((s) => s.endsWith('/.default')) ?? '');
-      return json(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
+      return json(res, 200, {
+        token_type: 'Bearer',
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: token,
+      });
     }
     // GitHub's OIDC token endpoint: GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=..., bearer the runtime token.
     if (req.method === 'GET' && url.pathname === '/_apis/distributedtask/oidc/token') {
-      if (req.headers.authorization !== `Bearer ${GITHUB_RUNTIME_TOKEN}`) return json(res, 401, { message: 'Bad credentials' });
-      if (url.searchParams.get('audience') !== 'api://AzureADTokenExchange') return json(res, 400, { message: 'bad audience' });
+      if (req.headers.authorization !== `Bearer ${GITHUB_RUNTIME_TOKEN}`)
+        return json(res, 401, { message: 'Bad credentials' });
+      if (url.searchParams.get('audience') !== 'api://AzureADTokenExchange')
+        return json(res, 400, { message: 'bad audience' });
       return json(res, 200, { count: 1, value: GITHUB_OIDC_JWT });
     }
     return false;
@@ -171,7 +228,9 @@ export async function startAzureStandin(dir: string, ca: Issued, routes: Route[]
       requests.push(recorded);
       void (async () => {
         for (const route of all) if (await route(recorded, res, standin)) return;
-        json(res, 404, { error: { code: 'NotFound', message: `no stand-in route for ${recorded.method} ${recorded.path}` } });
+        json(res, 404, {
+          error: { code: 'NotFound', message: `no stand-in route for ${recorded.method} ${recorded.path}` },
+        });
       })();
     });
   });
@@ -212,7 +271,9 @@ export interface Fault {
 }
 
 export function takeFault(faults: Fault[], req: Recorded): Fault | undefined {
-  const fault = faults.find((f) => `${req.method} ${req.path}`.includes(f.match) && (f.times === undefined || f.times > 0));
+  const fault = faults.find(
+    (f) => `${req.method} ${req.path}`.includes(f.match) && (f.times === undefined || f.times > 0),
+  );
   if (fault && fault.times !== undefined) fault.times--;
   return fault;
 }

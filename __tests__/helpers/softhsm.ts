@@ -53,15 +53,39 @@ export function createSoftHsmToken(label: string, pin: string, keys: ImportedKey
   const module = softHsmModule();
   const env = { ...process.env, SOFTHSM2_CONF: conf };
   const quiet = { env, stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'] };
-  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', label, '--so-pin', `so${pin}`, '--pin', pin], quiet);
+  execFileSync(
+    'softhsm2-util',
+    ['--init-token', '--free', '--label', label, '--so-pin', `so${pin}`, '--pin', pin],
+    quiet,
+  );
   for (const key of keys) {
-    execFileSync('softhsm2-util', ['--import', key.keyFile, '--token', label, '--label', key.label, '--id', key.id, '--pin', pin], quiet);
+    execFileSync(
+      'softhsm2-util',
+      ['--import', key.keyFile, '--token', label, '--label', key.label, '--id', key.id, '--pin', pin],
+      quiet,
+    );
     if (key.withCertificate) {
       const der = path.join(dir, `${key.label}.der`);
       execFileSync('openssl', ['x509', '-in', key.certFile, '-outform', 'DER', '-out', der], quiet);
       execFileSync(
         'pkcs11-tool',
-        ['--module', module, '--token-label', label, '--login', '--pin', pin, '--write-object', der, '--type', 'cert', '--label', key.label, '--id', key.id],
+        [
+          '--module',
+          module,
+          '--token-label',
+          label,
+          '--login',
+          '--pin',
+          pin,
+          '--write-object',
+          der,
+          '--type',
+          'cert',
+          '--label',
+          key.label,
+          '--id',
+          key.id,
+        ],
         quiet,
       );
     }

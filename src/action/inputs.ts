@@ -7,7 +7,9 @@ import { parseConfig, SECRET_INPUTS, type Config } from '../config.js';
  */
 export function readActionConfig(): Config {
   for (const name of SECRET_INPUTS) maskSecret(core.getInput(name, { trimWhitespace: false }));
-  return parseConfig((name) => core.getInput(name, { trimWhitespace: name !== 'certificate-password' && name !== 'pkcs11-pin' }));
+  return parseConfig((name) =>
+    core.getInput(name, { trimWhitespace: name !== 'certificate-password' && name !== 'pkcs11-pin' }),
+  );
 }
 
 export function maskSecret(value: string): void {

@@ -1,4 +1,11 @@
-import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   derInteger,
@@ -95,7 +102,9 @@ export async function loadPkcs12Certificate(
   } catch (error) {
     if (!(error instanceof Pkcs12Error)) throw error;
     if (error.kind === 'password')
-      throw new CertificateError(`certificate-password: wrong password for the PKCS#12 in ${name} (${error.message})`);
+      throw new CertificateError(
+        `certificate-password: wrong password for the PKCS#12 in ${name} (${error.message})`,
+      );
     if (error.kind === 'unsupported') throw new CertificateError(`${name}: ${error.message}`);
     throw new CertificateError(
       `${name}: ${what} (${error.message}); export the certificate with its private key as .pfx and encode the whole file`,
@@ -116,7 +125,8 @@ export async function loadPkcs12Certificate(
   }
   let leaf: (typeof certs)[number] | undefined;
   const key = keys.find((k) => (leaf = certs.find((c) => c.x509.checkPrivateKey(k))));
-  if (!key || !leaf) throw new CertificateError(`${name}: no certificate in the PKCS#12 matches its private key`);
+  if (!key || !leaf)
+    throw new CertificateError(`${name}: no certificate in the PKCS#12 matches its private key`);
   const problem = keyProblem(key);
   if (problem) throw new CertificateError(`${name}: the certificate has ${problem}`);
   const info = describeCertificate(leaf.x509, source.kind);
@@ -125,7 +135,13 @@ export async function loadPkcs12Certificate(
   if (source.password) setSecret(source.password);
   return {
     info,
-    key: localKey(key, chain, name === 'certificate-file' ? `PFX file ${source.kind === 'pkcs12-file' ? source.path : ''}`.trim() : 'PFX from the certificate input'),
+    key: localKey(
+      key,
+      chain,
+      name === 'certificate-file'
+        ? `PFX file ${source.kind === 'pkcs12-file' ? source.path : ''}`.trim()
+        : 'PFX from the certificate input',
+    ),
     privateKey: key,
     chain,
     chainPem: chain.map(toPem),
@@ -162,7 +178,10 @@ export function checkCertificate(
     : [];
 }
 
-export function describeCertificate(cert: X509Certificate, source: CertificateInfo['source']): CertificateInfo {
+export function describeCertificate(
+  cert: X509Certificate,
+  source: CertificateInfo['source'],
+): CertificateInfo {
   return {
     source,
     subject: distinguishedName(cert.subject),
@@ -188,7 +207,10 @@ export function makeEphemeralCertificate(now: Date): SigningCertificate {
   const name = derSequence(
     derSetOf([derSequence(derOid('2.5.4.10'), derTlv(0x0c, Buffer.from('go-av-guard')))]),
     derSetOf([
-      derSequence(derOid('2.5.4.3'), derTlv(0x0c, Buffer.from('go-av-guard ephemeral code signing (untrusted)'))),
+      derSequence(
+        derOid('2.5.4.3'),
+        derTlv(0x0c, Buffer.from('go-av-guard ephemeral code signing (untrusted)')),
+      ),
     ]),
   );
   const spki = publicKey.export({ type: 'spki', format: 'der' });
@@ -201,7 +223,10 @@ export function makeEphemeralCertificate(now: Date): SigningCertificate {
     derInteger(Buffer.concat([Buffer.from([0x01]), randomBytes(15)])),
     sha256Rsa,
     name,
-    derSequence(utcTime(new Date(now.getTime() - 60 * 60 * 1000)), utcTime(new Date(now.getTime() + 7 * DAY_MS))),
+    derSequence(
+      utcTime(new Date(now.getTime() - 60 * 60 * 1000)),
+      utcTime(new Date(now.getTime() + 7 * DAY_MS)),
+    ),
     name,
     spki,
     derTlv(

@@ -123,7 +123,9 @@ async function run(
   const source = config.certificate;
   // In-process checks first: a bad certificate must fail before any file or tool is touched.
   const certificate =
-    source.kind === 'thumbprint' || isKeySource(source) ? undefined : await loadCertificate(source, deps, setSecret);
+    source.kind === 'thumbprint' || isKeySource(source)
+      ? undefined
+      : await loadCertificate(source, deps, setSecret);
   if (source.kind === 'thumbprint' && deps.platform !== 'win32') {
     throw new CertificateError(
       'certificate-thumbprint: selects a certificate from the Windows certificate store, which exists only on Windows; use certificate or certificate-file here',
@@ -146,14 +148,14 @@ async function run(
       : isKeySource(source)
         ? await prepareKeySource(source, located.path, config, ctx, deps, setSecret)
         : await prepareCertificate(
-          certificate as SigningCertificate,
-          source,
-          located.path,
-          config,
-          ctx,
-          deps,
-          setSecret,
-        );
+            certificate as SigningCertificate,
+            source,
+            located.path,
+            config,
+            ctx,
+            deps,
+            setSecret,
+          );
   report.certificate = prepared.info;
   report.notes.push(...prepared.notes);
   if (prepared.key) report.notes.push(info(`signing key: ${prepared.key.description}`));
@@ -272,7 +274,7 @@ async function osslsigncodeWithKeyFiles(
   const dir = await privateDir(ctx, deps);
   const keyFile = path.join(dir, 'key.pem');
   const certsFile = path.join(dir, 'certs.pem');
-  await writeSecretFile(keyFile, certificate.privateKey.export({ type: "pkcs8", format: "pem" }));
+  await writeSecretFile(keyFile, certificate.privateKey.export({ type: 'pkcs8', format: 'pem' }));
   await writeFile(certsFile, certificate.chainPem.join(''));
   return osslsigncodeSigner({
     path: toolPath,
@@ -281,7 +283,12 @@ async function osslsigncodeWithKeyFiles(
     certsFile,
     digest: config.digest,
     ...descriptions(config),
-    anchors: await verificationAnchors(dir, certificate.info.selfSigned ? certificate.chainPem[0] : undefined, ctx, deps),
+    anchors: await verificationAnchors(
+      dir,
+      certificate.info.selfSigned ? certificate.chainPem[0] : undefined,
+      ctx,
+      deps,
+    ),
   });
 }
 

@@ -1,7 +1,14 @@
 import type { Note } from '../report/note.js';
 
 export interface CertificateInfo {
-  source: 'pkcs12-base64' | 'pkcs12-file' | 'thumbprint' | 'ephemeral' | 'pkcs11' | 'artifact-signing' | 'azure-key-vault';
+  source:
+    | 'pkcs12-base64'
+    | 'pkcs12-file'
+    | 'thumbprint'
+    | 'ephemeral'
+    | 'pkcs11'
+    | 'artifact-signing'
+    | 'azure-key-vault';
   subject: string;
   issuer: string;
   /** SHA-1 thumbprint, upper-case hex, as Windows shows it. */

@@ -40,22 +40,58 @@ describe('key source inputs', () => {
         'artifact-signing-account': 'acct',
         'artifact-signing-profile': 'prof',
       }).sign.certificate,
-    ).toEqual({ kind: 'artifact-signing', endpoint: 'https://eus.codesigning.azure.net', account: 'acct', profile: 'prof' });
+    ).toEqual({
+      kind: 'artifact-signing',
+      endpoint: 'https://eus.codesigning.azure.net',
+      account: 'acct',
+      profile: 'prof',
+    });
     expect(
-      parse({ 'azure-key-vault-url': 'https://v.vault.azure.net', 'azure-key-vault-certificate': 'code-signing/0a1b' }).sign
-        .certificate,
-    ).toEqual({ kind: 'azure-key-vault', vaultUrl: 'https://v.vault.azure.net', certificate: 'code-signing/0a1b' });
+      parse({
+        'azure-key-vault-url': 'https://v.vault.azure.net',
+        'azure-key-vault-certificate': 'code-signing/0a1b',
+      }).sign.certificate,
+    ).toEqual({
+      kind: 'azure-key-vault',
+      vaultUrl: 'https://v.vault.azure.net',
+      certificate: 'code-signing/0a1b',
+    });
   });
 
   it.each([
     [{ 'pkcs11-key': 'pkcs11:object=k' }, 'pkcs11-key: also set pkcs11-module'],
-    [{ 'pkcs11-module': 'm.so', 'pkcs11-key': 'token=ci' }, 'pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "token=ci"'],
-    [{ 'pkcs11-module': 'm.so', 'pkcs11-key': 'pkcs11:object=k;pin-value=1234' }, 'pkcs11-key: the URI carries a PIN; remove pin-value and give the PIN in pkcs11-pin (a secret)'],
-    [{ 'artifact-signing-account': 'a' }, 'artifact-signing-profile: also set artifact-signing-endpoint and artifact-signing-profile'],
-    [{ 'artifact-signing-endpoint': 'eus.codesigning.azure.net', 'artifact-signing-account': 'a', 'artifact-signing-profile': 'p' }, 'artifact-signing-endpoint: expected an http(s) URL, got "eus.codesigning.azure.net"'],
-    [{ 'azure-key-vault-url': 'https://v.vault.azure.net' }, 'azure-key-vault-certificate: also set azure-key-vault-certificate'],
-    [{ 'azure-key-vault-url': 'https://v.vault.azure.net', 'azure-key-vault-certificate': 'a b' }, 'azure-key-vault-certificate: expected a certificate name (letters, digits, dashes), optionally name/version, got "a b"'],
-    [{ certificate: 'ephemeral', 'certificate-chain': 'c.pem' }, 'certificate-chain: goes with pkcs11-key or azure-key-vault-certificate; a PFX carries its own chain'],
+    [
+      { 'pkcs11-module': 'm.so', 'pkcs11-key': 'token=ci' },
+      'pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "token=ci"',
+    ],
+    [
+      { 'pkcs11-module': 'm.so', 'pkcs11-key': 'pkcs11:object=k;pin-value=1234' },
+      'pkcs11-key: the URI carries a PIN; remove pin-value and give the PIN in pkcs11-pin (a secret)',
+    ],
+    [
+      { 'artifact-signing-account': 'a' },
+      'artifact-signing-profile: also set artifact-signing-endpoint and artifact-signing-profile',
+    ],
+    [
+      {
+        'artifact-signing-endpoint': 'eus.codesigning.azure.net',
+        'artifact-signing-account': 'a',
+        'artifact-signing-profile': 'p',
+      },
+      'artifact-signing-endpoint: expected an http(s) URL, got "eus.codesigning.azure.net"',
+    ],
+    [
+      { 'azure-key-vault-url': 'https://v.vault.azure.net' },
+      'azure-key-vault-certificate: also set azure-key-vault-certificate',
+    ],
+    [
+      { 'azure-key-vault-url': 'https://v.vault.azure.net', 'azure-key-vault-certificate': 'a b' },
+      'azure-key-vault-certificate: expected a certificate name (letters, digits, dashes), optionally name/version, got "a b"',
+    ],
+    [
+      { certificate: 'ephemeral', 'certificate-chain': 'c.pem' },
+      'certificate-chain: goes with pkcs11-key or azure-key-vault-certificate; a PFX carries its own chain',
+    ],
   ])('names the input that is wrong or missing: %j', (inputs, message) => {
     expect(problems(inputs)).toEqual([message]);
   });

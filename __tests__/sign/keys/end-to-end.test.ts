@@ -4,7 +4,12 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT, runCli, type CliIo } from '../../../src/cli.js';
-import { ACCOUNT, artifactSigningStandin, PROFILE, type ArtifactSigningStandin } from '../../helpers/azure-artifact-signing.js';
+import {
+  ACCOUNT,
+  artifactSigningStandin,
+  PROFILE,
+  type ArtifactSigningStandin,
+} from '../../helpers/azure-artifact-signing.js';
 import { CERTIFICATE_NAME, keyVaultStandin } from '../../helpers/azure-key-vault.js';
 import {
   azureEnv,
@@ -28,7 +33,11 @@ vi.mock('../../../src/platform/process.js', async (importOriginal) => {
   return {
     ...real,
     runProcess: ((file, args, options = {}) => {
-      spawned.push({ args: [file, ...args], env: JSON.stringify(options.env ?? {}), input: String(options.input ?? '') });
+      spawned.push({
+        args: [file, ...args],
+        env: JSON.stringify(options.env ?? {}),
+        input: String(options.input ?? ''),
+      });
       return real.runProcess(file, args, options);
     }) as typeof real.runProcess,
   };
@@ -39,7 +48,11 @@ const PIN = 'e2e-pin-8731';
 /** A runner-shaped environment (INPUT_*, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP), as main.test.ts builds it. */
 function runner(inputs: Record<string, string>) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gag-e2e-runner-'));
-  const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary.md'), state: path.join(dir, 'state') };
+  const files = {
+    output: path.join(dir, 'output'),
+    summary: path.join(dir, 'summary.md'),
+    state: path.join(dir, 'state'),
+  };
   for (const f of Object.values(files)) writeFileSync(f, '');
   const env: Record<string, string> = {
     GITHUB_OUTPUT: files.output,
@@ -63,191 +76,259 @@ function allFileText(dir: string): string {
   return text;
 }
 
-describeWithTool(['go', 'osslsigncode', 'softhsm2-util', 'pkcs11-tool', 'openssl'], 'keys that stay put sign Go-built PE files end to end', () => {
-  const saved = { ...process.env };
-  let work: string;
-  let pki: TestPki;
-  let tsa: TestTsa;
-  let pe: string;
-  let token: SoftHsmToken;
-  let standin: AzureStandin;
-  let signing: ArtifactSigningStandin;
-  let restore: Array<() => void>;
-  let stdout: string[];
-  let bundle: string;
+describeWithTool(
+  ['go', 'osslsigncode', 'softhsm2-util', 'pkcs11-tool', 'openssl'],
+  'keys that stay put sign Go-built PE files end to end',
+  () => {
+    const saved = { ...process.env };
+    let work: string;
+    let pki: TestPki;
+    let tsa: TestTsa;
+    let pe: string;
+    let token: SoftHsmToken;
+    let standin: AzureStandin;
+    let signing: ArtifactSigningStandin;
+    let restore: Array<() => void>;
+    let stdout: string[];
+    let bundle: string;
 
-  beforeAll(async () => {
-    work = mkdtempSync(path.join(tmpdir(), 'gag-e2e-'));
-    pki = makeTestPki(path.join(work, 'pki'));
-    tsa = await startTsa(pki);
-    pe = await buildWindowsPe();
-    token = createSoftHsmToken('release', PIN, [
-      { keyFile: pki.leaf.keyFile, certFile: pki.leaf.certFile, label: 'signing', id: '01', withCertificate: true },
-    ]);
-    restore = [trustTestCa(pki.ca), resolveLocalhostNames()];
-    signing = artifactSigningStandin(pki.leaf, pki.ca);
-    standin = await startAzureStandin(work, pki.ca, [signing.route, keyVaultStandin(pki.leaf).route]);
-    // osslsigncode verify trusts what SSL_CERT_FILE holds: the test CA (which also issued the TSA).
-    bundle = path.join(work, 'trust.pem');
-    writeFileSync(bundle, pki.ca.certPem);
-  }, 180_000);
-  afterAll(async () => {
-    await standin?.close();
-    await tsa?.close();
-    for (const r of restore ?? []) r();
-    token?.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  });
-  beforeEach(() => {
-    token.activate(); // the openssl and pkcs11-tool children find the token through SOFTHSM2_CONF
-    process.exitCode = undefined;
-    spawned.length = 0;
-    stdout = [];
-    signing.faults.length = 0;
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout.push(String(chunk));
-      return true;
-    });
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    process.env = { ...saved };
-    process.exitCode = undefined;
-  });
-
-  const verify = (file: string) =>
-    execFileSync('osslsigncode', ['verify', '-in', file, '-CAfile', pki.ca.certFile, '-TSA-CAfile', pki.ca.certFile], {
-      encoding: 'utf8',
-    });
-
-  async function mainStep(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
-    const r = runner({ sign: 'bin/*.exe', 'timestamp-urls': tsa.url('good'), concurrency: '4', ...inputs });
-    const files = await Promise.all(['a', 'b', 'c'].map((n) => copyPe(pe, path.join(r.dir, 'bin'), `${n}.exe`)));
-    const before = files.map((f) => readFileSync(f));
-    Object.assign(process.env, r.env, { SSL_CERT_FILE: bundle }, env);
-    const { run } = await import('../../../src/main.js');
-    await run();
-    const outputs = readFileSync(r.files.output, 'utf8');
-    const reportPath = /^report<<(\S+)\n(.*)\n\1$/m.exec(outputs)?.[2] ?? '';
-    const report = JSON.parse(readFileSync(reportPath, 'utf8'));
-    return { r, files, before, report, outputs };
-  }
-
-  it('main step: a SoftHSM2 key signs and timestamps three Go-built PE files; osslsigncode verifies; the PIN stays on stdin', async () => {
-    const { r, files, report, outputs } = await mainStep({
-      'pkcs11-module': token.module,
-      'pkcs11-key': 'pkcs11:token=release;object=signing',
-      'pkcs11-pin': PIN,
-    });
-    expect(report.failures).toEqual([]);
-    expect(process.exitCode ?? 0).toBe(0);
-    expect(report.signing.certificate.source).toBe('pkcs11');
-    expect(report.signing.files.map((f: { status: string }) => f.status)).toEqual(['signed', 'signed', 'signed']);
-    for (const file of files) expect(verify(file)).toMatch(/Timestamp Server Signature verification: ok[\s\S]*Succeeded/);
-    // The PIN: on the openssl child's stdin, nowhere else (argv, env, outputs, summary, report, files, log).
-    const signs = spawned.filter((s) => s.args.includes('pkeyutl'));
-    // Three identical copies have one image hash: the token is asked once, the signature reused.
-    expect(signs).toHaveLength(1);
-    for (const s of signs) expect(s.input).toBe(`${PIN}\n`);
-    for (const s of spawned) expect(`${s.args.join(' ')} ${s.env}`).not.toContain(PIN);
-    expect(outputs + readFileSync(r.files.summary, 'utf8') + JSON.stringify(report)).not.toContain(PIN);
-    expect(allFileText(r.dir)).not.toContain(PIN);
-    const logged = stdout.join('').split('\n').filter((l) => l.includes(PIN));
-    expect(logged.length).toBeGreaterThan(0);
-    for (const line of logged) expect(line).toBe(`::add-mask::${PIN}`); // the runner's masker, told first
-  });
-
-  it('CLI sign: the PIN from --pkcs11-pin-env, the same files verify', async () => {
-    const dir = mkdtempSync(path.join(work, 'cli-'));
-    const file = await copyPe(pe, dir, 'app.exe');
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = {
-      stdout: (t) => void out.push(t),
-      stderr: (t) => void err.push(t),
-      readStdin: async () => '',
-      env: { ...process.env, SSL_CERT_FILE: bundle, RELEASE_TOKEN_PIN: PIN, RUNNER_TEMP: path.join(dir, 'temp') },
-      cwd: dir,
-    };
-    const code = await runCli(
-      ['sign', '--json', '--pkcs11-module', token.module, '--pkcs11-key', 'pkcs11:token=release;object=signing', '--pkcs11-pin-env', 'RELEASE_TOKEN_PIN', '--timestamp-urls', tsa.url('good'), 'app.exe'],
-      io,
-    );
-    expect(err.join('')).toBe('');
-    expect(code).toBe(EXIT.ok);
-    expect(JSON.parse(out.join('')).signing.files[0].status).toBe('signed');
-    expect(verify(file)).toMatch(/Succeeded/);
-    expect(out.join('')).not.toContain(PIN);
-    for (const s of spawned) expect(`${s.args.join(' ')} ${s.env}`).not.toContain(PIN);
-    expect(allFileText(dir)).not.toContain(PIN);
-  });
-
-  for (const kind of ['client-secret', 'github-oidc'] as const) {
-    it(`main step: Azure Artifact Signing with a ${kind} credential signs files that verify`, async () => {
-      const { files, report } = await mainStep(
-        { 'artifact-signing-endpoint': standin.url, 'artifact-signing-account': ACCOUNT, 'artifact-signing-profile': PROFILE },
-        azureEnv(standin, kind),
-      );
-      expect(report.failures).toEqual([]);
-      expect(report.signing.certificate.source).toBe('artifact-signing');
-      for (const file of files) expect(verify(file)).toMatch(/Succeeded/);
-      expect(JSON.stringify(report)).not.toContain(CLIENT_SECRET);
-    });
-
-    it(`main step: Azure Key Vault with a ${kind} credential signs files that verify`, async () => {
-      const { files, report } = await mainStep(
+    beforeAll(async () => {
+      work = mkdtempSync(path.join(tmpdir(), 'gag-e2e-'));
+      pki = makeTestPki(path.join(work, 'pki'));
+      tsa = await startTsa(pki);
+      pe = await buildWindowsPe();
+      token = createSoftHsmToken('release', PIN, [
         {
-          'azure-key-vault-url': `https://${VAULT_HOST}:${new URL(standin.url).port}`,
-          'azure-key-vault-certificate': CERTIFICATE_NAME,
-          'certificate-chain': pki.ca.certFile,
+          keyFile: pki.leaf.keyFile,
+          certFile: pki.leaf.certFile,
+          label: 'signing',
+          id: '01',
+          withCertificate: true,
         },
-        azureEnv(standin, kind),
+      ]);
+      restore = [trustTestCa(pki.ca), resolveLocalhostNames()];
+      signing = artifactSigningStandin(pki.leaf, pki.ca);
+      standin = await startAzureStandin(work, pki.ca, [signing.route, keyVaultStandin(pki.leaf).route]);
+      // osslsigncode verify trusts what SSL_CERT_FILE holds: the test CA (which also issued the TSA).
+      bundle = path.join(work, 'trust.pem');
+      writeFileSync(bundle, pki.ca.certPem);
+    }, 180_000);
+    afterAll(async () => {
+      await standin?.close();
+      await tsa?.close();
+      for (const r of restore ?? []) r();
+      token?.cleanup();
+      rmSync(work, { recursive: true, force: true });
+    });
+    beforeEach(() => {
+      token.activate(); // the openssl and pkcs11-tool children find the token through SOFTHSM2_CONF
+      process.exitCode = undefined;
+      spawned.length = 0;
+      stdout = [];
+      signing.faults.length = 0;
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        stdout.push(String(chunk));
+        return true;
+      });
+    });
+    afterEach(() => {
+      vi.restoreAllMocks();
+      process.env = { ...saved };
+      process.exitCode = undefined;
+    });
+
+    const verify = (file: string) =>
+      execFileSync(
+        'osslsigncode',
+        ['verify', '-in', file, '-CAfile', pki.ca.certFile, '-TSA-CAfile', pki.ca.certFile],
+        {
+          encoding: 'utf8',
+        },
       );
+
+    async function mainStep(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
+      const r = runner({ sign: 'bin/*.exe', 'timestamp-urls': tsa.url('good'), concurrency: '4', ...inputs });
+      const files = await Promise.all(
+        ['a', 'b', 'c'].map((n) => copyPe(pe, path.join(r.dir, 'bin'), `${n}.exe`)),
+      );
+      const before = files.map((f) => readFileSync(f));
+      Object.assign(process.env, r.env, { SSL_CERT_FILE: bundle }, env);
+      const { run } = await import('../../../src/main.js');
+      await run();
+      const outputs = readFileSync(r.files.output, 'utf8');
+      const reportPath = /^report<<(\S+)\n(.*)\n\1$/m.exec(outputs)?.[2] ?? '';
+      const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+      return { r, files, before, report, outputs };
+    }
+
+    it('main step: a SoftHSM2 key signs and timestamps three Go-built PE files; osslsigncode verifies; the PIN stays on stdin', async () => {
+      const { r, files, report, outputs } = await mainStep({
+        'pkcs11-module': token.module,
+        'pkcs11-key': 'pkcs11:token=release;object=signing',
+        'pkcs11-pin': PIN,
+      });
       expect(report.failures).toEqual([]);
-      expect(report.signing.certificate.source).toBe('azure-key-vault');
-      for (const file of files) expect(verify(file)).toMatch(/Succeeded/);
+      expect(process.exitCode ?? 0).toBe(0);
+      expect(report.signing.certificate.source).toBe('pkcs11');
+      expect(report.signing.files.map((f: { status: string }) => f.status)).toEqual([
+        'signed',
+        'signed',
+        'signed',
+      ]);
+      for (const file of files)
+        expect(verify(file)).toMatch(/Timestamp Server Signature verification: ok[\s\S]*Succeeded/);
+      // The PIN: on the openssl child's stdin, nowhere else (argv, env, outputs, summary, report, files, log).
+      const signs = spawned.filter((s) => s.args.includes('pkeyutl'));
+      // Three identical copies have one image hash: the token is asked once, the signature reused.
+      expect(signs).toHaveLength(1);
+      for (const s of signs) expect(s.input).toBe(`${PIN}\n`);
+      for (const s of spawned) expect(`${s.args.join(' ')} ${s.env}`).not.toContain(PIN);
+      expect(outputs + readFileSync(r.files.summary, 'utf8') + JSON.stringify(report)).not.toContain(PIN);
+      expect(allFileText(r.dir)).not.toContain(PIN);
+      const logged = stdout
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes(PIN));
+      expect(logged.length).toBeGreaterThan(0);
+      for (const line of logged) expect(line).toBe(`::add-mask::${PIN}`); // the runner's masker, told first
     });
-  }
 
-  describe('failures leave every file byte-for-byte as it was, with one clear message', () => {
-    it.each([
-      [403, /"Artifact Signing Certificate Profile Signer" role/],
-      [401, /AZURE_TENANT_ID/],
-      [503, /answered 503 .* after 5 tries: the service failed/],
-    ])('Artifact Signing answers %i to the digest', async (status, message) => {
-      // Retry-After: 0 keeps the five tries of a 503 quick; the back-off itself is tested in artifact-signing.test.ts
-      signing.faults.push({ match: 'POST /codesigningaccounts', status, body: { error: { code: String(status), message: 'refused' } }, headers: { 'Retry-After': '0' } });
-      const { files, before, report } = await mainStep(
-        { 'artifact-signing-endpoint': standin.url, 'artifact-signing-account': ACCOUNT, 'artifact-signing-profile': PROFILE },
-        { ...azureEnv(standin, 'client-secret') },
+    it('CLI sign: the PIN from --pkcs11-pin-env, the same files verify', async () => {
+      const dir = mkdtempSync(path.join(work, 'cli-'));
+      const file = await copyPe(pe, dir, 'app.exe');
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: CliIo = {
+        stdout: (t) => void out.push(t),
+        stderr: (t) => void err.push(t),
+        readStdin: async () => '',
+        env: {
+          ...process.env,
+          SSL_CERT_FILE: bundle,
+          RELEASE_TOKEN_PIN: PIN,
+          RUNNER_TEMP: path.join(dir, 'temp'),
+        },
+        cwd: dir,
+      };
+      const code = await runCli(
+        [
+          'sign',
+          '--json',
+          '--pkcs11-module',
+          token.module,
+          '--pkcs11-key',
+          'pkcs11:token=release;object=signing',
+          '--pkcs11-pin-env',
+          'RELEASE_TOKEN_PIN',
+          '--timestamp-urls',
+          tsa.url('good'),
+          'app.exe',
+        ],
+        io,
       );
+      expect(err.join('')).toBe('');
+      expect(code).toBe(EXIT.ok);
+      expect(JSON.parse(out.join('')).signing.files[0].status).toBe('signed');
+      expect(verify(file)).toMatch(/Succeeded/);
+      expect(out.join('')).not.toContain(PIN);
+      for (const s of spawned) expect(`${s.args.join(' ')} ${s.env}`).not.toContain(PIN);
+      expect(allFileText(dir)).not.toContain(PIN);
+    });
+
+    for (const kind of ['client-secret', 'github-oidc'] as const) {
+      it(`main step: Azure Artifact Signing with a ${kind} credential signs files that verify`, async () => {
+        const { files, report } = await mainStep(
+          {
+            'artifact-signing-endpoint': standin.url,
+            'artifact-signing-account': ACCOUNT,
+            'artifact-signing-profile': PROFILE,
+          },
+          azureEnv(standin, kind),
+        );
+        expect(report.failures).toEqual([]);
+        expect(report.signing.certificate.source).toBe('artifact-signing');
+        for (const file of files) expect(verify(file)).toMatch(/Succeeded/);
+        expect(JSON.stringify(report)).not.toContain(CLIENT_SECRET);
+      });
+
+      it(`main step: Azure Key Vault with a ${kind} credential signs files that verify`, async () => {
+        const { files, report } = await mainStep(
+          {
+            'azure-key-vault-url': `https://${VAULT_HOST}:${new URL(standin.url).port}`,
+            'azure-key-vault-certificate': CERTIFICATE_NAME,
+            'certificate-chain': pki.ca.certFile,
+          },
+          azureEnv(standin, kind),
+        );
+        expect(report.failures).toEqual([]);
+        expect(report.signing.certificate.source).toBe('azure-key-vault');
+        for (const file of files) expect(verify(file)).toMatch(/Succeeded/);
+      });
+    }
+
+    describe('failures leave every file byte-for-byte as it was, with one clear message', () => {
+      it.each([
+        [403, /"Artifact Signing Certificate Profile Signer" role/],
+        [401, /AZURE_TENANT_ID/],
+        [503, /answered 503 .* after 5 tries: the service failed/],
+      ])('Artifact Signing answers %i to the digest', async (status, message) => {
+        // Retry-After: 0 keeps the five tries of a 503 quick; the back-off itself is tested in artifact-signing.test.ts
+        signing.faults.push({
+          match: 'POST /codesigningaccounts',
+          status,
+          body: { error: { code: String(status), message: 'refused' } },
+          headers: { 'Retry-After': '0' },
+        });
+        const { files, before, report } = await mainStep(
+          {
+            'artifact-signing-endpoint': standin.url,
+            'artifact-signing-account': ACCOUNT,
+            'artifact-signing-profile': PROFILE,
+          },
+          { ...azureEnv(standin, 'client-secret') },
+        );
+        expect(process.exitCode).toBe(1);
+        expect(
+          report.signing.files.every(
+            (f: { status: string; reason: string }) => f.status === 'failed' && message.test(f.reason),
+          ),
+        ).toBe(true);
+        files.forEach((f, i) => expect(readFileSync(f).equals(before[i] as Buffer)).toBe(true));
+        expect(readdirSync(path.dirname(files[0] as string))).toEqual(['a.exe', 'b.exe', 'c.exe']);
+      });
+
+      it('a refused client secret stops before any file is touched', async () => {
+        standin.failTokenOnce = {
+          status: 401,
+          error: 'invalid_client',
+          description: 'AADSTS7000215: Invalid client secret provided.',
+        };
+        const { files, before, report } = await mainStep(
+          {
+            'artifact-signing-endpoint': standin.url,
+            'artifact-signing-account': ACCOUNT,
+            'artifact-signing-profile': PROFILE,
+          },
+          azureEnv(standin, 'client-secret'),
+        );
+        expect(report.signing.error).toMatch(
+          /could not get an Azure access token with the client secret credential: .*AADSTS7000215/,
+        );
+        files.forEach((f, i) => expect(readFileSync(f).equals(before[i] as Buffer)).toBe(true));
+      });
+    });
+
+    it('a wrong PIN fails the step naming pkcs11-pin and changes nothing', async () => {
+      const { files, before, report } = await mainStep({
+        'pkcs11-module': token.module,
+        'pkcs11-key': 'pkcs11:token=release;object=signing',
+        'pkcs11-pin': '0000-wrong',
+      });
       expect(process.exitCode).toBe(1);
-      expect(report.signing.files.every((f: { status: string; reason: string }) => f.status === 'failed' && message.test(f.reason))).toBe(true);
+      expect(report.signing.files[0].reason).toMatch(/check pkcs11-pin/);
       files.forEach((f, i) => expect(readFileSync(f).equals(before[i] as Buffer)).toBe(true));
-      expect(readdirSync(path.dirname(files[0] as string))).toEqual(['a.exe', 'b.exe', 'c.exe']);
+      // tokens lock after a few wrong PINs: one login attempt for the whole run
+      expect(spawned.filter((s) => s.args.includes('pkeyutl'))).toHaveLength(1);
     });
-
-    it('a refused client secret stops before any file is touched', async () => {
-      standin.failTokenOnce = { status: 401, error: 'invalid_client', description: 'AADSTS7000215: Invalid client secret provided.' };
-      const { files, before, report } = await mainStep(
-        { 'artifact-signing-endpoint': standin.url, 'artifact-signing-account': ACCOUNT, 'artifact-signing-profile': PROFILE },
-        azureEnv(standin, 'client-secret'),
-      );
-      expect(report.signing.error).toMatch(/could not get an Azure access token with the client secret credential: .*AADSTS7000215/);
-      files.forEach((f, i) => expect(readFileSync(f).equals(before[i] as Buffer)).toBe(true));
-    });
-  });
-
-  it('a wrong PIN fails the step naming pkcs11-pin and changes nothing', async () => {
-    const { files, before, report } = await mainStep({
-      'pkcs11-module': token.module,
-      'pkcs11-key': 'pkcs11:token=release;object=signing',
-      'pkcs11-pin': '0000-wrong',
-    });
-    expect(process.exitCode).toBe(1);
-    expect(report.signing.files[0].reason).toMatch(/check pkcs11-pin/);
-    files.forEach((f, i) => expect(readFileSync(f).equals(before[i] as Buffer)).toBe(true));
-    // tokens lock after a few wrong PINs: one login attempt for the whole run
-    expect(spawned.filter((s) => s.args.includes('pkeyutl'))).toHaveLength(1);
-  });
-});
+  },
+);

@@ -41,7 +41,12 @@ describe('Azure Key Vault key against the local stand-in', () => {
   });
 
   const vaultUrl = () => `https://${VAULT_HOST}:${new URL(standin.url).port}`;
-  const key = (kind: 'client-secret' | 'github-oidc', certificate = CERTIFICATE_NAME, secrets: string[] = [], maxConcurrency = 4) =>
+  const key = (
+    kind: 'client-secret' | 'github-oidc',
+    certificate = CERTIFICATE_NAME,
+    secrets: string[] = [],
+    maxConcurrency = 4,
+  ) =>
     keyVaultKey({
       vaultUrl: vaultUrl(),
       certificate,
@@ -56,7 +61,9 @@ describe('Azure Key Vault key against the local stand-in', () => {
       const secrets: string[] = [];
       const signer = await key(kind, CERTIFICATE_NAME, secrets);
       const signature = await signer.signDigest(createHash('sha256').update('image').digest(), 'sha256');
-      expect(verify('sha256', Buffer.from('image'), new X509Certificate(pki.leaf.certPem).publicKey, signature)).toBe(true);
+      expect(
+        verify('sha256', Buffer.from('image'), new X509Certificate(pki.leaf.certPem).publicKey, signature),
+      ).toBe(true);
       const chain = await signer.chain();
       expect(chain.map((c) => new X509Certificate(c).subject)).toEqual([
         new X509Certificate(pki.leaf.certPem).subject,
@@ -66,7 +73,10 @@ describe('Azure Key Vault key against the local stand-in', () => {
       if (kind === 'client-secret') expect(secrets).toContain(CLIENT_SECRET);
       // the digest went to the vault's sign operation, base64url, with RS256
       const sign = standin.requests.find((r) => r.method === 'POST' && r.path.includes('/sign'));
-      expect(JSON.parse(sign?.body ?? '{}')).toEqual({ alg: 'RS256', value: createHash('sha256').update('image').digest('base64url') });
+      expect(JSON.parse(sign?.body ?? '{}')).toEqual({
+        alg: 'RS256',
+        value: createHash('sha256').update('image').digest('base64url'),
+      });
     });
   }
 
@@ -76,12 +86,22 @@ describe('Azure Key Vault key against the local stand-in', () => {
   });
 
   it('explains 403 with the roles to assign', async () => {
-    vault.faults.push({ match: '/certificates/', status: 403, body: { error: { code: 'Forbidden', message: 'Caller is not authorized to perform action on resource.' } } });
-    await expect(key('client-secret')).rejects.toThrow(/^Azure Key Vault: reading the certificate failed with 403 .*"Key Vault Crypto User"/);
+    vault.faults.push({
+      match: '/certificates/',
+      status: 403,
+      body: {
+        error: { code: 'Forbidden', message: 'Caller is not authorized to perform action on resource.' },
+      },
+    });
+    await expect(key('client-secret')).rejects.toThrow(
+      /^Azure Key Vault: reading the certificate failed with 403 .*"Key Vault Crypto User"/,
+    );
   });
 
   it('names azure-key-vault-certificate when the certificate does not exist', async () => {
-    await expect(key('client-secret', 'missing')).rejects.toThrow(/404 .*check azure-key-vault-certificate \(missing\)/);
+    await expect(key('client-secret', 'missing')).rejects.toThrow(
+      /404 .*check azure-key-vault-certificate \(missing\)/,
+    );
   });
 
   it('honours 429 Retry-After on sign, then succeeds', async () => {
@@ -94,7 +114,11 @@ describe('Azure Key Vault key against the local stand-in', () => {
 
   it('gives up on persistent 500s with one message', async () => {
     const signer = await key('client-secret');
-    vault.faults.push({ match: 'POST /keys/', status: 500, body: { error: { code: 'InternalServerError', message: 'boom' } } });
+    vault.faults.push({
+      match: 'POST /keys/',
+      status: 500,
+      body: { error: { code: 'InternalServerError', message: 'boom' } },
+    });
     await expect(signer.signDigest(createHash('sha256').update('t').digest(), 'sha256')).rejects.toThrow(
       /^Azure Key Vault: signing a digest failed with 500 .*try again later$/,
     );
@@ -103,7 +127,11 @@ describe('Azure Key Vault key against the local stand-in', () => {
   it('keeps at most maxConcurrency signs in flight', async () => {
     const signer = await key('client-secret', CERTIFICATE_NAME, [], 2);
     vault.peakInFlight = 0;
-    await Promise.all(Array.from({ length: 6 }, (_, i) => signer.signDigest(createHash('sha256').update(`${i}`).digest(), 'sha256')));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        signer.signDigest(createHash('sha256').update(`${i}`).digest(), 'sha256'),
+      ),
+    );
     expect(vault.peakInFlight).toBe(2);
   });
 });

@@ -13,7 +13,10 @@ import { describeWithTool } from '../../helpers/tools.js';
 const PIN = 'pin-4711-secret';
 
 /** Records every spawn (argv, env, stdin) so the test can prove where the PIN went. */
-function recordingRunner(): { run: ProcessRunner; calls: Array<{ file: string; args: readonly string[]; env: string; input: string }> } {
+function recordingRunner(): {
+  run: ProcessRunner;
+  calls: Array<{ file: string; args: readonly string[]; env: string; input: string }>;
+} {
   const calls: Array<{ file: string; args: readonly string[]; env: string; input: string }> = [];
   const run: ProcessRunner = (file, args, options = {}) => {
     calls.push({ file, args, env: JSON.stringify(options.env ?? {}), input: String(options.input ?? '') });
@@ -34,12 +37,45 @@ describeWithTool(['softhsm2-util', 'pkcs11-tool', 'openssl'], 'PKCS#11 key on a 
     // An ECDSA P-256 leaf from the same CA, the way tokens that generate EC keys hold them.
     const ecKey = path.join(work, 'ec.key');
     ecCert = path.join(work, 'ec.pem');
-    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', ecKey]);
+    execFileSync('openssl', [
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-out',
+      ecKey,
+    ]);
     const csr = path.join(work, 'ec.csr');
-    execFileSync('openssl', ['req', '-new', '-key', ecKey, '-subj', '/CN=EC Signer', '-out', csr], { stdio: 'ignore' });
-    execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', pki.ca.certFile, '-CAkey', pki.ca.keyFile, '-days', '2', '-out', ecCert], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-new', '-key', ecKey, '-subj', '/CN=EC Signer', '-out', csr], {
+      stdio: 'ignore',
+    });
+    execFileSync(
+      'openssl',
+      [
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        pki.ca.certFile,
+        '-CAkey',
+        pki.ca.keyFile,
+        '-days',
+        '2',
+        '-out',
+        ecCert,
+      ],
+      { stdio: 'ignore' },
+    );
     token = createSoftHsmToken('ci', PIN, [
-      { keyFile: pki.leaf.keyFile, certFile: pki.leaf.certFile, label: 'signing', id: '01', withCertificate: true },
+      {
+        keyFile: pki.leaf.keyFile,
+        certFile: pki.leaf.certFile,
+        label: 'signing',
+        id: '01',
+        withCertificate: true,
+      },
       { keyFile: ecKey, certFile: ecCert, label: 'ec', id: '02' },
     ]);
     token.activate();
@@ -71,7 +107,9 @@ describeWithTool(['softhsm2-util', 'pkcs11-tool', 'openssl'], 'PKCS#11 key on a 
 
     expect(key.keyType).toBe('rsa');
     const [leaf] = await key.chain();
-    expect(new X509Certificate(leaf as Uint8Array).fingerprint256).toBe(new X509Certificate(pki.leaf.certPem).fingerprint256);
+    expect(new X509Certificate(leaf as Uint8Array).fingerprint256).toBe(
+      new X509Certificate(pki.leaf.certPem).fingerprint256,
+    );
     expect(verify('sha384', data, new X509Certificate(pki.leaf.certPem).publicKey, signature)).toBe(true);
     // The PIN went to openssl on stdin only: never argv, never the child's environment.
     const sign = calls.find((c) => c.args.includes('pkeyutl'));
@@ -90,14 +128,23 @@ describeWithTool(['softhsm2-util', 'pkcs11-tool', 'openssl'], 'PKCS#11 key on a 
     await key.close?.();
     expect(key.keyType).toBe('ecdsa');
     expect(signature[0]).toBe(0x30);
-    expect(verify('sha256', data, { key: new X509Certificate(readPem(ecCert)).publicKey, dsaEncoding: 'der' }, signature)).toBe(true);
+    expect(
+      verify(
+        'sha256',
+        data,
+        { key: new X509Certificate(readPem(ecCert)).publicKey, dsaEncoding: 'der' },
+        signature,
+      ),
+    ).toBe(true);
   });
 
   it('stops after one wrong PIN, with a message that names pkcs11-pin', async () => {
     const { run, calls } = recordingRunner();
     const key = await pkcs11Key(options(run, 'pkcs11:token=ci;object=signing', 'wrong-pin'));
     const digest = createHash('sha256').update('x').digest();
-    await expect(key.signDigest(digest, 'sha256')).rejects.toThrow(/login to the token failed; check pkcs11-pin/);
+    await expect(key.signDigest(digest, 'sha256')).rejects.toThrow(
+      /login to the token failed; check pkcs11-pin/,
+    );
     const spawned = calls.length;
     await expect(key.signDigest(digest, 'sha256')).rejects.toThrow(/pkcs11-pin/);
     expect(calls.length).toBe(spawned);
@@ -105,8 +152,12 @@ describeWithTool(['softhsm2-util', 'pkcs11-tool', 'openssl'], 'PKCS#11 key on a 
   });
 
   it('names pkcs11-key when no key matches', async () => {
-    const key = await pkcs11Key(options(runProcess, 'pkcs11:token=ci;object=nothing', PIN, pki.leaf.certFile));
-    await expect(key.signDigest(createHash('sha256').update('x').digest(), 'sha256')).rejects.toThrow(/pkcs11-key/);
+    const key = await pkcs11Key(
+      options(runProcess, 'pkcs11:token=ci;object=nothing', PIN, pki.leaf.certFile),
+    );
+    await expect(key.signDigest(createHash('sha256').update('x').digest(), 'sha256')).rejects.toThrow(
+      /pkcs11-key/,
+    );
     await key.close?.();
   });
 });

@@ -3,8 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ecdsaJoseToDer, joseAlgorithm, orderChain, parseCertificates } from '../../../src/sign/keys/certs.js';
-import { fetchWithRetry, limitConcurrency, retryAfterMs, serviceDetail, DEFAULT_REMOTE_POLICY } from '../../../src/sign/keys/remote.js';
+import {
+  ecdsaJoseToDer,
+  joseAlgorithm,
+  orderChain,
+  parseCertificates,
+} from '../../../src/sign/keys/certs.js';
+import {
+  fetchWithRetry,
+  limitConcurrency,
+  retryAfterMs,
+  serviceDetail,
+  DEFAULT_REMOTE_POLICY,
+} from '../../../src/sign/keys/remote.js';
 import { pkcs7Of } from '../../helpers/azure-artifact-signing.js';
 import { makeTestPki, type TestPki } from '../../helpers/pki.js';
 import http from 'node:http';
@@ -18,15 +29,20 @@ describe('certificate plumbing', () => {
     pki = makeTestPki(work);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
-  const subjects = (certs: Uint8Array[]) => certs.map((c) => new X509Certificate(c).subject.split('\n').at(-1));
+  const subjects = (certs: Uint8Array[]) =>
+    certs.map((c) => new X509Certificate(c).subject.split('\n').at(-1));
 
   it('reads PEM, a DER PKCS#7 and the double-base64 PKCS#7 Artifact Signing answers, and orders each leaf first', () => {
     const p7 = pkcs7Of([pki.ca, pki.leaf]);
     const want = ['CN=Leaf Signer', 'CN=go-av-guard Test CA'];
     expect(subjects(orderChain(parseCertificates(`${pki.ca.certPem}${pki.leaf.certPem}`)))).toEqual(want);
     expect(subjects(orderChain(parseCertificates(p7)))).toEqual(want);
-    expect(subjects(orderChain(parseCertificates(Buffer.from(p7.toString('base64')).toString('base64'))))).toEqual(want);
-    expect(subjects(parseCertificates(new X509Certificate(pki.leaf.certPem).raw))).toEqual(['CN=Leaf Signer']);
+    expect(
+      subjects(orderChain(parseCertificates(Buffer.from(p7.toString('base64')).toString('base64')))),
+    ).toEqual(want);
+    expect(subjects(parseCertificates(new X509Certificate(pki.leaf.certPem).raw))).toEqual([
+      'CN=Leaf Signer',
+    ]);
   });
 
   it('turns a JOSE r||s ECDSA signature into the DER CMS carries', () => {
@@ -35,7 +51,9 @@ describe('certificate plumbing', () => {
       for (let i = 0; i < 8; i++) {
         const data = Buffer.from(`message ${i}`);
         const raw = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
-        expect(verify('sha256', data, { key: publicKey, dsaEncoding: 'der' }, ecdsaJoseToDer(raw))).toBe(true);
+        expect(verify('sha256', data, { key: publicKey, dsaEncoding: 'der' }, ecdsaJoseToDer(raw))).toBe(
+          true,
+        );
       }
     }
     expect(joseAlgorithm('rsa', 'sha384')).toBe('RS384');
@@ -72,7 +90,9 @@ describe('remote plumbing', () => {
     let seen = 0;
     const server = http.createServer((_req, res) => {
       const status = answers[seen++] ?? 500;
-      res.writeHead(status, status === 200 ? {} : { 'Retry-After': '1' }).end(JSON.stringify({ error: { code: 'C', message: `m${status}` } }));
+      res
+        .writeHead(status, status === 200 ? {} : { 'Retry-After': '1' })
+        .end(JSON.stringify({ error: { code: 'C', message: `m${status}` } }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -95,6 +115,8 @@ describe('remote plumbing', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
     const policy = { ...DEFAULT_REMOTE_POLICY, attempts: 2, wait: async () => undefined };
-    await expect(fetchWithRetry(`http://127.0.0.1:${port}/`, () => ({}), policy)).rejects.toThrow(/^no answer after 2 tries \(.*ECONNREFUSED/);
+    await expect(fetchWithRetry(`http://127.0.0.1:${port}/`, () => ({}), policy)).rejects.toThrow(
+      /^no answer after 2 tries \(.*ECONNREFUSED/,
+    );
   });
 });

@@ -73,14 +73,14 @@ export async function artifactSigningKey(o: ArtifactSigningOptions): Promise<Sig
 
   let chain: Promise<Uint8Array[]> | undefined;
   const loadChain = (): Promise<Uint8Array[]> =>
-    (chain ??= call('reading the certificate chain', '/sign/certchain', { headers: { Accept: 'application/pkcs7-mime' } }).then(
-      (answer) => {
-        const certificates = orderChain(parseCertificates(answer.body));
-        if (certificates.length === 0)
-          throw new KeySourceError(`${SERVICE}: the certificate chain of profile ${o.profile} is empty`);
-        return certificates;
-      },
-    ));
+    (chain ??= call('reading the certificate chain', '/sign/certchain', {
+      headers: { Accept: 'application/pkcs7-mime' },
+    }).then((answer) => {
+      const certificates = orderChain(parseCertificates(answer.body));
+      if (certificates.length === 0)
+        throw new KeySourceError(`${SERVICE}: the certificate chain of profile ${o.profile} is empty`);
+      return certificates;
+    }));
   const first = await loadChain();
   const keyType = keyTypeOf(first[0] as Uint8Array);
 
@@ -89,16 +89,27 @@ export async function artifactSigningKey(o: ArtifactSigningOptions): Promise<Sig
     const submitted = await call('submitting the digest', '/sign', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ signatureAlgorithm: joseAlgorithm(keyType, algorithm), digest: Buffer.from(digest).toString('base64') }),
+      body: JSON.stringify({
+        signatureAlgorithm: joseAlgorithm(keyType, algorithm),
+        digest: Buffer.from(digest).toString('base64'),
+      }),
     });
     let status = parseStatus(submitted);
-    for (let poll = 0; status.status === 'InProgress' || status.status === 'Running' || status.status === 'NotStarted'; poll++) {
+    for (
+      let poll = 0;
+      status.status === 'InProgress' || status.status === 'Running' || status.status === 'NotStarted';
+      poll++
+    ) {
       if (Date.now() - started > policy.operationTimeoutMs)
         throw new KeySourceError(
           `${SERVICE}: signing operation ${status.operationId} did not finish within ${Math.round(policy.operationTimeoutMs / 1000)} s; the service may be degraded, try again later`,
         );
       await (policy.wait ?? sleep)(Math.min(1_000, 50 + 100 * poll));
-      status = parseStatus(await call('polling the signing operation', `/sign/${encodeURIComponent(status.operationId ?? '')}`, { headers: { Accept: 'application/json' } }));
+      status = parseStatus(
+        await call('polling the signing operation', `/sign/${encodeURIComponent(status.operationId ?? '')}`, {
+          headers: { Accept: 'application/json' },
+        }),
+      );
     }
     if (status.status !== 'Succeeded' || !status.signature)
       throw new KeySourceError(
@@ -129,7 +140,9 @@ function parseStatus(answer: HttpAnswer): SignStatus {
   try {
     return JSON.parse(answer.body.toString()) as SignStatus;
   } catch {
-    throw new KeySourceError(`${SERVICE}: the service answered ${answer.status} with a body that is not JSON`);
+    throw new KeySourceError(
+      `${SERVICE}: the service answered ${answer.status} with a body that is not JSON`,
+    );
   }
 }
 

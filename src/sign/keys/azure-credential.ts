@@ -16,7 +16,12 @@ export interface AzureCredential {
 }
 
 /** Public, US Government and China clouds' authorities: MSAL resolves them itself. */
-const KNOWN_AUTHORITY_HOSTS = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.microsoftonline.de'];
+const KNOWN_AUTHORITY_HOSTS = [
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.microsoftonline.de',
+];
 
 function hostOf(url: string): string {
   try {
@@ -42,8 +47,14 @@ export async function azureCredential(
     ...(authorityHost ? { authorityHost } : {}),
     // Instance discovery asks login.microsoftonline.com about the authority; a private cloud's or Azure
     // Stack's authority (any host MSAL does not know) is taken as given, as Microsoft's docs advise.
-    ...(authorityHost && !KNOWN_AUTHORITY_HOSTS.includes(hostOf(authorityHost)) ? { disableInstanceDiscovery: true } : {}),
-    retryOptions: { maxRetries: policy.attempts - 1, retryDelayInMs: policy.baseDelayMs, maxRetryDelayInMs: policy.maxDelayMs },
+    ...(authorityHost && !KNOWN_AUTHORITY_HOSTS.includes(hostOf(authorityHost))
+      ? { disableInstanceDiscovery: true }
+      : {}),
+    retryOptions: {
+      maxRetries: policy.attempts - 1,
+      retryDelayInMs: policy.baseDelayMs,
+      maxRetryDelayInMs: policy.maxDelayMs,
+    },
   };
   const secret = env.AZURE_CLIENT_SECRET;
   const certificatePath = env.AZURE_CLIENT_CERTIFICATE_PATH;
@@ -53,7 +64,10 @@ export async function azureCredential(
     );
   if (secret && tenant && client) {
     setSecret(secret);
-    return { credential: new identity.ClientSecretCredential(tenant, client, secret, options), kind: 'client secret' };
+    return {
+      credential: new identity.ClientSecretCredential(tenant, client, secret, options),
+      kind: 'client secret',
+    };
   }
   if (certificatePath && tenant && client) {
     if (env.AZURE_CLIENT_CERTIFICATE_PASSWORD) setSecret(env.AZURE_CLIENT_CERTIFICATE_PASSWORD);
@@ -111,7 +125,9 @@ export async function accessToken(
     );
   }
   if (!token?.token)
-    throw new KeySourceError(`${service}: the ${azure.kind} credential returned no access token; check AZURE_TENANT_ID and AZURE_CLIENT_ID`);
+    throw new KeySourceError(
+      `${service}: the ${azure.kind} credential returned no access token; check AZURE_TENANT_ID and AZURE_CLIENT_ID`,
+    );
   setSecret(token.token);
   return token.token;
 }

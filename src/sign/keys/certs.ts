@@ -19,17 +19,23 @@ export function parseCertificates(data: Uint8Array | string): Uint8Array[] {
   let der = typeof data === 'string' ? Buffer.from(data.replace(/\s+/g, ''), 'base64') : Buffer.from(data);
   // Services hand bundles back as base64 text inside base64 (Artifact Signing's signingCertificate).
   const inner = der.toString('latin1').replace(/\s+/g, '');
-  if (der.length > 0 && der[0] !== 0x30 && /^[A-Za-z0-9+/]+={0,2}$/.test(inner)) der = Buffer.from(inner, 'base64');
+  if (der.length > 0 && der[0] !== 0x30 && /^[A-Za-z0-9+/]+={0,2}$/.test(inner))
+    der = Buffer.from(inner, 'base64');
   const asn1 = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
   const certificates = isPkcs7(asn1)
     ? ((forge.pkcs7.messageFromAsn1(asn1) as forge.pkcs7.PkcsSignedData).certificates ?? [])
     : [forge.pki.certificateFromAsn1(asn1)];
-  return certificates.map((c) => Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary'));
+  return certificates.map((c) =>
+    Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary'),
+  );
 }
 
 function isPkcs7(asn1: forge.asn1.Asn1): boolean {
   const first = Array.isArray(asn1.value) ? asn1.value[0] : undefined;
-  return first?.type === forge.asn1.Type.OID && forge.asn1.derToOid(first.value as string) === forge.pki.oids.signedData;
+  return (
+    first?.type === forge.asn1.Type.OID &&
+    forge.asn1.derToOid(first.value as string) === forge.pki.oids.signedData
+  );
 }
 
 /** Orders a set of certificates (a PKCS#7 SET has no order) as a chain: the leaf, then each issuer. */
@@ -40,7 +46,7 @@ export function orderChain(certificates: Uint8Array[]): Uint8Array[] {
   const leaf = parsed.find((c) => !issuesAnother(c)) ?? parsed[0];
   if (!leaf) return [];
   const chain = [leaf];
-  for (let current = leaf; chain.length < parsed.length; ) {
+  for (let current = leaf; chain.length < parsed.length;) {
     const issuer = parsed.find((c) => !chain.includes(c) && current.x509.checkIssued(c.x509));
     if (!issuer) break;
     chain.push(issuer);
@@ -55,7 +61,9 @@ export async function readChainFile(file: string, input: string): Promise<Uint8A
   try {
     certificates = parseCertificates(await readSmallRegularFile(file));
   } catch (error) {
-    throw new Error(`${input}: cannot read ${file} as PEM certificates: ${messageOf(error)}`);
+    throw new Error(`${input}: cannot read ${file} as PEM certificates: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
   if (certificates.length === 0) throw new Error(`${input}: ${file} holds no PEM certificate`);
   return certificates;

@@ -60,7 +60,11 @@ export function engineSigner(key: SigningKey, o: EngineSignerOptions): Signer {
   const timestampFailure = (error: unknown): { ok: false; transient: boolean; message: string } =>
     error instanceof TimestampError
       ? { ok: false, transient: error.transient, message: `timestamp failed: ${error.message}` }
-      : { ok: false, transient: false, message: `signing failed: ${error instanceof Error ? error.message : String(error)}` };
+      : {
+          ok: false,
+          transient: false,
+          message: `signing failed: ${error instanceof Error ? error.message : String(error)}`,
+        };
 
   return {
     tool: o.verifier.tool,
@@ -70,7 +74,10 @@ export function engineSigner(key: SigningKey, o: EngineSignerOptions): Signer {
         sources.set(out, { original, nest });
         return { ok: true };
       } catch (error) {
-        return { ok: false, message: `signing failed: ${error instanceof Error ? error.message : String(error)}` };
+        return {
+          ok: false,
+          message: `signing failed: ${error instanceof Error ? error.message : String(error)}`,
+        };
       }
     },
     async signAndTimestamp(original, out, nest, url) {
@@ -84,7 +91,8 @@ export function engineSigner(key: SigningKey, o: EngineSignerOptions): Signer {
     },
     async timestamp(signed, out, url) {
       const from = sources.get(signed);
-      if (!from) return { ok: false, transient: false, message: `timestamp failed: ${signed} was not signed here` };
+      if (!from)
+        return { ok: false, transient: false, message: `timestamp failed: ${signed} was not signed here` };
       try {
         await assemble(from.original, out, from.nest, url);
         return { ok: true, value: out };

@@ -31,13 +31,19 @@ export async function keyVaultKey(o: KeyVaultOptions): Promise<SigningKey> {
   ]);
   // The SDK's pipeline answers 429/503 with Retry-After and backs off on 5xx and network errors.
   const clientOptions = {
-    retryOptions: { maxRetries: policy.attempts - 1, retryDelayInMs: policy.baseDelayMs, maxRetryDelayInMs: policy.maxDelayMs },
+    retryOptions: {
+      maxRetries: policy.attempts - 1,
+      retryDelayInMs: policy.baseDelayMs,
+      maxRetryDelayInMs: policy.maxDelayMs,
+    },
   };
   const [name = '', version] = o.certificate.split('/');
   const certificates = new CertificateClient(o.vaultUrl, azure.credential, clientOptions);
   const certificate = await explain('reading the certificate', o, () =>
     version
-      ? certificates.getCertificateVersion(name, version, { abortSignal: AbortSignal.timeout(policy.requestTimeoutMs) })
+      ? certificates.getCertificateVersion(name, version, {
+          abortSignal: AbortSignal.timeout(policy.requestTimeoutMs),
+        })
       : certificates.getCertificate(name, { abortSignal: AbortSignal.timeout(policy.requestTimeoutMs) }),
   );
   if (!certificate.cer || !certificate.keyId)
@@ -78,7 +84,7 @@ async function explain<T>(what: string, o: KeyVaultOptions, work: () => Promise<
     const status = e.statusCode;
     const hint =
       status === 401
-        ? 'the access token was refused; check AZURE_TENANT_ID (the vault\'s tenant)'
+        ? "the access token was refused; check AZURE_TENANT_ID (the vault's tenant)"
         : status === 403
           ? `the identity may not use certificate ${o.certificate}; give it the "Key Vault Crypto User" and "Key Vault Certificate User" roles (or get/sign access policies) on the vault`
           : status === 404
@@ -88,6 +94,8 @@ async function explain<T>(what: string, o: KeyVaultOptions, work: () => Promise<
               : e.name === 'AbortError' || e.name === 'TimeoutError'
                 ? `no answer within ${Math.round(DEFAULT_REMOTE_POLICY.requestTimeoutMs / 1000)} s; check azure-key-vault-url and the network`
                 : `check azure-key-vault-url (${o.vaultUrl}) and the credential`;
-    throw new KeySourceError(`${SERVICE}: ${what} failed${status ? ` with ${status}` : ''} (${said}): ${hint}`);
+    throw new KeySourceError(
+      `${SERVICE}: ${what} failed${status ? ` with ${status}` : ''} (${said}): ${hint}`,
+    );
   }
 }

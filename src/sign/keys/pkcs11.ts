@@ -36,10 +36,15 @@ export interface Pkcs11Options {
 /** Path attributes of an RFC 7512 URI, percent-decoded; the query part (module-name, pin-*) is refused. */
 export function parsePkcs11Uri(uri: string): Map<string, string> {
   const match = /^pkcs11:([^?]*)(\?.*)?$/i.exec(uri.trim());
-  if (!match) throw new KeySourceError(`pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "${uri}"`);
+  if (!match)
+    throw new KeySourceError(
+      `pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "${uri}"`,
+    );
   const query = match[2] ?? '';
   if (/[?&]pin-(value|source)=/i.test(query) || /(^|;)pin-value=/i.test(match[1] ?? ''))
-    throw new KeySourceError('pkcs11-key: the URI carries a PIN; remove it and give the PIN in pkcs11-pin (a secret)');
+    throw new KeySourceError(
+      'pkcs11-key: the URI carries a PIN; remove it and give the PIN in pkcs11-pin (a secret)',
+    );
   const attributes = new Map<string, string>();
   for (const part of (match[1] ?? '').split(';').filter(Boolean)) {
     const eq = part.indexOf('=');
@@ -77,7 +82,9 @@ export async function pkcs11Key(o: Pkcs11Options): Promise<SigningKey> {
   const attributes = parsePkcs11Uri(o.uri);
   const openssl = await findOnPath('openssl', o.env, o.platform);
   if (!openssl)
-    throw new KeySourceError(`${SERVICE}: openssl is not on PATH; install OpenSSL 3 and the libp11 pkcs11 engine (Debian/Ubuntu: libengine-pkcs11-openssl, Homebrew: libp11)`);
+    throw new KeySourceError(
+      `${SERVICE}: openssl is not on PATH; install OpenSSL 3 and the libp11 pkcs11 engine (Debian/Ubuntu: libengine-pkcs11-openssl, Homebrew: libp11)`,
+    );
   const dir = await makePrivateDir(o.tempDir, 'pkcs11-');
   const env = {
     PKCS11_MODULE_PATH: o.module,
@@ -104,8 +111,24 @@ export async function pkcs11Key(o: Pkcs11Options): Promise<SigningKey> {
       try {
         const result = await o.run(
           openssl,
-          ['pkeyutl', '-sign', '-engine', 'pkcs11', '-keyform', 'engine', '-inkey', uri, '-passin', 'stdin',
-            '-in', input, '-out', output, '-pkeyopt', `digest:${algorithm}`],
+          [
+            'pkeyutl',
+            '-sign',
+            '-engine',
+            'pkcs11',
+            '-keyform',
+            'engine',
+            '-inkey',
+            uri,
+            '-passin',
+            'stdin',
+            '-in',
+            input,
+            '-out',
+            output,
+            '-pkeyopt',
+            `digest:${algorithm}`,
+          ],
           { env, input: `${o.pin}\n`, timeoutMs },
         );
         if (result.exitCode !== 0) {
@@ -114,7 +137,9 @@ export async function pkcs11Key(o: Pkcs11Options): Promise<SigningKey> {
             loginFailed = `${SERVICE}: login to the token failed; check pkcs11-pin (no further attempt is made, tokens lock after a few wrong PINs)`;
             throw new KeySourceError(loginFailed);
           }
-          throw new KeySourceError(`${SERVICE}: signing with ${uri} (pkcs11-key) failed: ${describeFailure('openssl', result)}${hint(text, o.module)}`);
+          throw new KeySourceError(
+            `${SERVICE}: signing with ${uri} (pkcs11-key) failed: ${describeFailure('openssl', result)}${hint(text, o.module)}`,
+          );
         }
         return new Uint8Array(await readFile(output));
       } finally {
@@ -139,7 +164,11 @@ export async function pkcs11Key(o: Pkcs11Options): Promise<SigningKey> {
 
 /** What to check when openssl could not reach the key. */
 function hint(text: string, module: string): string {
-  if (/could not load the shared library|invalid engine|engine "?pkcs11"? .*not|dso_|DSO support routines/i.test(text))
+  if (
+    /could not load the shared library|invalid engine|engine "?pkcs11"? .*not|dso_|DSO support routines/i.test(
+      text,
+    )
+  )
     return '. The pkcs11 engine (libp11) is missing: install libengine-pkcs11-openssl (Debian/Ubuntu) or libp11 (Homebrew)';
   if (/Failed to load (PKCS#11 )?module|Unable to load module|C_Initialize/i.test(text))
     return `. Check pkcs11-module (${module}): the library could not be loaded or initialised`;
@@ -162,7 +191,16 @@ async function certificateFromToken(
   const output = path.join(dir, 'certificate.der');
   const result = await o.run(
     tool,
-    ['--module', o.module, '--read-object', '--type', 'cert', ...objectSelector(attributes), '--output-file', output],
+    [
+      '--module',
+      o.module,
+      '--read-object',
+      '--type',
+      'cert',
+      ...objectSelector(attributes),
+      '--output-file',
+      output,
+    ],
     { timeoutMs },
   );
   const der = result.exitCode === 0 ? await readFile(output).catch(() => undefined) : undefined;

@@ -69,7 +69,9 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
 
 /** Statuses worth another try: throttled, or the service (or a gateway before it) briefly unavailable. */
 export function isTransientStatus(status: number): boolean {
-  return status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+  return (
+    status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504
+  );
 }
 
 export interface HttpAnswer {
@@ -107,7 +109,12 @@ export async function fetchWithRetry(
     }
     await wait(delay);
   }
-  const reason = lastError instanceof Error ? (lastError.cause instanceof Error ? lastError.cause.message : lastError.message) : String(lastError);
+  const reason =
+    lastError instanceof Error
+      ? lastError.cause instanceof Error
+        ? lastError.cause.message
+        : lastError.message
+      : String(lastError);
   throw new Error(`no answer after ${policy.attempts} tries (${reason})`);
 }
 
@@ -117,7 +124,9 @@ export function serviceDetail(body: Buffer | string): string {
   try {
     const json = JSON.parse(text) as Record<string, unknown>;
     const error = (json.error ?? json) as Record<string, unknown>;
-    const parts = [error.code, error.message ?? json.title ?? json.detail].filter((p) => typeof p === 'string');
+    const parts = [error.code, error.message ?? json.title ?? json.detail].filter(
+      (p) => typeof p === 'string',
+    );
     if (parts.length > 0) return parts.join(': ').slice(0, 300);
   } catch {
     /* not JSON */
@@ -146,7 +155,8 @@ export async function githubOidcToken(
     () => ({ headers: { Authorization: `Bearer ${bearer}`, Accept: 'application/json' } }),
     policy,
   );
-  const value = answer.status === 200 ? (JSON.parse(answer.body.toString()) as { value?: unknown }).value : undefined;
+  const value =
+    answer.status === 200 ? (JSON.parse(answer.body.toString()) as { value?: unknown }).value : undefined;
   if (typeof value !== 'string' || value === '')
     throw new KeySourceError(
       `GitHub OIDC: the token request answered ${answer.status} without a token (${serviceDetail(answer.body)}); check the job's id-token permission`,
