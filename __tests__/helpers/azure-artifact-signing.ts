@@ -1,6 +1,6 @@
 import { constants, createPrivateKey, privateEncrypt, randomUUID } from 'node:crypto';
 import forge from 'node-forge';
-import { json, takeFault, DIGEST_INFO_PREFIX, type Fault, type Route } from './azure-standin.js';
+import { json, answerFault, DIGEST_INFO_PREFIX, type Fault, type Route } from './azure-standin.js';
 import type { Issued } from './pki.js';
 
 /**
@@ -50,14 +50,7 @@ export function artifactSigningStandin(leaf: Issued, ca: Issued): ArtifactSignin
     if (!m) return false;
     if (url.searchParams.get('api-version') !== '2022-06-15-preview')
       return json(res, 400, { error: { code: 'InvalidApiVersion', message: 'unsupported api-version' } });
-    const fault = takeFault(state.faults, req);
-    if (fault)
-      return json(
-        res,
-        fault.status,
-        fault.body ?? { error: { code: String(fault.status), message: 'injected' } },
-        fault.headers,
-      );
+    if (answerFault(state.faults, req, res)) return true;
     if (standin.scopeOf(req.headers.authorization) !== CODESIGNING_SCOPE)
       return json(res, 401, {
         error: { code: 'Unauthorized', message: 'The access token is missing or invalid.' },

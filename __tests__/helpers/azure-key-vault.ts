@@ -1,5 +1,5 @@
 import { constants, createHash, createPrivateKey, privateEncrypt, X509Certificate } from 'node:crypto';
-import { json, takeFault, DIGEST_INFO_PREFIX, TENANT, type Fault, type Route } from './azure-standin.js';
+import { json, answerFault, DIGEST_INFO_PREFIX, TENANT, type Fault, type Route } from './azure-standin.js';
 import type { Issued } from './pki.js';
 
 /**
@@ -38,14 +38,7 @@ export function keyVaultStandin(leaf: Issued): KeyVaultStandin {
         { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
         challenge,
       );
-    const fault = takeFault(state.faults, req);
-    if (fault)
-      return json(
-        res,
-        fault.status,
-        fault.body ?? { error: { code: String(fault.status), message: 'injected' } },
-        fault.headers,
-      );
+    if (answerFault(state.faults, req, res)) return true;
     const base = `https://${req.headers.host}`;
     const kid = `${base}/keys/${CERTIFICATE_NAME}/${VERSION}`;
     const parts = url.pathname.split('/').filter(Boolean);

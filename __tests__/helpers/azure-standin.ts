@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dns from 'node:dns';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import tls from 'node:tls';
+import { issueEcCertificate } from './ec-cert.js';
 import type { Issued } from './pki.js';
 
 /**
@@ -76,54 +75,12 @@ export function resolveLocalhostNames(): () => void {
   return () => void (dns.lookup = original);
 }
 
-/** A server certificate for localhost and 127.0.0.1, issued by the test CA with openssl. */
+/** A server certificate for localhost, the vault's host name and 127.0.0.1, issued by the test CA. */
 function serverCertificate(dir: string, ca: Issued): { key: string; cert: string } {
-  const key = path.join(dir, 'localhost.key');
-  const csr = path.join(dir, 'localhost.csr');
-  const cert = path.join(dir, 'localhost.pem');
-  const quiet = { stdio: 'ignore' as const };
-  execFileSync(
-    'openssl',
-    ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key],
-    quiet,
-  );
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-new',
-      '-key',
-      key,
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      `subjectAltName=DNS:localhost,DNS:${VAULT_HOST},IP:127.0.0.1`,
-      '-out',
-      csr,
-    ],
-    quiet,
-  );
-  execFileSync(
-    'openssl',
-    [
-      'x509',
-      '-req',
-      '-in',
-      csr,
-      '-CA',
-      ca.certFile,
-      '-CAkey',
-      ca.keyFile,
-      '-days',
-      '2',
-      '-copy_extensions',
-      'copy',
-      '-out',
-      cert,
-    ],
-    quiet,
-  );
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  const issued = issueEcCertificate(dir, 'localhost', 'localhost', ca, [
+    `subjectAltName=DNS:localhost,DNS:${VAULT_HOST},IP:127.0.0.1`,
+  ]);
+  return { key: readFileSync(issued.keyFile, 'utf8'), cert: readFileSync(issued.certFile, 'utf8') };
 }
 
 /** Trust the test CA in this process (Node 24's tls.setDefaultCACertificates), as NODE_EXTRA_CA_CERTS would. */
@@ -270,10 +227,17 @@ export interface Fault {
   times?: number;
 }
 
-export function takeFault(faults: Fault[], req: Recorded): Fault | undefined {
+/** Answers `req` with the first matching fault (and counts it down); false when none matches. */
+export function answerFault(faults: Fault[], req: Recorded, res: ServerResponse): boolean {
   const fault = faults.find(
     (f) => `${req.method} ${req.path}`.includes(f.match) && (f.times === undefined || f.times > 0),
   );
-  if (fault && fault.times !== undefined) fault.times--;
-  return fault;
+  if (!fault) return false;
+  if (fault.times !== undefined) fault.times--;
+  return json(
+    res,
+    fault.status,
+    fault.body ?? { error: { code: String(fault.status), message: 'injected' } },
+    fault.headers,
+  );
 }

@@ -22,6 +22,7 @@ import {
 } from '../../helpers/azure-standin.js';
 import { buildWindowsPe, copyPe } from '../../helpers/gobuild.js';
 import { makeTestPki, type TestPki } from '../../helpers/pki.js';
+import { readOutputs, runnerEnv } from '../../helpers/runner.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../helpers/softhsm.js';
 import { startTsa, type TestTsa } from '../../helpers/tsa.js';
 import { describeWithTool } from '../../helpers/tools.js';
@@ -44,29 +45,6 @@ vi.mock('../../../src/platform/process.js', async (importOriginal) => {
 });
 
 const PIN = 'e2e-pin-8731';
-
-/** A runner-shaped environment (INPUT_*, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP), as main.test.ts builds it. */
-function runner(inputs: Record<string, string>) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'gag-e2e-runner-'));
-  const files = {
-    output: path.join(dir, 'output'),
-    summary: path.join(dir, 'summary.md'),
-    state: path.join(dir, 'state'),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, '');
-  const env: Record<string, string> = {
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_STATE: files.state,
-    RUNNER_TEMP: path.join(dir, 'temp'),
-    GITHUB_WORKSPACE: dir,
-    INPUT_SMOKE: 'false',
-    INPUT_DETECTIONS: 'false',
-    'INPUT_GITHUB-TOKEN': '',
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  return { dir, env, files };
-}
 
 /** Everything under `dir`, as text, for "the secret is in no file". */
 function allFileText(dir: string): string {
@@ -147,7 +125,13 @@ describeWithTool(
       );
 
     async function mainStep(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
-      const r = runner({ sign: 'bin/*.exe', 'timestamp-urls': tsa.url('good'), concurrency: '4', ...inputs });
+      const r = runnerEnv({
+        detections: 'false',
+        sign: 'bin/*.exe',
+        'timestamp-urls': tsa.url('good'),
+        concurrency: '4',
+        ...inputs,
+      });
       const files = await Promise.all(
         ['a', 'b', 'c'].map((n) => copyPe(pe, path.join(r.dir, 'bin'), `${n}.exe`)),
       );
@@ -156,8 +140,7 @@ describeWithTool(
       const { run } = await import('../../../src/main.js');
       await run();
       const outputs = readFileSync(r.files.output, 'utf8');
-      const reportPath = /^report<<(\S+)\n(.*)\n\1$/m.exec(outputs)?.[2] ?? '';
-      const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+      const report = JSON.parse(readFileSync(readOutputs(r.files.output).report ?? '', 'utf8'));
       return { r, files, before, report, outputs };
     }
 

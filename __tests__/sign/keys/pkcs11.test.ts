@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parsePkcs11Uri, pkcs11Key } from '../../../src/sign/keys/pkcs11.js';
 import { runProcess, type ProcessRunner } from '../../../src/platform/process.js';
+import { issueEcCertificate } from '../../helpers/ec-cert.js';
 import { makeTestPki, type TestPki } from '../../helpers/pki.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../../helpers/softhsm.js';
 import { describeWithTool } from '../../helpers/tools.js';
@@ -35,39 +36,8 @@ describeWithTool(['softhsm2-util', 'pkcs11-tool', 'openssl'], 'PKCS#11 key on a 
     work = mkdtempSync(path.join(tmpdir(), 'gag-pkcs11-'));
     pki = makeTestPki(path.join(work, 'pki'));
     // An ECDSA P-256 leaf from the same CA, the way tokens that generate EC keys hold them.
-    const ecKey = path.join(work, 'ec.key');
-    ecCert = path.join(work, 'ec.pem');
-    execFileSync('openssl', [
-      'genpkey',
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-out',
-      ecKey,
-    ]);
-    const csr = path.join(work, 'ec.csr');
-    execFileSync('openssl', ['req', '-new', '-key', ecKey, '-subj', '/CN=EC Signer', '-out', csr], {
-      stdio: 'ignore',
-    });
-    execFileSync(
-      'openssl',
-      [
-        'x509',
-        '-req',
-        '-in',
-        csr,
-        '-CA',
-        pki.ca.certFile,
-        '-CAkey',
-        pki.ca.keyFile,
-        '-days',
-        '2',
-        '-out',
-        ecCert,
-      ],
-      { stdio: 'ignore' },
-    );
+    const ec = issueEcCertificate(work, 'ec', 'EC Signer', pki.ca);
+    ecCert = ec.certFile;
     token = createSoftHsmToken('ci', PIN, [
       {
         keyFile: pki.leaf.keyFile,
@@ -76,7 +46,7 @@ describeWithTool(['softhsm2-util', 'pkcs11-tool', 'openssl'], 'PKCS#11 key on a 
         id: '01',
         withCertificate: true,
       },
-      { keyFile: ecKey, certFile: ecCert, label: 'ec', id: '02' },
+      { keyFile: ec.keyFile, certFile: ecCert, label: 'ec', id: '02' },
     ]);
     token.activate();
   });
