@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,38 +8,14 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signPe } from '../../src/sign/authenticode/engine.js';
 import { readAnchors, verifyPe } from '../../src/sign/authenticode/verify.js';
 import { peChecksum, peLayout } from '../../src/sign/authenticode/image.js';
-import { localKey } from '../../src/sign/keys/local.js';
-import type { DigestAlgorithm, SigningKey } from '../../src/sign/keys/types.js';
+import type { DigestAlgorithm } from '../../src/sign/keys/types.js';
 import { buildWindowsPe } from '../helpers/gobuild.js';
+import { keyOf, osslVerify } from './keys.js';
 import { issue, makeTestPki, type Issued, type TestPki } from '../helpers/pki.js';
 import { startTsa, type TestTsa } from '../helpers/tsa.js';
 import { describeWithTool, pythonWithPefile } from '../helpers/tools.js';
 
 const run = promisify(execFile);
-
-/** osslsigncode verify against the test CA (signing and TSA chains): exit code and output. */
-export async function osslVerify(file: string, pki: TestPki): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run('osslsigncode', [
-      'verify',
-      '-in',
-      file,
-      '-CAfile',
-      pki.ca.certFile,
-      '-TSA-CAfile',
-      pki.ca.certFile,
-    ]);
-    return { code: 0, out: `${stdout}\n${stderr}` };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: `${e.stdout}\n${e.stderr}` };
-  }
-}
-
-export function keyOf(issued: Issued, pki: TestPki): SigningKey {
-  const chain = [issued, pki.ca].map((i) => Buffer.from(new X509Certificate(i.certPem).raw));
-  return localKey(createPrivateKey(issued.keyPem), chain, issued.cn);
-}
 
 describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode engine', () => {
   let dir: string;

@@ -10,6 +10,8 @@ import { requestTimestamp, TimestampError } from './timestamp.js';
  */
 export class TimestampService {
   private readonly demoted = new Map<string, string>();
+  /** Servers that answered in this run: a time-out there is load, not death, and is retried. */
+  private readonly answered = new Set<string>();
 
   constructor(
     private readonly urls: readonly string[],
@@ -32,12 +34,15 @@ export class TimestampService {
       }
       for (let attempt = 1; ; attempt++) {
         try {
-          return { token: await requestTimestamp(url, signature, digest, this.options), server: url };
+          const token = await requestTimestamp(url, signature, digest, this.options);
+          this.answered.add(url);
+          return { token, server: url };
         } catch (error) {
           const e = error instanceof TimestampError ? error : new TimestampError(String(error), true);
-          const timedOut = /timed out/.test(e.message);
-          // Another file may have demoted it meanwhile; a time-out is never retried: it would cost another.
-          if (!e.transient || timedOut || attempt >= this.options.retry.attempts || this.demoted.has(url)) {
+          // A time-out from a server that never answered is not retried: it would cost another time-out.
+          const dead = /timed out/.test(e.message) && !this.answered.has(url);
+          // Another file may have demoted it meanwhile.
+          if (!e.transient || dead || attempt >= this.options.retry.attempts || this.demoted.has(url)) {
             if (!this.demoted.has(url)) {
               this.demoted.set(url, e.message);
               this.options.progress?.({ kind: 'demoted', server: url, reason: e.message });
