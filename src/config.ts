@@ -15,6 +15,9 @@ export const DIGESTS = ['sha256', 'sha384', 'sha512'] as const;
 export type Digest = (typeof DIGESTS)[number];
 export const SMOKE_VARIANTS = ['default', 'cgo-off', 'stripped', 'windowsgui', 'test', 'run'] as const;
 export type SmokeVariant = (typeof SMOKE_VARIANTS)[number];
+/** Which tool signs: signtool on Windows for PFX and store certificates (auto), else the built-in engine. */
+export const SIGNERS = ['auto', 'built-in', 'signtool', 'osslsigncode'] as const;
+export type SignerChoice = (typeof SIGNERS)[number];
 export const FAIL_ON_FINDINGS = ['error', 'warning', 'none'] as const;
 export type FailOnFindings = (typeof FAIL_ON_FINDINGS)[number];
 
@@ -70,6 +73,9 @@ export interface SignConfig {
   signtoolPath: string | undefined;
   ifNoFilesFound: IfNoFilesFound;
   concurrency: number;
+  signer: SignerChoice;
+  /** Per timestamp request. */
+  timestampTimeoutMs: number;
 }
 
 export interface AnalyzeConfig {
@@ -164,6 +170,8 @@ export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.
       signtoolPath: p.text('signtool-path') ? inWorkspace(p.text('signtool-path')) : undefined,
       ifNoFilesFound: p.choice('if-no-files-found', IF_NO_FILES_FOUND, 'error'),
       concurrency: p.integer('concurrency', defaultConcurrency(), 1, 64),
+      signer: p.choice('signer', SIGNERS, 'auto'),
+      timestampTimeoutMs: p.integer('timestamp-timeout', 30, 1, 600) * 1000,
     },
     analyze: {
       patterns: p.lines('analyze'),

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,39 +6,16 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signPe } from '../../src/sign/authenticode/engine.js';
+import { readAnchors, verifyPe } from '../../src/sign/authenticode/verify.js';
 import { peChecksum, peLayout } from '../../src/sign/authenticode/image.js';
-import { localKey } from '../../src/sign/keys/local.js';
-import type { DigestAlgorithm, SigningKey } from '../../src/sign/keys/types.js';
+import type { DigestAlgorithm } from '../../src/sign/keys/types.js';
 import { buildWindowsPe } from '../helpers/gobuild.js';
+import { keyOf, osslVerify } from './keys.js';
 import { issue, makeTestPki, type Issued, type TestPki } from '../helpers/pki.js';
 import { startTsa, type TestTsa } from '../helpers/tsa.js';
 import { describeWithTool, pythonWithPefile } from '../helpers/tools.js';
 
 const run = promisify(execFile);
-
-/** osslsigncode verify against the test CA (signing and TSA chains): exit code and output. */
-export async function osslVerify(file: string, pki: TestPki): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run('osslsigncode', [
-      'verify',
-      '-in',
-      file,
-      '-CAfile',
-      pki.ca.certFile,
-      '-TSA-CAfile',
-      pki.ca.certFile,
-    ]);
-    return { code: 0, out: `${stdout}\n${stderr}` };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: `${e.stdout}\n${e.stderr}` };
-  }
-}
-
-export function keyOf(issued: Issued, pki: TestPki): SigningKey {
-  const chain = [issued, pki.ca].map((i) => Buffer.from(new X509Certificate(i.certPem).raw));
-  return localKey(createPrivateKey(issued.keyPem), chain, issued.cn);
-}
 
 describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode engine', () => {
   let dir: string;
@@ -94,6 +70,45 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode eng
     expect(signed.bytes.readUInt32LE(layout.checksumOffset)).toBe(peChecksum(signed.bytes, layout.checksumOffset));
     expect(layout.tableOffset % 8).toBe(0);
     expect(layout.tableSize % 8).toBe(0);
+    // Our own verifier agrees: intact and trusted with the test CA as anchor.
+    const verdict = await verifyPe(signed.bytes, { anchors: readAnchors([pki.ca.certPem]) });
+    expect(verdict.detail).not.toMatch(/broken|not trusted/);
+    expect(verdict.signatures).toHaveLength(append ? 2 : 1);
+    expect(verdict.signatures.at(-1)?.digest).toBe(digest);
+    expect(Boolean(verdict.signatures.at(-1)?.timestamp?.intact)).toBe(timestamped);
+  });
+
+  it('tampered: osslsigncode and our verify both call the file broken; without the CA it is intact but untrusted', async () => {
+    const signed = await signPe(pe, keyOf(pki.leaf, pki), {
+      digest: 'sha256',
+      timestamp: (sig, d) => timestampToken(tsa.url('good'), sig, d),
+    });
+    const anchors = readAnchors([pki.ca.certPem]);
+    const untrusted = await verifyPe(signed.bytes, { anchors: [] });
+    expect(untrusted.intact).toBe(true);
+    expect(untrusted.trusted).toBe(false);
+    expect(untrusted.detail).toMatch(/intact, chain not trusted/);
+    const tampered = Buffer.from(signed.bytes);
+    tampered[0x400] = (tampered[0x400] as number) ^ 0xff;
+    const file = path.join(dir, 'tampered.exe');
+    await writeFile(file, tampered);
+    const { code, out } = await osslVerify(file, pki);
+    expect(code).not.toBe(0);
+    expect(out).toMatch(/MISMATCH/);
+    const verdict = await verifyPe(tampered, { anchors });
+    expect(verdict.intact).toBe(false);
+    expect(verdict.detail).toMatch(/image hash mismatch/);
+  });
+
+  it('a timestamp moved from another signature is broken', async () => {
+    const key = keyOf(pki.leaf, pki);
+    let stolen: Buffer | undefined;
+    const first = await signPe(pe, key, { digest: 'sha256', timestamp: async (sig, d) => (stolen = await timestampToken(tsa.url('good'), sig, d)) });
+    expect(first.timestamped).toBe(true);
+    const second = await signPe(pe, key, { digest: 'sha256', description: 'other', timestamp: async () => stolen as Buffer });
+    const verdict = await verifyPe(second.bytes, { anchors: readAnchors([pki.ca.certPem]) });
+    expect(verdict.intact).toBe(false);
+    expect(verdict.detail).toMatch(/timestamp belongs to another signature/);
   });
 
   it('writes the checksum pefile computes', async () => {

@@ -46,7 +46,8 @@ export interface SignedFile {
 }
 
 export interface SigningReport {
-  tool: 'signtool' | 'osslsigncode';
+  /** built-in: the in-process engine; signtool: Windows' own tool (timestamps and verification in process too). */
+  tool: 'built-in' | 'signtool';
   certificate?: CertificateInfo;
   digest: string;
   timestampUrls: string[];

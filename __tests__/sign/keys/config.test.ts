@@ -110,3 +110,15 @@ describe('key source inputs', () => {
     ]);
   });
 });
+
+describe('which signer a key source uses', () => {
+  const pkcs11 = { kind: 'pkcs11', module: 'm', key: 'pkcs11:object=k', pin: '1' } as const;
+  it('is the built-in engine on every OS, Windows included', async () => {
+    const { chooseSigner } = await import('../../../src/sign/index.js');
+    for (const platform of ['win32', 'linux', 'darwin'] as const)
+      expect(chooseSigner('auto', pkcs11, platform)).toBe('built-in');
+    expect(() => chooseSigner('signtool', pkcs11, 'win32')).toThrow(
+      /signtool cannot reach the key of pkcs11-key/,
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { childrenOf, oidOf, TAG } from '../../pe/der.js';
+import { childrenOf, oidOf, replaceNested, TAG } from '../../pe/der.js';
 import { PeFormatError } from '../../pe/headers.js';
 import type { DigestAlgorithm, SigningKey } from '../keys/types.js';
 import { addUnsignedAttribute, buildSignedData, locateSignedData, signatureValue } from './cms.js';
@@ -92,4 +92,41 @@ export function countNested(der: Buffer): number {
     if (type && values && oidOf(der, type) === OID.spcNestedSignature) return childrenOf(der, values).length;
   }
   return 0;
+}
+
+/**
+ * Adds an RFC 3161 timestamp to signature `index` of an already signed file (what signtool and osslsigncode
+ * made without one): the token is fetched in process, so every backend shares one timestamp service.
+ */
+export async function timestampSignature(
+  input: Buffer,
+  index: number,
+  digest: DigestAlgorithm,
+  stamp: (signature: Buffer, digest: DigestAlgorithm) => Promise<Buffer>,
+): Promise<Buffer> {
+  const layout = await peLayout(input);
+  const entry = certificateEntries(input, layout)[0];
+  if (!entry) throw new PeFormatError('the signed file has no signature to timestamp');
+  const primary = trimDer(entry);
+  let table: Buffer;
+  if (index === 0) {
+    table = addUnsignedAttribute(primary, OID.rfc3161Timestamp, await stamp(signatureValue(primary), digest));
+  } else {
+    const at = locateSignedData(primary);
+    const unsigned = at ? childrenOf(primary, at.signerInfo).find((n) => n.tag === TAG.context1) : undefined;
+    const attribute = unsigned
+      ? childrenOf(primary, unsigned).find((a) => {
+          const type = childrenOf(primary, a)[0];
+          return type !== undefined && oidOf(primary, type) === OID.spcNestedSignature;
+        })
+      : undefined;
+    const values = attribute ? childrenOf(primary, attribute)[1] : undefined;
+    const nested = values ? childrenOf(primary, values)[index - 1] : undefined;
+    if (!at || !unsigned || !attribute || !values || !nested)
+      throw new PeFormatError(`the signed file has no signature ${index} to timestamp`);
+    const der = primary.subarray(nested.headerStart, nested.end);
+    const stamped = addUnsignedAttribute(Buffer.from(der), OID.rfc3161Timestamp, await stamp(signatureValue(der), digest));
+    table = replaceNested(primary, [at.contentInfo, at.explicit, at.signedData, at.signerInfos, at.signerInfo, unsigned, attribute, values, nested], stamped);
+  }
+  return embedSignature(input.subarray(0, layout.tableOffset), layout, table);
 }
