@@ -238,10 +238,14 @@ async function verifyBatch(batch: Pending[], job: SigntoolJob): Promise<void> {
   }
   const text = `${result.stdout}\n${result.stderr}`;
   for (const p of batch) {
+    // Each file's part of the output starts at "Verifying: <file>"; a batch of one is all of it.
     const at = text.indexOf(`Verifying: ${p.temp}`);
-    if (at < 0) continue;
-    const next = text.indexOf('Verifying: ', at + 11);
-    const block = text.slice(at, next < 0 ? undefined : next);
+    const next = at < 0 ? -1 : text.indexOf('Verifying: ', at + 11);
+    const block = at >= 0 ? text.slice(at, next < 0 ? undefined : next) : batch.length === 1 ? text : undefined;
+    if (block === undefined) {
+      p.result = { path: p.target.path, status: 'failed', reason: `signtool verify failed: ${signtoolErrors(text) || `exit code ${result.exitCode}`}` };
+      continue;
+    }
     const verdict = parseSigntoolVerify(block, '', 1, {
       index: p.index,
       digest: job.digest,
