@@ -1,5 +1,5 @@
 import { constants, createPrivateKey, privateEncrypt, randomUUID } from 'node:crypto';
-import forge from 'node-forge';
+import { execFileSync } from 'node:child_process';
 import { json, answerFault, DIGEST_INFO_PREFIX, type Fault, type Route } from './azure-standin.js';
 import type { Issued } from './pki.js';
 
@@ -24,10 +24,15 @@ export const ACCOUNT = 'gag-account';
 export const PROFILE = 'gag-profile';
 export const CODESIGNING_SCOPE = 'https://codesigning.azure.net/.default';
 
+/** A certificates-only PKCS#7 (DER), as `openssl crl2pkcs7 -nocrl` makes it: what a .p7b chain file holds. */
 export function pkcs7Of(certificates: Issued[]): Buffer {
-  const p7 = forge.pkcs7.createSignedData();
-  for (const c of certificates) p7.addCertificate(forge.pki.certificateFromPem(c.certPem));
-  return Buffer.from(forge.asn1.toDer(p7.toAsn1()).getBytes(), 'binary');
+  return execFileSync('openssl', [
+    'crl2pkcs7',
+    '-nocrl',
+    ...certificates.flatMap((c) => ['-certfile', c.certFile]),
+    '-outform',
+    'DER',
+  ]);
 }
 
 export function artifactSigningStandin(leaf: Issued, ca: Issued): ArtifactSigningStandin {

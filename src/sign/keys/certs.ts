@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import { childrenOf, encodingOf, oidOf, readNode, TAG } from '../../pe/der.js';
 import { readSmallRegularFile } from '../../platform/files.js';
 import type { DigestAlgorithm, SigningKey } from './types.js';
 
@@ -7,6 +7,8 @@ import type { DigestAlgorithm, SigningKey } from './types.js';
  * Certificate and signature plumbing the remote keys share: chains from PEM files and PKCS#7 bundles,
  * ordered leaf first; the key type a certificate implies; ECDSA signatures in the DER form CMS wants.
  */
+
+const SIGNED_DATA = '1.2.840.113549.1.7.2';
 
 /** Every certificate in PEM text, DER bytes of one certificate, or a DER/base64 PKCS#7 certificate bundle. */
 export function parseCertificates(data: Uint8Array | string): Uint8Array[] {
@@ -21,21 +23,21 @@ export function parseCertificates(data: Uint8Array | string): Uint8Array[] {
   const inner = der.toString('latin1').replace(/\s+/g, '');
   if (der.length > 0 && der[0] !== 0x30 && /^[A-Za-z0-9+/]+={0,2}$/.test(inner))
     der = Buffer.from(inner, 'base64');
-  const asn1 = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
-  const certificates = isPkcs7(asn1)
-    ? ((forge.pkcs7.messageFromAsn1(asn1) as forge.pkcs7.PkcsSignedData).certificates ?? [])
-    : [forge.pki.certificateFromAsn1(asn1)];
-  return certificates.map((c) =>
-    Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary'),
-  );
+  return certificatesInPkcs7(der) ?? [new Uint8Array(new X509Certificate(der).raw)];
 }
 
-function isPkcs7(asn1: forge.asn1.Asn1): boolean {
-  const first = Array.isArray(asn1.value) ? asn1.value[0] : undefined;
-  return (
-    first?.type === forge.asn1.Type.OID &&
-    forge.asn1.derToOid(first.value as string) === forge.pki.oids.signedData
-  );
+/** The certificates of a PKCS#7 SignedData (RFC 5652 5.1, `certificates [0] IMPLICIT`); undefined if not one. */
+function certificatesInPkcs7(der: Buffer): Uint8Array[] | undefined {
+  const root = readNode(der, 0);
+  const [type, explicit] = root ? childrenOf(der, root) : [];
+  if (!type || !explicit || oidOf(der, type) !== SIGNED_DATA) return undefined;
+  const [signedData] = childrenOf(der, explicit);
+  const set = signedData ? childrenOf(der, signedData).find((n) => n.tag === TAG.context0) : undefined;
+  return set
+    ? childrenOf(der, set)
+        .filter((n) => n.tag === TAG.sequence)
+        .map((n) => new Uint8Array(encodingOf(der, n)))
+    : [];
 }
 
 /** Orders a set of certificates (a PKCS#7 SET has no order) as a chain: the leaf, then each issuer. */
