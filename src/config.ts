@@ -277,6 +277,12 @@ function parseKeySource(
     url: p.text('azure-key-vault-url') && (p.url('azure-key-vault-url') ?? ' '),
     certificate: p.text('azure-key-vault-certificate'),
   };
+  for (const [name, url] of [
+    ['artifact-signing-endpoint', signing.endpoint],
+    ['azure-key-vault-url', vault.url],
+  ] as const)
+    if (url.startsWith('http:'))
+      p.problem(`${name}: expected an https URL (an access token never travels in the clear), got "${url}"`);
   const given: string[] = [];
   let source: KeySource | undefined;
   const missing = (source: string, names: Array<[string, unknown]>): boolean => {

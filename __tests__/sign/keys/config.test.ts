@@ -85,6 +85,10 @@ describe('key source inputs', () => {
       'azure-key-vault-certificate: also set azure-key-vault-certificate',
     ],
     [
+      { 'azure-key-vault-url': 'http://v.vault.azure.net', 'azure-key-vault-certificate': 'c' },
+      'azure-key-vault-url: expected an https URL (an access token never travels in the clear), got "http://v.vault.azure.net"',
+    ],
+    [
       { 'azure-key-vault-url': 'https://v.vault.azure.net', 'azure-key-vault-certificate': 'a b' },
       'azure-key-vault-certificate: expected a certificate name (letters, digits, dashes), optionally name/version, got "a b"',
     ],
