@@ -10,7 +10,7 @@ import {
   PROFILE,
   type ArtifactSigningStandin,
 } from '../../helpers/azure-artifact-signing.js';
-import { CERTIFICATE_NAME, keyVaultStandin } from '../../helpers/azure-key-vault.js';
+import { CERTIFICATE_NAME, keyVaultStandin, type KeyVaultStandin } from '../../helpers/azure-key-vault.js';
 import {
   azureEnv,
   CLIENT_SECRET,
@@ -66,6 +66,7 @@ describeWithTool(
     let token: SoftHsmToken;
     let standin: AzureStandin;
     let signing: ArtifactSigningStandin;
+    let vault: KeyVaultStandin;
     let restore: Array<() => void>;
     let stdout: string[];
     let bundle: string;
@@ -86,7 +87,8 @@ describeWithTool(
       ]);
       restore = [trustTestCa(pki.ca), resolveLocalhostNames()];
       signing = artifactSigningStandin(pki.leaf, pki.ca);
-      standin = await startAzureStandin(work, pki.ca, [signing.route, keyVaultStandin(pki.leaf).route]);
+      vault = keyVaultStandin(pki.leaf);
+      standin = await startAzureStandin(work, pki.ca, [signing.route, vault.route]);
       // osslsigncode verify trusts what SSL_CERT_FILE holds: the test CA (which also issued the TSA).
       bundle = path.join(work, 'trust.pem');
       writeFileSync(bundle, pki.ca.certPem);
@@ -104,6 +106,7 @@ describeWithTool(
       spawned.length = 0;
       stdout = [];
       signing.faults.length = 0;
+      vault.faults.length = 0;
       vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
         stdout.push(String(chunk));
         return true;
@@ -277,6 +280,23 @@ describeWithTool(
         ).toBe(true);
         files.forEach((f, i) => expect(readFileSync(f).equals(before[i] as Buffer)).toBe(true));
         expect(readdirSync(path.dirname(files[0] as string))).toEqual(['a.exe', 'b.exe', 'c.exe']);
+      });
+
+      it.each([
+        [403, /"Key Vault Crypto User"/],
+        [429, /throttling or failing after several tries/],
+      ])('Key Vault answers %i to the sign', async (status, message) => {
+        vault.faults.push({ match: 'POST /keys/', status, headers: { 'Retry-After': '0' } });
+        const { files, before, report } = await mainStep(
+          {
+            'azure-key-vault-url': `https://${VAULT_HOST}:${new URL(standin.url).port}`,
+            'azure-key-vault-certificate': CERTIFICATE_NAME,
+          },
+          azureEnv(standin, 'client-secret'),
+        );
+        expect(process.exitCode).toBe(1);
+        for (const f of report.signing.files) expect(f.reason).toMatch(message);
+        files.forEach((f, i) => expect(readFileSync(f).equals(before[i] as Buffer)).toBe(true));
       });
 
       it('a refused client secret stops before any file is touched', async () => {
