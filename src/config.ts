@@ -38,12 +38,14 @@ export type CertificateSource =
   | { kind: 'pkcs11'; module: string; key: string; pin: string; chainFile?: string }
   | { kind: 'artifact-signing'; endpoint: string; account: string; profile: string }
   /** A Key Vault certificate (`name` or `name/version`); the chain file adds intermediates. */
-  | { kind: 'azure-key-vault'; vaultUrl: string; certificate: string; chainFile?: string };
+  | { kind: 'azure-key-vault'; vaultUrl: string; certificate: string; chainFile?: string }
+  /** An asymmetric AWS KMS key; KMS holds no certificate, so the chain file is required. */
+  | { kind: 'aws-kms'; keyId: string; chainFile: string };
 
 /** Sources whose key never leaves a token, an HSM or a cloud service: signed through the in-process engine. */
 export type KeySource = Extract<
   CertificateSource,
-  { kind: 'pkcs11' | 'artifact-signing' | 'azure-key-vault' }
+  { kind: 'pkcs11' | 'artifact-signing' | 'azure-key-vault' | 'aws-kms' }
 >;
 
 export interface ExclusionsConfig {
@@ -127,7 +129,7 @@ export class ConfigError extends Error {
 }
 
 export const NO_CERTIFICATE =
-  'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile or azure-key-vault-certificate';
+  'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile, azure-key-vault-certificate or aws-kms-key';
 
 /** Reads one raw input by its action.yml name; '' when unset. */
 export type InputReader = (name: string) => string;
@@ -219,14 +221,14 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
   ].filter(Boolean);
   if (given.length > 1) {
     p.problem(
-      `certificate: give exactly one certificate source (certificate, certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile or azure-key-vault-certificate), got ${given.join(' and ')}`,
+      `certificate: give exactly one certificate source (certificate, certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile, azure-key-vault-certificate or aws-kms-key), got ${given.join(' and ')}`,
     );
     return undefined;
   }
   if (remote.given.length > 0) return remote.source;
   if (p.text('certificate-chain'))
     p.problem(
-      'certificate-chain: goes with pkcs11-key or azure-key-vault-certificate; a PFX carries its own chain',
+      'certificate-chain: goes with pkcs11-key, azure-key-vault-certificate or aws-kms-key; a PFX carries its own chain',
     );
   if (certificate.trim().toLowerCase() === 'ephemeral') return { kind: 'ephemeral' };
   if (certificate) {
@@ -352,6 +354,13 @@ function parseKeySource(
         ...(chainFile ? { chainFile } : {}),
       };
     }
+  }
+  const kmsKey = p.text('aws-kms-key');
+  if (kmsKey) {
+    given.push('aws-kms-key');
+    if (!chainFile)
+      p.problem('aws-kms-key: also set certificate-chain (KMS holds the key, not its certificate)');
+    else source = { kind: 'aws-kms', keyId: kmsKey, chainFile };
   }
   return { given, ...(source ? { source } : {}) };
 }

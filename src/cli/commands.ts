@@ -29,6 +29,7 @@ const SIGN_FLAGS: Record<string, FlagKind> = {
   'artifact-signing-profile': 'text',
   'azure-key-vault-url': 'text',
   'azure-key-vault-certificate': 'text',
+  'aws-kms-key': 'text',
   'timestamp-urls': 'lines',
   digest: 'text',
   description: 'text',

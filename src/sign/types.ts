@@ -8,7 +8,8 @@ export interface CertificateInfo {
     | 'ephemeral'
     | 'pkcs11'
     | 'artifact-signing'
-    | 'azure-key-vault';
+    | 'azure-key-vault'
+    | 'aws-kms';
   subject: string;
   issuer: string;
   /** SHA-1 thumbprint, upper-case hex, as Windows shows it. */

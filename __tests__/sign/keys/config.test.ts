@@ -94,7 +94,7 @@ describe('key source inputs', () => {
     ],
     [
       { certificate: 'ephemeral', 'certificate-chain': 'c.pem' },
-      'certificate-chain: goes with pkcs11-key or azure-key-vault-certificate; a PFX carries its own chain',
+      'certificate-chain: goes with pkcs11-key, azure-key-vault-certificate or aws-kms-key; a PFX carries its own chain',
     ],
   ])('names the input that is wrong or missing: %j', (inputs, message) => {
     expect(problems(inputs)).toEqual([message]);
@@ -110,7 +110,7 @@ describe('key source inputs', () => {
         'azure-key-vault-certificate': 'c',
       }),
     ).toEqual([
-      'certificate: give exactly one certificate source (certificate, certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile or azure-key-vault-certificate), got certificate-file and pkcs11-key and azure-key-vault-certificate',
+      'certificate: give exactly one certificate source (certificate, certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile, azure-key-vault-certificate or aws-kms-key), got certificate-file and pkcs11-key and azure-key-vault-certificate',
     ]);
   });
 });

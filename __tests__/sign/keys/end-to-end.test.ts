@@ -20,6 +20,7 @@ import {
   VAULT_HOST,
   type AzureStandin,
 } from '../../helpers/azure-standin.js';
+import { KMS_KEY_ID, startKmsStandin, type KmsStandin } from '../../helpers/aws-kms.js';
 import { buildWindowsPe, copyPe } from '../../helpers/gobuild.js';
 import { makeTestPki, type TestPki } from '../../helpers/pki.js';
 import { readOutputs, runnerEnv } from '../../helpers/runner.js';
@@ -67,6 +68,7 @@ describeWithTool(
     let standin: AzureStandin;
     let signing: ArtifactSigningStandin;
     let vault: KeyVaultStandin;
+    let kms: KmsStandin;
     let restore: Array<() => void>;
     let stdout: string[];
     let bundle: string;
@@ -88,6 +90,7 @@ describeWithTool(
       restore = [trustTestCa(pki.ca), resolveLocalhostNames()];
       signing = artifactSigningStandin(pki.leaf, pki.ca);
       vault = keyVaultStandin(pki.leaf);
+      kms = await startKmsStandin(pki.leaf);
       standin = await startAzureStandin(work, pki.ca, [signing.route, vault.route]);
       // osslsigncode verify trusts what SSL_CERT_FILE holds: the test CA (which also issued the TSA).
       bundle = path.join(work, 'trust.pem');
@@ -96,6 +99,7 @@ describeWithTool(
     afterAll(async () => {
       await standin?.close();
       await tsa?.close();
+      await kms?.close();
       for (const r of restore ?? []) r();
       token?.cleanup();
       rmSync(work, { recursive: true, force: true });
@@ -250,6 +254,17 @@ describeWithTool(
         for (const file of files) expect(verify(file)).toMatch(/Succeeded/);
       });
     }
+
+    it('main step: an AWS KMS key with its certificate-chain signs files that verify', async () => {
+      const { files, report } = await mainStep(
+        { 'aws-kms-key': KMS_KEY_ID, 'certificate-chain': pki.leaf.certFile },
+        kms.env,
+      );
+      expect(report.failures).toEqual([]);
+      expect(report.signing.certificate.source).toBe('aws-kms');
+      for (const file of files) expect(verify(file)).toMatch(/Succeeded/);
+      expect(JSON.stringify(report)).not.toContain(kms.env.AWS_SECRET_ACCESS_KEY);
+    });
 
     describe('failures leave every file byte-for-byte as it was, with one clear message', () => {
       it.each([

@@ -58,6 +58,15 @@ export async function openKeySource(source: KeySource, ctx: KeySourceContext): P
       const { artifactSigningKey } = await import('./artifact-signing.js');
       return artifactSigningKey({ ...source, env: ctx.env, setSecret: ctx.setSecret });
     }
+    case 'aws-kms': {
+      const { awsKmsKey } = await import('./aws-kms.js');
+      return awsKmsKey({
+        keyId: source.keyId,
+        chainFile: source.chainFile,
+        env: ctx.env,
+        setSecret: ctx.setSecret,
+      });
+    }
     case 'azure-key-vault': {
       const { keyVaultKey } = await import('./key-vault.js');
       return keyVaultKey({
@@ -73,13 +82,15 @@ export async function openKeySource(source: KeySource, ctx: KeySourceContext): P
 
 /** The input a key source's messages name. */
 export function keySourceInput(source: KeySource): string {
-  return source.kind === 'pkcs11'
-    ? 'pkcs11-key'
-    : source.kind === 'artifact-signing'
-      ? 'artifact-signing-profile'
-      : 'azure-key-vault-certificate';
+  const inputs: Record<KeySource['kind'], string> = {
+    pkcs11: 'pkcs11-key',
+    'artifact-signing': 'artifact-signing-profile',
+    'azure-key-vault': 'azure-key-vault-certificate',
+    'aws-kms': 'aws-kms-key',
+  };
+  return inputs[source.kind];
 }
 
 export function isKeySource(source: CertificateSource): source is KeySource {
-  return source.kind === 'pkcs11' || source.kind === 'artifact-signing' || source.kind === 'azure-key-vault';
+  return ['pkcs11', 'artifact-signing', 'azure-key-vault', 'aws-kms'].includes(source.kind);
 }
