@@ -10,7 +10,7 @@ export interface Command {
   /** Flags that are CLI-only (not action inputs). */
   extra?: Record<string, 'text' | 'boolean'>;
   /** The input that positional arguments fill (glob patterns). */
-  positionalInput?: 'sign' | 'analyze';
+  positionalInput?: 'sign' | 'analyze' | 'verify';
   capabilities: Capability[];
   /** Extra lines of help. */
   notes?: string[];
@@ -30,6 +30,8 @@ const SIGN_FLAGS: Record<string, FlagKind> = {
   'signtool-path': 'text',
   'if-no-files-found': 'text',
   concurrency: 'text',
+  signer: 'text',
+  'timestamp-timeout': 'text',
 };
 const SECRET_FLAGS = {
   'certificate-env': 'text',
@@ -74,6 +76,17 @@ export const COMMANDS: Command[] = [
       'The PKCS#12 password comes from --certificate-password-env VAR or --certificate-password-stdin, never from argv.',
       'A base64 PKCS#12 comes from --certificate-env VAR; --certificate takes only "ephemeral".',
     ],
+  },
+  {
+    name: 'verify',
+    summary:
+      'Verify Authenticode signatures in process: intact (exit 0) or broken/unsigned (exit 1), and whether trusted.',
+    synopsis: '[--json] [--require-trusted] [--ca-file PEM] <files...>',
+    flags: {},
+    extra: { 'require-trusted': 'boolean', 'ca-file': 'text' },
+    positionalInput: 'verify',
+    capabilities: [],
+    notes: ['Trust anchors: the system CA bundle, plus --ca-file (a private CA or test root).'],
   },
   {
     name: 'analyze',
