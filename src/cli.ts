@@ -13,6 +13,7 @@ import { sectionText } from './report/text.js';
 import { headline, reportViews } from './report/views.js';
 import { runDemo } from './demo.js';
 import { runPipeline } from './run.js';
+import { renderVerifyText, verifyFiles } from './sign/verify-files.js';
 import { VERSION } from './version.js';
 
 /** Where the CLI writes: stdout for results, stderr for everything else. */
@@ -61,6 +62,7 @@ export async function runCli(argv: string[], io: CliIo, deps: Partial<Deps> = {}
   }
   try {
     if (command.name === 'demo') return await demo(flags, io, deps);
+    if (command.name === 'verify') return await verifyCommand(flags, io, deps);
     const config = await configFromFlags(command, flags, io);
     const allDeps = cliDeps(config, io, deps);
     const fromFile = flags.read('from-file');
@@ -198,6 +200,23 @@ async function configFromFlags(command: Command, flags: ParsedFlags, io: CliIo):
     },
     { ...io.env, GITHUB_WORKSPACE: io.env.GITHUB_WORKSPACE || io.cwd },
   );
+}
+
+/** `verify FILES`: in-process verification, exit 0 only when every file is intact (and trusted if asked). */
+async function verifyCommand(flags: ParsedFlags, io: CliIo, deps: Partial<Deps>): Promise<number> {
+  if (flags.positionals.length === 0) throw new UsageError('"verify" needs at least one file');
+  const caFile = flags.read('ca-file');
+  const results = await verifyFiles(
+    flags.positionals.map((f) => path.resolve(io.cwd, f)),
+    {
+      requireTrusted: flags.read('require-trusted') === 'true',
+      caFiles: caFile ? [path.resolve(io.cwd, caFile)] : [],
+      env: io.env,
+      ...(deps.progress ? { progress: deps.progress } : {}),
+    },
+  );
+  io.stdout(flags.json ? `${JSON.stringify(results, null, 2)}\n` : renderVerifyText(results, io.cwd));
+  return results.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
 }
 
 function stripNewline(text: string): string {

@@ -10,7 +10,7 @@ export interface Command {
   /** Flags that are CLI-only (not action inputs). */
   extra?: Record<string, 'text' | 'boolean'>;
   /** The input that positional arguments fill (glob patterns). */
-  positionalInput?: 'sign' | 'analyze';
+  positionalInput?: 'sign' | 'analyze' | 'verify';
   capabilities: Capability[];
   /** Extra lines of help. */
   notes?: string[];
@@ -39,6 +39,8 @@ const SIGN_FLAGS: Record<string, FlagKind> = {
   'signtool-path': 'text',
   'if-no-files-found': 'text',
   concurrency: 'text',
+  signer: 'text',
+  'timestamp-timeout': 'text',
 };
 const SECRET_FLAGS = {
   'certificate-env': 'text',
@@ -85,6 +87,17 @@ export const COMMANDS: Command[] = [
       'A base64 PKCS#12 comes from --certificate-env VAR; --certificate takes only "ephemeral".',
       'A PKCS#11 PIN comes from --pkcs11-pin-env VAR. Azure sources read AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the Azure CLI login) from the environment.',
     ],
+  },
+  {
+    name: 'verify',
+    summary:
+      'Verify Authenticode signatures in process: intact (exit 0) or broken/unsigned (exit 1), and whether trusted.',
+    synopsis: '[--json] [--require-trusted] [--ca-file PEM] <files...>',
+    flags: {},
+    extra: { 'require-trusted': 'boolean', 'ca-file': 'text' },
+    positionalInput: 'verify',
+    capabilities: [],
+    notes: ['Trust anchors: the system CA bundle, plus --ca-file (a private CA or test root).'],
   },
   {
     name: 'analyze',

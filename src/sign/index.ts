@@ -22,6 +22,7 @@ import { isKeySource, keySourceInput, openKeySource, openSigningKey, type Signin
 import { locateSigningTool } from './locate.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { signWithSigntool } from './signtool.js';
+import { systemBundle } from './trust.js';
 import { findStoreCertificate, importPfx, type Pkcs12Input } from './store.js';
 import { resolveTargets, type TempRecorder } from './target.js';
 import type { CertificateInfo, SigningReport } from './types.js';
@@ -46,13 +47,6 @@ export interface SignContext {
   /** Back-off sleep (tests). */
   wait?: (ms: number) => Promise<void>;
 }
-
-/** The system CA bundle, the trust anchors of in-process verification besides the run's own. */
-const SYSTEM_CA_BUNDLES = [
-  '/etc/ssl/certs/ca-certificates.crt',
-  '/etc/pki/tls/certs/ca-bundle.crt',
-  '/etc/ssl/cert.pem',
-];
 
 /**
  * Signs every file the patterns match. Certificate and tool are checked before any file is touched; each
@@ -309,15 +303,6 @@ async function exportPublicCertificate(certificate: SigningCertificate, ctx: Sig
   await mkdir(ctx.tempDir, { recursive: true, mode: 0o700 });
   await writeFile(file, certificate.chainPem[0] ?? '', { mode: 0o644 });
   certificate.info.publicCertPath = file;
-}
-
-async function systemBundle(env: NodeJS.ProcessEnv): Promise<string> {
-  for (const file of [env.SSL_CERT_FILE, ...SYSTEM_CA_BUNDLES]) {
-    if (!file) continue;
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) return text;
-  }
-  return '';
 }
 
 interface Prepared {

@@ -76,19 +76,56 @@ export async function verifyPe(bytes: Buffer, trust: TrustOptions): Promise<File
   } catch (error) {
     return broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (layout.tableSize === 0)
-    return { signed: false, signatures: [], intact: false, trusted: false, detail: 'not signed' };
-  const entry = certificateEntries(bytes, layout)[0];
+  if (layout.tableSize === 0) return UNSIGNED;
+  const hashes = new Map<HashName, Buffer>();
+  const imageHash = (digest: HashName): Buffer => {
+    let hash = hashes.get(digest);
+    if (!hash) hashes.set(digest, (hash = imageDigest(bytes, layout, digest)));
+    return hash;
+  };
+  return verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
+}
+
+const UNSIGNED: FileVerdict = { signed: false, signatures: [], intact: false, trusted: false, detail: 'not signed' };
+
+/** The image hash algorithms a certificate table's signatures use (primary and nested), to hash in one pass. */
+export function signatureDigests(entry: Buffer | undefined): HashName[] {
+  const top = entry ? readNode(entry, 0) : undefined;
+  if (!entry || !top) return [];
+  const der = entry.subarray(0, top.end);
+  const all = [der, ...nestedSignatures(der)].map((sig) => {
+    const parsed = signerOf(sig);
+    const indirect = parsed?.content ? readIndirect(sig, parsed.content) : undefined;
+    return indirect?.digest;
+  });
+  return [...new Set(all.filter((d): d is HashName => Boolean(d)))];
+}
+
+/**
+ * Verifies the first WIN_CERTIFICATE entry's signatures against image hashes the caller computed (in memory,
+ * or streamed by the PE analysis): the same verdict either way.
+ */
+export function verifySignatureTable(
+  entry: Buffer | undefined,
+  imageHash: (digest: HashName) => Buffer | undefined,
+  trust: TrustOptions,
+): FileVerdict {
   const top = entry ? readNode(entry, 0) : undefined;
   if (!entry || !top) return broken('the certificate table holds no readable signature (junk or damaged)');
   const der = entry.subarray(0, top.end);
-  const signatures: SignatureVerdict[] = [];
-  const context = new Verifier(bytes, layout, trust);
-  signatures.push(context.signature(der, 0));
-  for (const nested of context.nested(der)) signatures.push(context.signature(nested, signatures.length));
+  const context = new Verifier(imageHash, trust);
+  const signatures = [context.signature(der, 0)];
+  for (const nested of nestedSignatures(der)) signatures.push(context.signature(nested, signatures.length));
   const intact = signatures.every((s) => s.intact);
   const trusted = intact && signatures.every((s) => s.trusted);
   return { signed: true, signatures, intact, trusted, detail: describe(signatures) };
+}
+
+/** The nested signatures (1.3.6.1.4.1.311.2.4.1) of the primary one, in order. */
+function nestedSignatures(der: Buffer): Buffer[] {
+  const signer = signerOf(der);
+  if (!signer?.unsigned) return [];
+  return attributeValues(signer.der, signer.unsigned, OID.spcNestedSignature).map((n) => encodingOf(signer.der, n));
 }
 
 function broken(problem: string): FileVerdict {
@@ -131,31 +168,10 @@ interface SignerFields {
 }
 
 class Verifier {
-  private readonly imageHashes = new Map<string, Buffer>();
-
   constructor(
-    private readonly bytes: Buffer,
-    private readonly layout: PeLayout,
+    private readonly imageHash: (digest: HashName) => Buffer | undefined,
     private readonly trust: TrustOptions,
   ) {}
-
-  private imageHash(digest: HashName): Buffer {
-    let hash = this.imageHashes.get(digest);
-    if (!hash) {
-      hash = imageDigest(this.bytes, this.layout, digest);
-      this.imageHashes.set(digest, hash);
-    }
-    return hash;
-  }
-
-  /** The nested signatures (1.3.6.1.4.1.311.2.4.1) of the primary one, in order. */
-  nested(der: Buffer): Buffer[] {
-    const signer = signerOf(der);
-    if (!signer?.unsigned) return [];
-    return attributeValues(signer.der, signer.fields.unsigned as DerNode, OID.spcNestedSignature).map((n) =>
-      encodingOf(signer.der, n),
-    );
-  }
 
   signature(der: Buffer, index: number): SignatureVerdict {
     const verdict: SignatureVerdict = { index, intact: false, trusted: false, problems: [], trustProblems: [] };
@@ -170,7 +186,7 @@ class Verifier {
     const indirect = content ? readIndirect(der, content) : undefined;
     if (!indirect) verdict.problems.push('no SpcIndirectDataContent (not an Authenticode signature)');
     else if (!indirect.digest) verdict.problems.push('unknown image hash algorithm');
-    else if (!this.imageHash(indirect.digest).equals(indirect.hash))
+    else if (!this.imageHash(indirect.digest)?.equals(indirect.hash))
       verdict.problems.push('the file was changed after signing (image hash mismatch)');
     // 2. The signer: message digest over the content, then the signature over the signed attributes.
     const leaf = findSigner(der, fields.sid, certs);
