@@ -69,6 +69,7 @@ describeWithTool(
     let signing: ArtifactSigningStandin;
     let vault: KeyVaultStandin;
     let kms: KmsStandin;
+    const runnerDirs: string[] = [];
     let restore: Array<() => void>;
     let stdout: string[];
     let bundle: string;
@@ -103,6 +104,7 @@ describeWithTool(
       for (const r of restore ?? []) r();
       token?.cleanup();
       rmSync(work, { recursive: true, force: true });
+      for (const dir of runnerDirs) rmSync(dir, { recursive: true, force: true });
     });
     beforeEach(() => {
       token.activate(); // the openssl and pkcs11-tool children find the token through SOFTHSM2_CONF
@@ -139,6 +141,7 @@ describeWithTool(
         concurrency: '4',
         ...inputs,
       });
+      runnerDirs.push(r.dir);
       const files = await Promise.all(
         ['a', 'b', 'c'].map((n) => copyPe(pe, path.join(r.dir, 'bin'), `${n}.exe`)),
       );
