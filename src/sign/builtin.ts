@@ -70,7 +70,7 @@ async function signOne(file: string, target: string, job: BuiltinJob, limits: Li
   const size = await stat(target).then((s) => s.size, () => 0);
   const weight = Math.min(size, job.memoryBudget ?? 512 * 1024 * 1024);
   return limits.memory.with(weight, async () => {
-    const read = await limits.cpu.with(1, () => readForSigning(target));
+    const read = await readForSigning(target);
     if ('refused' in read) return failed(file, read.refused);
     const existing = await limits.cpu.with(1, () => verifyPe(read.bytes, job.trust));
     if (existing.signed && existing.intact && job.skipSigned && !job.appendSignature) {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { chmod, lstat, open, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileSnapshot } from '../platform/replace.js';
@@ -78,12 +78,17 @@ export async function readForSigning(target: string): Promise<ReadFile | { refus
         size: bytes.length,
         mtimeMs: fstat.mtimeMs,
         nlink: fstat.nlink,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sha256: await sha256Off(bytes),
       },
     };
   } finally {
     await handle.close();
   }
+}
+
+/** SHA-256 in the thread pool (WebCrypto), so hashing whole files uses the other cores, not the main thread. */
+async function sha256Off(bytes: Buffer): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 }
 
 export interface TempRecorder {
@@ -109,7 +114,7 @@ export async function replaceWith(
     await chmod(temp, read.mode & 0o777);
     const outcome = await replaceIfUnchanged(read.snapshot, temp);
     if (!outcome.ok) return { ok: false, message: outcome.message };
-    return { ok: true, sha256: createHash('sha256').update(bytes).digest('hex') };
+    return { ok: true, sha256: await sha256Off(bytes) };
   } catch (error) {
     return { ok: false, message: `could not write the signed file: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
   } finally {
