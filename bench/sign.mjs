@@ -239,7 +239,9 @@ try {
         }).catch((error) => error);
         const ms = performance.now() - start;
         if (result.code)
-          throw new Error(`go-av-guard sign failed (exit ${result.code}):\n${result.stderr}\n${String(result.stdout).slice(0, 4000)}`);
+          throw new Error(
+            `go-av-guard sign failed (exit ${result.code}):\n${result.stderr}\n${String(result.stdout).slice(0, 4000)}`,
+          );
         return { ms, cpu: Number(await readFile(at('cpu.txt'), 'utf8')) };
       };
       const baseMs = [];
@@ -279,7 +281,9 @@ try {
           env: oursEnv,
           maxBuffer: 64 * 1024 * 1024,
         });
-        const execs = (await readFile(trace, 'utf8')).split('\n').filter((l) => /execve\(/.test(l) && !/ENOENT/.test(l));
+        const execs = (await readFile(trace, 'utf8'))
+          .split('\n')
+          .filter((l) => /execve\(/.test(l) && !/ENOENT/.test(l));
         perFile = ((execs.length - 1) / FILES).toFixed(2);
       } catch {
         /* strace missing or not permitted */
@@ -290,7 +294,8 @@ try {
           `go-av-guard sign ${(median(oursMs) / 1000).toFixed(2)} s (median ratio of runs ${median(ratios).toFixed(1)}x, ratio of medians ${ratio.toFixed(1)}x; ` +
           `runs ${ratios.map((r) => r.toFixed(1)).join(' ')}), Node CPU ${median(cpu).toFixed(2)} s, processes per file ${perFile}`,
       );
-      if (ratio < MIN_RATIO) failures.push(`${FILES} files / ${LATENCY_MS} ms: ${ratio.toFixed(1)}x < ${MIN_RATIO}x`);
+      if (ratio < MIN_RATIO)
+        failures.push(`${FILES} files / ${LATENCY_MS} ms: ${ratio.toFixed(1)}x < ${MIN_RATIO}x`);
     }
   }
   console.log(`TSA requests served: ${requests}`);

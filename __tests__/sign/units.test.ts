@@ -84,7 +84,9 @@ describe('timestamp service: retries, demotion, time limit', () => {
     });
     const before = { ...hits };
     await expect(service.stamp(Buffer.from('sig'), 'sha256')).rejects.toThrow(
-      new RegExp(`^timestamping failed on every server: ${base}/503: HTTP 503 Service Unavailable \\(3 attempts\\); ${base}/404: HTTP 404 Not Found \\(1 attempt\\); ${base}/garbage: invalid reply`),
+      new RegExp(
+        `^timestamping failed on every server: ${base}/503: HTTP 503 Service Unavailable \\(3 attempts\\); ${base}/404: HTTP 404 Not Found \\(1 attempt\\); ${base}/garbage: invalid reply`,
+      ),
     );
     expect((hits['503'] ?? 0) - (before['503'] ?? 0)).toBe(3);
     expect((hits['404'] ?? 0) - (before['404'] ?? 0)).toBe(1);
@@ -96,7 +98,9 @@ describe('timestamp service: retries, demotion, time limit', () => {
     ]);
     // The second file asks nobody: every server was demoted.
     const again = { ...hits };
-    await expect(service.stamp(Buffer.from('sig2'), 'sha256')).rejects.toThrow(/earlier in this run; not asked again/);
+    await expect(service.stamp(Buffer.from('sig2'), 'sha256')).rejects.toThrow(
+      /earlier in this run; not asked again/,
+    );
     expect(hits).toEqual(again);
     expect(service.demotedServers()).toHaveLength(3);
   });
@@ -110,7 +114,9 @@ describe('timestamp service: retries, demotion, time limit', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) => service.stamp(Buffer.from(`s${i}`), 'sha256')),
     );
-    await expect(service.stamp(Buffer.from('late'), 'sha256')).rejects.toThrow(/timed out after 0.3 s \(1 attempt\)|not asked again/);
+    await expect(service.stamp(Buffer.from('late'), 'sha256')).rejects.toThrow(
+      /timed out after 0.3 s \(1 attempt\)|not asked again/,
+    );
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
     expect(Date.now() - started).toBeLessThan(3_000);
   });

@@ -9,7 +9,12 @@ import { error as errorNote, info, warning } from '../report/note.js';
 import { TimestampService } from './authenticode/tsa.js';
 import { readAnchors, type TrustOptions } from './authenticode/verify.js';
 import { signWithEngine } from './builtin.js';
-import { CertificateError, checkCertificate, registerSourceSecrets, type SigningCertificate } from './certificate.js';
+import {
+  CertificateError,
+  checkCertificate,
+  registerSourceSecrets,
+  type SigningCertificate,
+} from './certificate.js';
 import { cleanupSigning, forgetForCleanup, recordForCleanup } from './cleanup.js';
 import { openSigningKey } from './keys/index.js';
 import { locateSigningTool } from './locate.js';
@@ -106,7 +111,8 @@ async function run(
   const backend = chooseSigner(config.signer, source, deps.platform);
   report.tool = backend;
   // In-process checks first: a bad certificate must fail before any file or tool is touched.
-  const certificate = source.kind === 'thumbprint' ? undefined : await openSigningKey(source, deps.now(), setSecret);
+  const certificate =
+    source.kind === 'thumbprint' ? undefined : await openSigningKey(source, deps.now(), setSecret);
   const targets = await resolveTargets(files, [ctx.workspace, ...(ctx.roots ?? [])]);
   const trust = await loadTrust(ctx, deps);
   const timestamps =
@@ -175,7 +181,9 @@ async function run(
   }
   if (timestamps) {
     for (const { server, reason } of timestamps.demotedServers())
-      report.notes.push(warning(`timestamp server ${server} failed (${reason}) and was not asked again in this run`));
+      report.notes.push(
+        warning(`timestamp server ${server} failed (${reason}) and was not asked again in this run`),
+      );
   }
   const count = (status: string): number => report.files.filter((f) => f.status === status).length;
   report.notes.push(
@@ -206,7 +214,9 @@ export function chooseSigner(
     if (platform !== 'win32')
       throw new CertificateError('signer: signtool runs only on Windows; use auto or built-in here');
     if (source.kind === 'ephemeral')
-      throw new CertificateError('signer: signtool signs with a PFX or a store certificate; the ephemeral certificate signs with built-in');
+      throw new CertificateError(
+        'signer: signtool signs with a PFX or a store certificate; the ephemeral certificate signs with built-in',
+      );
     return 'signtool';
   }
   if (source.kind === 'thumbprint') {
@@ -222,7 +232,8 @@ export function chooseSigner(
 /** Anchors: the system bundle, the run's extra CA and TSA files, and a self-signed leaf (so "intact" shows). */
 async function loadTrust(ctx: SignContext, deps: Deps): Promise<TrustOptions> {
   const texts = [await systemBundle(deps.env)];
-  for (const file of [ctx.trust?.caFile, ctx.trust?.tsaCaFile]) if (file) texts.push(await readFile(file, 'utf8'));
+  for (const file of [ctx.trust?.caFile, ctx.trust?.tsaCaFile])
+    if (file) texts.push(await readFile(file, 'utf8'));
   const anchors = readAnchors(texts);
   return { anchors, now: deps.now() };
 }

@@ -24,7 +24,10 @@ const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 
 /** Reads the layout from the headers; a table that runs past the end of the file is an error. */
 export async function peLayout(bytes: Buffer): Promise<PeLayout> {
-  const headers = await readHeaders(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+  const headers = await readHeaders(
+    async (offset, length) => bytes.subarray(offset, offset + length),
+    bytes.length,
+  );
   const security = headers.directories[DIRECTORY.security];
   if (headers.directories.length <= DIRECTORY.security) {
     throw new PeFormatError('the PE header has no security directory entry, so it cannot hold a signature');
