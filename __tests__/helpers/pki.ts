@@ -1,16 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  derInteger,
-  derNull,
-  derOctetString,
-  derOid,
-  derSequence,
-  derSetOf,
-  derTlv,
-} from '../../src/pe/der.js';
+import { buildCertificate } from '../../src/sign/keys/x509.js';
 
 /** A certificate and its key, as PEM files and text. */
 export interface Issued {
@@ -59,51 +51,27 @@ export function issue(dir: string, name: string, o: IssueOptions): Issued {
   const { privateKey, publicKey } = kind.startsWith('rsa')
     ? generateKeyPairSync('rsa', { modulusLength: Number(kind.slice(3)) })
     : generateKeyPairSync('ec', { namedCurve: kind === 'p256' ? 'P-256' : 'P-384' });
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  // Most general first, as CAs issue them: Windows and our report show it reversed ("CN=..., O=...").
-  const nameOf = (cn: string): Buffer =>
-    derSequence(
-      derSetOf([derSequence(derOid('2.5.4.10'), derTlv(0x0c, Buffer.from('go-av-guard tests')))]),
-      derSetOf([derSequence(derOid('2.5.4.3'), derTlv(0x0c, Buffer.from(cn)))]),
-    );
-  const issuerKey = o.issuer ? createPrivateKey(o.issuer.keyPem) : privateKey;
-  const ec = issuerKey.asymmetricKeyType === 'ec';
-  const algorithm = ec
-    ? derSequence(derOid('1.2.840.10045.4.3.2'))
-    : derSequence(derOid('1.2.840.113549.1.1.11'), derNull());
-  const extension = (oid: string, critical: boolean, value: Buffer): Buffer =>
-    derSequence(derOid(oid), ...(critical ? [Buffer.from([0x01, 0x01, 0xff])] : []), derOctetString(value));
   const EKU: Record<string, string> = {
     codeSigning: '1.3.6.1.5.5.7.3.3',
     serverAuth: '1.3.6.1.5.5.7.3.1',
     timeStamping: '1.3.6.1.5.5.7.3.8',
   };
-  const extensions = [
-    o.ca
-      ? extension('2.5.29.19', true, derSequence(Buffer.from([0x01, 0x01, 0xff])))
-      : extension('2.5.29.19', false, derSequence()),
-    extension('2.5.29.14', false, derOctetString(createHash('sha1').update(spki).digest())),
-    // keyUsage: digitalSignature (bit 0) for leaves, keyCertSign + cRLSign (bits 5, 6) for CAs.
-    extension('2.5.29.15', true, o.ca ? Buffer.from([0x03, 0x02, 0x01, 0x06]) : Buffer.from([0x03, 0x02, 0x07, 0x80])),
-    // RFC 3161 requires the timeStamping EKU to be the only one, and critical.
-    ...(o.eku
-      ? [extension('2.5.29.37', o.eku.includes('timeStamping'), derSequence(...o.eku.map((e) => derOid(EKU[e] as string))))]
-      : []),
-  ];
-  const time = (d: Date): Buffer =>
-    derTlv(0x17, Buffer.from(`${d.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`, 'ascii'));
-  const tbs = derSequence(
-    derTlv(0xa0, derInteger(2)),
-    derInteger(Buffer.concat([Buffer.from([0x01]), randomBytes(12)])),
-    algorithm,
-    nameOf(o.issuer?.cn ?? o.cn),
-    derSequence(time(o.notBefore ?? new Date(Date.now() - DAY)), time(o.notAfter ?? new Date(Date.now() + 365 * DAY))),
-    nameOf(o.cn),
-    spki,
-    derTlv(0xa3, derSequence(...extensions)),
-  );
-  const signature = sign(ec ? 'sha256' : 'sha256', tbs, issuerKey);
-  const der = derSequence(tbs, algorithm, derTlv(0x03, Buffer.from([0]), signature));
+  const der = buildCertificate({
+    subject: [
+      ['2.5.4.10', 'go-av-guard tests'],
+      ['2.5.4.3', o.cn],
+    ],
+    issuer: [
+      ['2.5.4.10', 'go-av-guard tests'],
+      ['2.5.4.3', o.issuer?.cn ?? o.cn],
+    ],
+    publicKey,
+    issuerKey: o.issuer ? createPrivateKey(o.issuer.keyPem) : privateKey,
+    notBefore: o.notBefore ?? new Date(Date.now() - DAY),
+    notAfter: o.notAfter ?? new Date(Date.now() + 365 * DAY),
+    ...(o.ca ? { ca: true } : {}),
+    ...(o.eku ? { ekus: o.eku.map((e) => EKU[e] as string) } : {}),
+  });
   const certPem = new X509Certificate(der).toString();
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const certFile = path.join(dir, `${name}.pem`);

@@ -28,7 +28,7 @@ import { signWithEngine } from '../../src/sign/builtin.js';
 import type { SigningKey } from '../../src/sign/keys/types.js';
 import { buildWindowsPe, copyPe } from '../helpers/gobuild.js';
 import { exportPfx, issue, makeTestPki, type TestPki } from '../helpers/pki.js';
-import { keyOf } from './keys.js';
+import { keyOf, signConfig } from './keys.js';
 import { recordingRunner, type Spawn } from '../helpers/recorder.js';
 import { describeWithTool } from '../helpers/tools.js';
 import { startTsa, type TestTsa } from '../helpers/tsa.js';
@@ -104,22 +104,15 @@ describeWithTool(
       };
     }
 
-    const config = (over: Partial<SignConfig> = {}): SignConfig => ({
-      patterns: ['**/*.exe'],
-      certificate: { kind: 'pkcs12-file', path: pfx, password: PASSWORD },
-      timestampUrls: [tsa.url('good')],
-      digest: 'sha256',
-      description: undefined,
-      descriptionUrl: undefined,
-      skipSigned: true,
-      appendSignature: false,
-      signtoolPath: undefined,
-      ifNoFilesFound: 'error',
-      concurrency: 4,
-      signer: 'built-in',
-      timestampTimeoutMs: 10_000,
-      ...over,
-    });
+    const config = (over: Partial<SignConfig> = {}): SignConfig =>
+      signConfig({
+        patterns: ['**/*.exe'],
+        certificate: { kind: 'pkcs12-file', path: pfx, password: PASSWORD },
+        timestampUrls: [tsa.url('good')],
+        signer: 'built-in',
+        timestampTimeoutMs: 10_000,
+        ...over,
+      });
 
     /** What osslsigncode itself says about a file, with the test CA and TSA as trust anchors. */
     const verifyWithTestCa = (file: string, ca = pki.ca.certFile): string =>
@@ -197,7 +190,9 @@ describeWithTool(
       // The 503 server failed its retries once and was demoted: never more than attempts x files, and said so.
       expect(tsa.requests['503'] - before503).toBeLessThanOrEqual(files.length * 2);
       expect(report.notes.map((n) => n.message)).toContainEqual(
-        expect.stringMatching(/timestamp server .*\/503 failed \(HTTP 503 Service Unavailable\) and was not asked again/),
+        expect.stringMatching(
+          /timestamp server .*\/503 failed \(HTTP 503 Service Unavailable\) and was not asked again/,
+        ),
       );
       for (const file of files)
         expect(verifyWithTestCa(file)).toContain('Timestamp Server Signature verification: ok');
@@ -393,11 +388,7 @@ describeWithTool(
     });
 
     it.each([
-      [
-        'a non-PE file',
-        (f: string) => writeFileSync(f, 'just text, not a program\n'),
-        /not a PE file/,
-      ],
+      ['a non-PE file', (f: string) => writeFileSync(f, 'just text, not a program\n'), /not a PE file/],
       ['a truncated PE', (f: string) => writeFileSync(f, readFileSync(pe).subarray(0, 200_000)), /truncated/],
       ['a read-only file', (f: string) => chmodSync(f, 0o444), /read-only/],
     ])('fails %s with a reason and leaves it unchanged', async (_name, damage, reason) => {
@@ -475,7 +466,10 @@ describeWithTool(
       junk.writeUInt32LE(16, securityEntry + 4);
       writeFileSync(file, junk);
       const report = await signFiles(config(), s.ctx, s.deps);
-      expect(report.files[0]).toMatchObject({ status: 'signed', reason: expect.stringMatching(/^replaced a broken signature/) });
+      expect(report.files[0]).toMatchObject({
+        status: 'signed',
+        reason: expect.stringMatching(/^replaced a broken signature/),
+      });
       expect(verifyWithTestCa(file)).toContain('Signature verification: ok');
     });
 
@@ -518,7 +512,14 @@ describeWithTool(
       const file = await copyPe(pe, mkdtempSync(path.join(root, 'ws-')), 'app.exe');
       const before = sha256(file);
       const key = keyOf(pki.leaf, pki);
-      const wrong: SigningKey = { ...key, signData: async (data, digest) => (key.signData as NonNullable<SigningKey['signData']>)(Buffer.concat([data, Buffer.from('x')]), digest) };
+      const wrong: SigningKey = {
+        ...key,
+        signData: async (data, digest) =>
+          (key.signData as NonNullable<SigningKey['signData']>)(
+            Buffer.concat([data, Buffer.from('x')]),
+            digest,
+          ),
+      };
       const [result] = await signWithEngine([{ path: file, target: file }], {
         key: wrong,
         digest: 'sha256',
@@ -554,14 +555,18 @@ describeWithTool(
       const scan = (): string[] =>
         // The workspace and run folder in depth, the system temp folder's top level (where a key file would go).
         [
-          ...readdirSync(s.workspace, { recursive: true, encoding: 'utf8' }).map((n) => path.join(s.workspace, n)),
+          ...readdirSync(s.workspace, { recursive: true, encoding: 'utf8' }).map((n) =>
+            path.join(s.workspace, n),
+          ),
           ...readdirSync(tmpdir()).map((n) => path.join(tmpdir(), n)),
         ].flatMap((file) => {
           {
             try {
               if (!statSync(file).isFile() || statSync(file).size > 1e6) return [];
               const text = readFileSync(file);
-              return text.includes('PRIVATE KEY') && !file.startsWith(pki.dir) && !file.startsWith(root + '/pki')
+              return text.includes('PRIVATE KEY') &&
+                !file.startsWith(pki.dir) &&
+                !file.startsWith(root + '/pki')
                 ? [file]
                 : text.includes(keyDer.subarray(-64)) && !file.startsWith(pki.dir)
                   ? [file]
@@ -592,7 +597,10 @@ describeWithTool(
       await expect.poll(() => tsa.requests.slow, { timeout: 20_000, interval: 5 }).toBeGreaterThan(asked);
       writeFileSync(file, newBuild);
       const report = await main;
-      expect(report.files[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/changed while it was being signed/) });
+      expect(report.files[0]).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/changed while it was being signed/),
+      });
       expect(readFileSync(file).equals(newBuild)).toBe(true);
       expect(readdirSync(s.workspace).filter((n) => n !== '.tmp')).toEqual(['app.exe']);
     });
@@ -605,7 +613,10 @@ describeWithTool(
       await expect.poll(() => tsa.requests.slow, { timeout: 20_000, interval: 5 }).toBeGreaterThan(asked);
       rmSync(file);
       const report = await main;
-      expect(report.files[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/disappeared while it was being signed/) });
+      expect(report.files[0]).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/disappeared while it was being signed/),
+      });
       expect(existsSync(file)).toBe(false);
       expect(readdirSync(s.workspace).filter((n) => n !== '.tmp')).toEqual([]);
     });
@@ -618,7 +629,11 @@ describeWithTool(
       symlinkSync(outside, link);
       const report = await signFiles(config(), s.ctx, s.deps);
       expect(report.files).toEqual([
-        { path: link, status: 'failed', reason: expect.stringMatching(/is a symbolic link to .*system\.exe, outside the workspace/) },
+        {
+          path: link,
+          status: 'failed',
+          reason: expect.stringMatching(/is a symbolic link to .*system\.exe, outside the workspace/),
+        },
       ]);
       expect(sha256(outside)).toBe(before);
       expect(lstatSync(link).isSymbolicLink()).toBe(true);
@@ -630,7 +645,10 @@ describeWithTool(
       linkSync(file, path.join(s.workspace, 'other-name.bin'));
       const before = sha256(file);
       const report = await signFiles(config(), s.ctx, s.deps);
-      expect(report.files[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/has 2 hard links/) });
+      expect(report.files[0]).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/has 2 hard links/),
+      });
       expect(sha256(file)).toBe(before);
     });
 
@@ -653,14 +671,22 @@ describeWithTool(
     it('signs with an ECDSA P-384 certificate from a PFX', async () => {
       const s = setup();
       const file = await copyPe(pe, s.workspace, 'app.exe');
-      const ec = issue(pki.dir, 'ec384', { cn: 'EC Signer', issuer: pki.ca, eku: ['codeSigning'], key: 'p384' });
+      const ec = issue(pki.dir, 'ec384', {
+        cn: 'EC Signer',
+        issuer: pki.ca,
+        eku: ['codeSigning'],
+        key: 'p384',
+      });
       const ecPfx = exportPfx(pki.dir, 'ec384', ec, PASSWORD, { chain: pki.ca });
       const report = await signFiles(
         config({ certificate: { kind: 'pkcs12-file', path: ecPfx, password: PASSWORD }, digest: 'sha384' }),
         s.ctx,
         s.deps,
       );
-      expect(report.files[0]).toMatchObject({ status: 'signed', verification: { ok: true, digest: 'sha384' } });
+      expect(report.files[0]).toMatchObject({
+        status: 'signed',
+        verification: { ok: true, digest: 'sha384' },
+      });
       expect(verifyWithTestCa(file)).toContain('Signature verification: ok');
     });
 
@@ -669,7 +695,9 @@ describeWithTool(
       const file = await copyPe(pe, s.workspace, 'app.exe');
       const before = sha256(file);
       const report = await signFiles(config({ signer: 'osslsigncode' }), s.ctx, s.deps);
-      expect(report.error).toMatch(/^signer: osslsigncode reads a private key only from a file or its command line/);
+      expect(report.error).toMatch(
+        /^signer: osslsigncode reads a private key only from a file or its command line/,
+      );
       expect(sha256(file)).toBe(before);
       expect(s.spawns).toEqual([]);
     });

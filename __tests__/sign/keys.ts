@@ -3,6 +3,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { localKey } from '../../src/sign/keys/local.js';
 import type { SigningKey } from '../../src/sign/keys/types.js';
+import type { SignConfig } from '../../src/config.js';
 import type { Issued, TestPki } from '../helpers/pki.js';
 
 const run = promisify(execFile);
@@ -31,3 +32,22 @@ export function keyOf(issued: Issued, pki: TestPki): SigningKey {
   return localKey(createPrivateKey(issued.keyPem), chain, issued.cn);
 }
 
+/** A complete SignConfig: defaults as parseConfig gives them, then the test's own values. */
+export function signConfig(over: Partial<SignConfig>): SignConfig {
+  return {
+    patterns: ['*.exe'],
+    certificate: { kind: 'ephemeral' },
+    timestampUrls: [],
+    digest: 'sha256',
+    description: undefined,
+    descriptionUrl: undefined,
+    skipSigned: true,
+    appendSignature: false,
+    signtoolPath: undefined,
+    ifNoFilesFound: 'error',
+    concurrency: 4,
+    signer: 'auto',
+    timestampTimeoutMs: 30_000,
+    ...over,
+  };
+}

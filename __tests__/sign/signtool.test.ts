@@ -26,7 +26,7 @@ import {
 import { signPe } from '../../src/sign/authenticode/engine.js';
 import { buildWindowsPe, copyPe } from '../helpers/gobuild.js';
 import { startTsa, type TestTsa } from '../helpers/tsa.js';
-import { keyOf } from './keys.js';
+import { keyOf, signConfig } from './keys.js';
 import { exportPfx, makeTestPki, type TestPki } from '../helpers/pki.js';
 import { isPowerShell, powerShellStdout, recordingRunner, type Spawn } from '../helpers/recorder.js';
 import { describeWithTool } from '../helpers/tools.js';
@@ -260,6 +260,8 @@ describeWithTool(
       for (const spawn of s.spawns) {
         expect(spawn.args).not.toContain('/p');
         expect(spawn.args.join(' ')).not.toContain(PASSWORD);
+        expect(spawn.args.join(' ')).not.toContain(pfx);
+        expect(spawn.args.join(' ')).not.toMatch(/\.(pfx|p12|pem|key)\b/i);
       }
       // Cleanup at the end of the step: the certificate leaves the store, the PFX copy leaves the disk.
       const [removal] = s.spawns.filter(isRemove);
@@ -275,10 +277,19 @@ describeWithTool(
     it('ephemeral signs with the built-in engine (signtool needs a PFX or store certificate); a signtool verify failure fails the file and changes nothing', async () => {
       const ephemeral = setup();
       await copyPe(pe, ephemeral.workspace, 'app.exe');
-      const report = await signFiles(config({ certificate: { kind: 'ephemeral' } }), ephemeral.ctx, ephemeral.deps);
+      const report = await signFiles(
+        config({ certificate: { kind: 'ephemeral' } }),
+        ephemeral.ctx,
+        ephemeral.deps,
+      );
       expect(report.tool).toBe('built-in');
-      expect(report.files[0]).toMatchObject({ status: 'signed', verification: { ok: true, chainTrusted: false } });
-      expect(readFileSync(report.certificate?.publicCertPath as string, 'utf8')).toContain('BEGIN CERTIFICATE');
+      expect(report.files[0]).toMatchObject({
+        status: 'signed',
+        verification: { ok: true, chainTrusted: false },
+      });
+      expect(readFileSync(report.certificate?.publicCertPath as string, 'utf8')).toContain(
+        'BEGIN CERTIFICATE',
+      );
       expect(ephemeral.spawns.filter((x) => isImport(x) || /signtool/.test(x.file))).toEqual([]);
 
       const broken = setup({
@@ -291,7 +302,9 @@ describeWithTool(
       const file = await copyPe(pe, broken.workspace, 'app.exe');
       const before = sha256(file);
       const failed = await signFiles(config(), broken.ctx, broken.deps);
-      expect(failed.files[0]?.reason).toMatch(/^signtool verify: signature broken: WinVerifyTrust returned error: 0x80096010/);
+      expect(failed.files[0]?.reason).toMatch(
+        /^signtool verify: signature broken: WinVerifyTrust returned error: 0x80096010/,
+      );
       expect(sha256(file)).toBe(before);
     });
 
@@ -307,7 +320,11 @@ describeWithTool(
       const file = await copyPe(pe, again.workspace, 'app.exe');
       writeFileSync(file, (await signPe(readFileSync(pe), keyOf(pki.leaf, pki), { digest: 'sha256' })).bytes);
       const appended = await signFiles(config({ appendSignature: true }), again.ctx, again.deps);
-      expect(appended.files[0]).toMatchObject({ status: 'signed', signatureIndex: 1, verification: { timestamped: true } });
+      expect(appended.files[0]).toMatchObject({
+        status: 'signed',
+        signatureIndex: 1,
+        verification: { timestamped: true },
+      });
       expect(again.spawns.find(isSigntool('sign'))?.args).toContain('/as');
       expect(files).toHaveLength(3);
     });
@@ -565,21 +582,8 @@ describe('certificate-thumbprint off Windows', () => {
     const workspace = mkdtempSync(path.join(tmpdir(), 'gag-thumb-'));
     writeFileSync(path.join(workspace, 'app.exe'), 'MZ');
     const report = await signFiles(
-      {
-        patterns: ['*.exe'],
-        certificate: { kind: 'thumbprint', thumbprint: 'A'.repeat(40) },
-        timestampUrls: [],
-        digest: 'sha256',
-        description: undefined,
-        descriptionUrl: undefined,
-        skipSigned: true,
-        appendSignature: false,
-        signtoolPath: undefined,
-        ifNoFilesFound: 'error',
-        concurrency: 1,
-        signer: 'auto',
-        timestampTimeoutMs: 30_000,
-      },
+      signConfig({ certificate: { kind: 'thumbprint', thumbprint: 'A'.repeat(40) }, concurrency: 1 }),
+
       { workspace, tempDir: path.join(workspace, '.tmp') },
       {
         run: recorder.run,

@@ -36,18 +36,32 @@ describe('go-av-guard verify on real files', () => {
   it('exits 0 on the intact original and 1 on the tampered copy, naming why', async () => {
     const ok = await cli(['verify', original]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^OK {6}ms-nested-sha1-sha256\.dll: signature 0 \(sha1\): intact, chain not trusted .*signature 1 \(sha256\): intact/);
+    expect(ok.stdout).toMatch(
+      /^OK {6}ms-nested-sha1-sha256\.dll: signature 0 \(sha1\): intact, chain not trusted .*signature 1 \(sha256\): intact/,
+    );
     const bad = await cli(['verify', original, tampered]);
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/FAILED {2}ms-nested-sha1-sha256-tampered\.dll: signature 0 \(sha1\): broken: the file was changed after signing \(image hash mismatch\)/);
+    expect(bad.stdout).toMatch(
+      /FAILED {2}ms-nested-sha1-sha256-tampered\.dll: signature 0 \(sha1\): broken: the file was changed after signing \(image hash mismatch\)/,
+    );
   });
 
   it('--require-trusted fails an intact signature whose chain this machine does not trust; --json has the verdicts', async () => {
     const events: ProgressEvent[] = [];
     const strict = await cli(['verify', '--require-trusted', '--json', original], (e) => events.push(e));
     expect(strict.code).toBe(1);
-    const [result] = JSON.parse(strict.stdout) as Array<{ ok: boolean; intact: boolean; trusted: boolean; reason: string }>;
-    expect(result).toMatchObject({ ok: false, intact: true, trusted: false, reason: expect.stringMatching(/^not trusted: /) });
+    const [result] = JSON.parse(strict.stdout) as Array<{
+      ok: boolean;
+      intact: boolean;
+      trusted: boolean;
+      reason: string;
+    }>;
+    expect(result).toMatchObject({
+      ok: false,
+      intact: true,
+      trusted: false,
+      reason: expect.stringMatching(/^not trusted: /),
+    });
     expect(events).toEqual([expect.objectContaining({ kind: 'file', capability: 'verify', ok: false })]);
   });
 
@@ -72,7 +86,9 @@ describe('go-av-guard verify on real files', () => {
     expect((bad as { findings: Array<{ id: string; severity: string }> }).findings).toContainEqual(
       expect.objectContaining({ id: 'GAV-PE-SIGNATURE-BROKEN', severity: 'error' }),
     );
-    expect((good as { findings: Array<{ id: string }> }).findings.map((f) => f.id)).not.toContain('GAV-PE-SIGNATURE-BROKEN');
+    expect((good as { findings: Array<{ id: string }> }).findings.map((f) => f.id)).not.toContain(
+      'GAV-PE-SIGNATURE-BROKEN',
+    );
   });
 });
 

@@ -155,7 +155,8 @@ export function derOid(oid: string): Buffer {
 /** A non-negative INTEGER from its big-endian magnitude (or a small number). */
 export function derInteger(value: number | Uint8Array): Buffer {
   const hex = typeof value === 'number' ? value.toString(16) : '';
-  let bytes = typeof value === 'number' ? Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex') : Buffer.from(value);
+  let bytes =
+    typeof value === 'number' ? Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex') : Buffer.from(value);
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0 && (bytes[start + 1] as number) < 0x80) start++;
   bytes = bytes.subarray(start);
@@ -184,4 +185,28 @@ export function replaceNested(buf: Buffer, path: DerNode[], replacement: Buffer)
   }
   const root = path[0] as DerNode;
   return Buffer.concat([buf.subarray(0, root.headerStart), inner, buf.subarray(root.end)]);
+}
+
+/** An X.501 Name from (attribute OID, UTF8String value) pairs, one RDN each, most general first. */
+export function derName(parts: ReadonlyArray<readonly [string, string]>): Buffer {
+  return derSequence(
+    ...parts.map(([oid, value]) => derSetOf([derSequence(derOid(oid), derTlv(0x0c, Buffer.from(value)))])),
+  );
+}
+
+/** An X.509 Extension: OID, critical flag when set, the value's DER in an OCTET STRING. */
+export function derExtension(oid: string, critical: boolean, value: Buffer): Buffer {
+  return derSequence(
+    derOid(oid),
+    ...(critical ? [Buffer.from([0x01, 0x01, 0xff])] : []),
+    derOctetString(value),
+  );
+}
+
+/** UTCTime (YYMMDDHHMMSSZ), as certificates carry dates before 2050. */
+export function derUtcTime(date: Date): Buffer {
+  return derTlv(
+    TAG.utcTime,
+    Buffer.from(`${date.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`, 'ascii'),
+  );
 }

@@ -65,7 +65,9 @@ export async function analyzeFiles(
     const signed = ctx.signing?.files.find(
       (f) => f.status !== 'failed' && f.verification && path.resolve(f.path) === path.resolve(file),
     );
-    files.push(withSigning(await analyzeFile(file, { trust: anchors, ...(signed ? { signed } : {}) }), ctx.signing));
+    files.push(
+      withSigning(await analyzeFile(file, { trust: anchors, ...(signed ? { signed } : {}) }), ctx.signing),
+    );
   }
   return files;
 }
@@ -126,8 +128,10 @@ async function analyzeOpen(
     verify && security && security.size > 0 && security.rva > 0 && security.rva + security.size <= size
       ? await readAt(security.rva, Math.min(security.size, MAX_CAPTURE))
       : undefined;
-  const entry = table && table.length >= 8 ? table.subarray(8, Math.min(table.length, table.readUInt32LE(0))) : undefined;
-  const imageHashes = table && entry && !verify?.signed ? imagePlan(headers, entry, security?.rva ?? size) : undefined;
+  const entry =
+    table && table.length >= 8 ? table.subarray(8, Math.min(table.length, table.readUInt32LE(0))) : undefined;
+  const imageHashes =
+    table && entry && !verify?.signed ? imagePlan(headers, entry, security?.rva ?? size) : undefined;
   const streamed = await streamOnce(handle, size, histograms, Object.values(captures), imageHashes);
   if (streamed.bytesRead !== size) {
     return {
@@ -158,7 +162,8 @@ async function analyzeOpen(
       let hashes = streamed.imageHashes;
       // The file changed since signing verified it: one more pass for its image hashes.
       if (!hashes && entry)
-        hashes = (await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size))).imageHashes;
+        hashes = (await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size)))
+          .imageHashes;
       const checked = verifySignatureTable(entry, (digest) => hashes?.get(digest), await verify.trust());
       verdict = { intact: checked.intact, trusted: checked.trusted, detail: checked.detail };
     }

@@ -71,7 +71,8 @@ export async function streamOnce(
       const until = Math.min(end, image.end);
       for (const [a, b] of [...skip, [until, until] as [number, number]]) {
         const to = Math.min(a, until);
-        if (to > from) for (const h of imageHashers) h.hash.update(chunk.subarray(from - position, to - position));
+        if (to > from)
+          for (const h of imageHashers) h.hash.update(chunk.subarray(from - position, to - position));
         from = Math.max(from, b);
         if (from >= until) break;
       }

@@ -14,11 +14,8 @@ import type { FileVerification, SignedFile } from './types.js';
  * timestamp requests are not limited by that, so every file can wait on its server at once. Bytes read are
  * bounded by a memory budget, so a run of many large files does not hold them all.
  */
-export interface BuiltinJob {
-  key: SigningKey;
-  digest: Digest;
-  description?: string;
-  descriptionUrl?: string;
+/** What every backend's job carries besides the key or tool. */
+export interface JobCommon {
   skipSigned: boolean;
   appendSignature: boolean;
   signerSubject: string;
@@ -27,6 +24,13 @@ export interface BuiltinJob {
   trust: TrustOptions;
   temps?: TempRecorder;
   progress?: Progress;
+}
+
+export interface BuiltinJob extends JobCommon {
+  key: SigningKey;
+  digest: Digest;
+  description?: string;
+  descriptionUrl?: string;
   /** Bytes of files held in memory at once (default 512 MiB; one file larger than that still goes alone). */
   memoryBudget?: number;
 }
@@ -39,13 +43,20 @@ export async function signWithEngine(targets: readonly Target[], job: BuiltinJob
     targets.map(async (t) => {
       const started = Date.now();
       const result =
-        'refused' in t ? failed(t.path, t.refused) : await signOne(t.path, t.target, job, { cpu, memory, signing });
+        'refused' in t
+          ? failed(t.path, t.refused)
+          : await signOne(t.path, t.target, job, { cpu, memory, signing });
       job.progress?.({
         kind: 'file',
         capability: 'sign',
         path: t.path,
         ok: result.status !== 'failed',
-        verdict: result.status === 'failed' ? `failed: ${result.reason ?? ''}` : result.status === 'skipped' ? `skipped: ${result.reason ?? ''}` : 'signed and verified',
+        verdict:
+          result.status === 'failed'
+            ? `failed: ${result.reason ?? ''}`
+            : result.status === 'skipped'
+              ? `skipped: ${result.reason ?? ''}`
+              : 'signed and verified',
         durationMs: Date.now() - started,
       });
       return result;
@@ -67,10 +78,13 @@ interface Limits {
 }
 
 async function signOne(file: string, target: string, job: BuiltinJob, limits: Limits): Promise<SignedFile> {
-  const size = await stat(target).then((s) => s.size, () => 0);
+  const size = await stat(target).then(
+    (s) => s.size,
+    () => 0,
+  );
   const weight = Math.min(size, job.memoryBudget ?? 512 * 1024 * 1024);
   return limits.memory.with(weight, async () => {
-    const read = await limits.cpu.with(1, () => readForSigning(target));
+    const read = await readForSigning(target);
     if ('refused' in read) return failed(file, read.refused);
     const existing = await limits.cpu.with(1, () => verifyPe(read.bytes, job.trust));
     if (existing.signed && existing.intact && job.skipSigned && !job.appendSignature) {
@@ -112,10 +126,15 @@ async function signOne(file: string, target: string, job: BuiltinJob, limits: Li
     const verification = toVerification(verdict, signed.index);
     if (!ours?.intact) return failed(file, `verification failed: ${verification.detail}`, { verification });
     if (ours.digest !== job.digest)
-      return failed(file, `verification failed: the signature uses ${ours.digest ?? 'an unknown digest'}`, { verification });
+      return failed(file, `verification failed: the signature uses ${ours.digest ?? 'an unknown digest'}`, {
+        verification,
+      });
     const replaced = await replaceWith(read, signed.bytes, job.temps);
     if (!replaced.ok) return failed(file, replaced.message);
-    const notes = existing.signed && !existing.intact ? { reason: `replaced a broken signature (${existing.detail})` } : {};
+    const notes =
+      existing.signed && !existing.intact
+        ? { reason: `replaced a broken signature (${existing.detail})` }
+        : {};
     return {
       path: file,
       status: 'signed',
@@ -152,7 +171,8 @@ export class Semaphore {
 
   async with<T>(units: number, work: () => T | Promise<T>): Promise<T> {
     const n = Math.min(units, this.capacity);
-    while (this.used > 0 && this.used + n > this.capacity) await new Promise<void>((r) => this.waiting.push(r));
+    while (this.used > 0 && this.used + n > this.capacity)
+      await new Promise<void>((r) => this.waiting.push(r));
     this.used += n;
     try {
       return await work();

@@ -1,23 +1,7 @@
-import {
-  createHash,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  X509Certificate,
-  type KeyObject,
-} from 'node:crypto';
+import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import {
-  derInteger,
-  derNull,
-  derOctetString,
-  derOid,
-  derSequence,
-  derSetOf,
-  derTlv,
-  TAG,
-} from '../pe/der.js';
 import { keyProblem, localKey, privateKeyFromPkcs8 } from './keys/local.js';
+import { buildCertificate } from './keys/x509.js';
 import { Pkcs12Error, readPkcs12 } from './keys/pkcs12.js';
 import type { SigningKey } from './keys/types.js';
 import type { CertificateSource } from '../config.js';
@@ -204,43 +188,18 @@ export function distinguishedName(name: string): string {
  */
 export function makeEphemeralCertificate(now: Date): SigningCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const name = derSequence(
-    derSetOf([derSequence(derOid('2.5.4.10'), derTlv(0x0c, Buffer.from('go-av-guard')))]),
-    derSetOf([
-      derSequence(
-        derOid('2.5.4.3'),
-        derTlv(0x0c, Buffer.from('go-av-guard ephemeral code signing (untrusted)')),
-      ),
-    ]),
-  );
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const extension = (oid: string, critical: boolean, value: Buffer): Buffer =>
-    derSequence(derOid(oid), ...(critical ? [Buffer.from([0x01, 0x01, 0xff])] : []), derOctetString(value));
-  const sha256Rsa = derSequence(derOid('1.2.840.113549.1.1.11'), derNull());
   // Back-dated an hour for clock skew; a week is plenty for one job.
-  const tbs = derSequence(
-    derTlv(0xa0, derInteger(2)),
-    derInteger(Buffer.concat([Buffer.from([0x01]), randomBytes(15)])),
-    sha256Rsa,
-    name,
-    derSequence(
-      utcTime(new Date(now.getTime() - 60 * 60 * 1000)),
-      utcTime(new Date(now.getTime() + 7 * DAY_MS)),
-    ),
-    name,
-    spki,
-    derTlv(
-      0xa3,
-      derSequence(
-        extension('2.5.29.19', false, derSequence()),
-        extension('2.5.29.15', true, Buffer.from([0x03, 0x02, 0x07, 0x80])),
-        extension('2.5.29.37', false, derSequence(derOid(CODE_SIGNING_EKU))),
-        extension('2.5.29.14', false, derOctetString(createHash('sha1').update(spki).digest())),
-      ),
-    ),
-  );
-  const signature = sign('sha256', tbs, privateKey);
-  const der = derSequence(tbs, sha256Rsa, derTlv(TAG.bitString, Buffer.from([0]), signature));
+  const der = buildCertificate({
+    subject: [
+      ['2.5.4.10', 'go-av-guard'],
+      ['2.5.4.3', 'go-av-guard ephemeral code signing (untrusted)'],
+    ],
+    publicKey,
+    issuerKey: privateKey,
+    notBefore: new Date(now.getTime() - 60 * 60 * 1000),
+    notAfter: new Date(now.getTime() + 7 * DAY_MS),
+    ekus: [CODE_SIGNING_EKU],
+  });
   const info = describeCertificate(new X509Certificate(der), 'ephemeral');
   return {
     info,
@@ -256,9 +215,4 @@ export function makeEphemeralCertificate(now: Date): SigningCertificate {
       ),
     ],
   };
-}
-
-function utcTime(date: Date): Buffer {
-  const text = date.toISOString().replace(/[-:T]/g, '').slice(2, 14);
-  return derTlv(TAG.utcTime, Buffer.from(`${text}Z`, 'ascii'));
 }

@@ -251,8 +251,8 @@ type OpenedKey =
   SigningCertificate | { key: SigningKey; info: CertificateInfo; notes: SigningCertificate['notes'] };
 
 /**
- * A key that stays in its token, HSM or cloud service (PKCS#11, Artifact Signing, Key Vault): its chain is
- * fetched and checked (code-signing EKU, dates) before any file is touched; the key is closed on failure.
+ * A key that stays in its token, HSM or cloud service (PKCS#11, Artifact Signing, Key Vault, AWS KMS): its
+ * chain is fetched and checked (code-signing EKU, dates) before any file is touched; closed on failure.
  */
 async function openKeySourceCertificate(
   source: KeySource,

@@ -3,13 +3,11 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Digest } from '../config.js';
 import { describeFailure, type ProcessRunner } from '../platform/process.js';
-import type { Progress } from '../progress.js';
 import { timestampSignature } from './authenticode/engine.js';
 import { padForSigning, peLayout } from './authenticode/image.js';
-import type { TimestampService } from './authenticode/tsa.js';
-import { verifyPe, type TrustOptions } from './authenticode/verify.js';
-import { toVerification } from './builtin.js';
-import { readForSigning, replaceWith, type ReadFile, type Target, type TempRecorder } from './target.js';
+import { verifyPe } from './authenticode/verify.js';
+import { toVerification, type JobCommon } from './builtin.js';
+import { readForSigning, replaceWith, type ReadFile, type Target } from './target.js';
 import type { SignedFile } from './types.js';
 import { parseSigntoolVerify, signtoolErrors } from './verify.js';
 
@@ -50,16 +48,7 @@ export function signtoolVerifyArgs(files: readonly string[]): string[] {
   return ['verify', '/pa', '/all', '/v', ...files];
 }
 
-export interface SigntoolJob extends SigntoolOptions {
-  skipSigned: boolean;
-  appendSignature: boolean;
-  signerSubject: string;
-  selfSigned: boolean;
-  timestamps?: TimestampService;
-  trust: TrustOptions;
-  temps?: TempRecorder;
-  progress?: Progress;
-}
+export type SigntoolJob = SigntoolOptions & JobCommon;
 
 interface Pending {
   target: Target & { target: string };
@@ -178,9 +167,17 @@ function batches(items: Pending[]): Pending[][] {
 }
 
 async function signBatch(batch: Pending[], nest: boolean, job: SigntoolJob): Promise<void> {
-  const result = await job.run(job.path, signtoolSignArgs(job, batch.map((p) => p.temp), nest), {
-    timeoutMs: STEP_TIMEOUT_MS,
-  });
+  const result = await job.run(
+    job.path,
+    signtoolSignArgs(
+      job,
+      batch.map((p) => p.temp),
+      nest,
+    ),
+    {
+      timeoutMs: STEP_TIMEOUT_MS,
+    },
+  );
   if (result.exitCode === 0) return;
   // signtool names each file it signed; the others failed with the errors it printed.
   const text = `${result.stdout}\n${result.stderr}`;
@@ -209,7 +206,12 @@ async function finishInProcess(p: Pending, job: SigntoolJob): Promise<void> {
     const verification = toVerification(verdict, p.index);
     const ours = verdict.signatures[p.index];
     if (!ours?.intact || ours.digest !== job.digest) {
-      p.result = { path: p.target.path, status: 'failed', reason: `verification failed: ${verification.detail}`, verification };
+      p.result = {
+        path: p.target.path,
+        status: 'failed',
+        reason: `verification failed: ${verification.detail}`,
+        verification,
+      };
       return;
     }
     p.bytes = bytes;
@@ -223,17 +225,27 @@ async function finishInProcess(p: Pending, job: SigntoolJob): Promise<void> {
       signatureIndex: p.index,
     };
   } catch (error) {
-    p.result = { path: p.target.path, status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+    p.result = {
+      path: p.target.path,
+      status: 'failed',
+      reason: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
 /** `signtool verify /pa /all` over every signed copy at once; a file it calls broken fails. */
 async function verifyBatch(batch: Pending[], job: SigntoolJob): Promise<void> {
-  const result = await job.run(job.path, signtoolVerifyArgs(batch.map((p) => p.temp)), { timeoutMs: STEP_TIMEOUT_MS });
+  const result = await job.run(job.path, signtoolVerifyArgs(batch.map((p) => p.temp)), {
+    timeoutMs: STEP_TIMEOUT_MS,
+  });
   if (result.exitCode === 0) return;
   if (result.spawnError || result.timedOut) {
     for (const p of batch)
-      p.result = { path: p.target.path, status: 'failed', reason: `verification failed: ${describeFailure('signtool', result)}` };
+      p.result = {
+        path: p.target.path,
+        status: 'failed',
+        reason: `verification failed: ${describeFailure('signtool', result)}`,
+      };
     return;
   }
   const text = `${result.stdout}\n${result.stderr}`;
@@ -241,9 +253,14 @@ async function verifyBatch(batch: Pending[], job: SigntoolJob): Promise<void> {
     // Each file's part of the output starts at "Verifying: <file>"; a batch of one is all of it.
     const at = text.indexOf(`Verifying: ${p.temp}`);
     const next = at < 0 ? -1 : text.indexOf('Verifying: ', at + 11);
-    const block = at >= 0 ? text.slice(at, next < 0 ? undefined : next) : batch.length === 1 ? text : undefined;
+    const block =
+      at >= 0 ? text.slice(at, next < 0 ? undefined : next) : batch.length === 1 ? text : undefined;
     if (block === undefined) {
-      p.result = { path: p.target.path, status: 'failed', reason: `signtool verify failed: ${signtoolErrors(text) || `exit code ${result.exitCode}`}` };
+      p.result = {
+        path: p.target.path,
+        status: 'failed',
+        reason: `signtool verify failed: ${signtoolErrors(text) || `exit code ${result.exitCode}`}`,
+      };
       continue;
     }
     const verdict = parseSigntoolVerify(block, '', 1, {
@@ -252,6 +269,7 @@ async function verifyBatch(batch: Pending[], job: SigntoolJob): Promise<void> {
       timestamped: Boolean(job.timestamps),
       selfSigned: job.selfSigned,
     });
-    if (!verdict.ok) p.result = { path: p.target.path, status: 'failed', reason: `signtool verify: ${verdict.detail}` };
+    if (!verdict.ok)
+      p.result = { path: p.target.path, status: 'failed', reason: `signtool verify: ${verdict.detail}` };
   }
 }

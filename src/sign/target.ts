@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { chmod, lstat, open, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileSnapshot } from '../platform/replace.js';
@@ -20,7 +20,10 @@ export async function resolveTargets(files: readonly string[], roots: readonly s
     try {
       target = await realpath(file);
     } catch (error) {
-      out.push({ path: file, refused: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+      out.push({
+        path: file,
+        refused: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      });
       continue;
     }
     const link = (await lstat(file).catch(() => undefined))?.isSymbolicLink() ?? false;
@@ -58,7 +61,9 @@ export async function readForSigning(target: string): Promise<ReadFile | { refus
   if (!info.isFile()) return { refused: 'not a regular file' };
   // Checked by mode bits, not access(): root may write anyway, and a read-only file says "do not change me".
   if ((info.mode & 0o200) === 0)
-    return { refused: 'the file is read-only; make it writable (chmod u+w, or attrib -r on Windows) before signing' };
+    return {
+      refused: 'the file is read-only; make it writable (chmod u+w, or attrib -r on Windows) before signing',
+    };
   if (info.nlink > 1) {
     return {
       refused: `the file has ${info.nlink} hard links; signing replaces it, which would leave the other names unsigned. Copy it (cp --no-preserve=links) or sign each name separately`,
@@ -78,12 +83,17 @@ export async function readForSigning(target: string): Promise<ReadFile | { refus
         size: bytes.length,
         mtimeMs: fstat.mtimeMs,
         nlink: fstat.nlink,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sha256: await sha256Off(bytes),
       },
     };
   } finally {
     await handle.close();
   }
+}
+
+/** SHA-256 in the thread pool (WebCrypto), so hashing whole files uses the other cores, not the main thread. */
+async function sha256Off(bytes: Buffer): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 }
 
 export interface TempRecorder {
@@ -101,7 +111,10 @@ export async function replaceWith(
   temps?: TempRecorder,
 ): Promise<{ ok: true; sha256: string } | { ok: false; message: string }> {
   const target = read.snapshot.path;
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString('hex')}.signed${path.extname(target)}`);
+  const temp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${randomBytes(4).toString('hex')}.signed${path.extname(target)}`,
+  );
   temps?.record([temp]);
   try {
     await writeFile(temp, bytes, { mode: 0o600, flag: 'wx' });
@@ -109,9 +122,12 @@ export async function replaceWith(
     await chmod(temp, read.mode & 0o777);
     const outcome = await replaceIfUnchanged(read.snapshot, temp);
     if (!outcome.ok) return { ok: false, message: outcome.message };
-    return { ok: true, sha256: createHash('sha256').update(bytes).digest('hex') };
+    return { ok: true, sha256: await sha256Off(bytes) };
   } catch (error) {
-    return { ok: false, message: `could not write the signed file: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+    return {
+      ok: false,
+      message: `could not write the signed file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    };
   } finally {
     await rm(temp, { force: true }).catch(() => undefined);
     temps?.forget([temp]);

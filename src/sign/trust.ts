@@ -3,7 +3,11 @@ import type { X509Certificate } from 'node:crypto';
 import { readAnchors } from './authenticode/verify.js';
 
 /** The system CA bundle, the trust anchors of in-process verification besides a run's own. */
-const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
+const SYSTEM_CA_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/cert.pem',
+];
 
 export async function systemBundle(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   for (const file of [env.SSL_CERT_FILE, ...SYSTEM_CA_BUNDLES]) {

@@ -45,14 +45,27 @@ export async function verifyFiles(files: readonly string[], o: VerifyFilesOption
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason = `cannot read the file: ${code ?? String(error)}`;
-      result = { path: file, signed: false, signatures: [], intact: false, trusted: false, detail: reason, ok: false, reason };
+      result = {
+        path: file,
+        signed: false,
+        signatures: [],
+        intact: false,
+        trusted: false,
+        detail: reason,
+        ok: false,
+        reason,
+      };
     }
     o.progress?.({
       kind: 'file',
       capability: 'verify',
       path: file,
       ok: result.ok,
-      verdict: result.ok ? (result.trusted ? 'intact, trusted' : 'intact, not trusted') : (result.reason ?? 'failed'),
+      verdict: result.ok
+        ? result.trusted
+          ? 'intact, trusted'
+          : 'intact, not trusted'
+        : (result.reason ?? 'failed'),
       durationMs: Date.now() - started,
     });
     out.push(result);
@@ -62,9 +75,13 @@ export async function verifyFiles(files: readonly string[], o: VerifyFilesOption
 
 /** One line per file: "OK" or "FAILED", the path relative to `cwd`, and the verdict. */
 export function renderVerifyText(results: readonly VerifiedFile[], cwd: string): string {
-  const clean = (text: string): string => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  // File names and certificate names are untrusted: no control character reaches the terminal.
+  const clean = (text: string): string => [...text].map((c) => (/\p{Cc}/u.test(c) ? '?' : c)).join('');
   return results
-    .map((r) => `${r.ok ? 'OK    ' : 'FAILED'}  ${clean(path.relative(cwd, r.path) || r.path)}: ${clean(r.ok ? r.detail : (r.reason ?? r.detail))}`)
+    .map(
+      (r) =>
+        `${r.ok ? 'OK    ' : 'FAILED'}  ${clean(path.relative(cwd, r.path) || r.path)}: ${clean(r.ok ? r.detail : (r.reason ?? r.detail))}`,
+    )
     .join('\n')
     .concat('\n');
 }

@@ -124,7 +124,11 @@ export function tbsFields(cert: Buffer): { serial: Buffer; issuer: Buffer; subje
   const base = fields[0]?.tag === TAG.context0 ? 1 : 0;
   const [serial, , issuer, , subject] = fields.slice(base);
   if (!serial || !issuer || !subject) throw new Error('not an X.509 certificate');
-  return { serial: encodingOf(cert, serial), issuer: encodingOf(cert, issuer), subject: encodingOf(cert, subject) };
+  return {
+    serial: encodingOf(cert, serial),
+    issuer: encodingOf(cert, issuer),
+    subject: encodingOf(cert, subject),
+  };
 }
 
 /** Where the parts of a ContentInfo(SignedData) sit, for reading and for adding unsigned attributes. */
@@ -143,7 +147,9 @@ export function locateSignedData(der: Buffer): SignedDataNodes | undefined {
   if (!type || oidOf(der, type) !== OID.signedData || wrapper?.tag !== TAG.context0) return undefined;
   const signedData = childrenOf(der, wrapper)[0];
   if (!signedData || signedData.tag !== TAG.sequence) return undefined;
-  const signerInfos = childrenOf(der, signedData).filter((n) => n.tag === TAG.set).at(-1);
+  const signerInfos = childrenOf(der, signedData)
+    .filter((n) => n.tag === TAG.set)
+    .at(-1);
   const signerInfo = signerInfos ? childrenOf(der, signerInfos)[0] : undefined;
   if (!signerInfos || !signerInfo) return undefined;
   return { contentInfo, explicit: wrapper, signedData, signerInfos, signerInfo };

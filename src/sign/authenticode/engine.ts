@@ -125,8 +125,26 @@ export async function timestampSignature(
     if (!at || !unsigned || !attribute || !values || !nested)
       throw new PeFormatError(`the signed file has no signature ${index} to timestamp`);
     const der = primary.subarray(nested.headerStart, nested.end);
-    const stamped = addUnsignedAttribute(Buffer.from(der), OID.rfc3161Timestamp, await stamp(signatureValue(der), digest));
-    table = replaceNested(primary, [at.contentInfo, at.explicit, at.signedData, at.signerInfos, at.signerInfo, unsigned, attribute, values, nested], stamped);
+    const stamped = addUnsignedAttribute(
+      Buffer.from(der),
+      OID.rfc3161Timestamp,
+      await stamp(signatureValue(der), digest),
+    );
+    table = replaceNested(
+      primary,
+      [
+        at.contentInfo,
+        at.explicit,
+        at.signedData,
+        at.signerInfos,
+        at.signerInfo,
+        unsigned,
+        attribute,
+        values,
+        nested,
+      ],
+      stamped,
+    );
   }
   return embedSignature(input.subarray(0, layout.tableOffset), layout, table);
 }

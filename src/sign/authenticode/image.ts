@@ -24,7 +24,10 @@ const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 
 /** Reads the layout from the headers; a table that runs past the end of the file is an error. */
 export async function peLayout(bytes: Buffer): Promise<PeLayout> {
-  const headers = await readHeaders(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+  const headers = await readHeaders(
+    async (offset, length) => bytes.subarray(offset, offset + length),
+    bytes.length,
+  );
   const security = headers.directories[DIRECTORY.security];
   if (headers.directories.length <= DIRECTORY.security) {
     throw new PeFormatError('the PE header has no security directory entry, so it cannot hold a signature');
@@ -83,7 +86,7 @@ export function certificateEntries(bytes: Buffer, layout: PeLayout): Buffer[] {
 export function embedSignature(content: Buffer, layout: PeLayout, signedData: Buffer): Buffer {
   const body = padTo8(signedData);
   const entryLength = 8 + body.length;
-  const out = Buffer.alloc(content.length + entryLength);
+  const out = Buffer.allocUnsafe(content.length + entryLength);
   content.copy(out, 0);
   out.writeUInt32LE(entryLength, content.length);
   out.writeUInt16LE(WIN_CERT_REVISION_2_0, content.length + 4);
@@ -102,6 +105,10 @@ export function embedSignature(content: Buffer, layout: PeLayout, signedData: Bu
 export function padForSigning(bytes: Buffer, layout: PeLayout): { content: Buffer; layout: PeLayout } {
   const end = layout.contentEnd;
   const padded = (end + 7) & ~7;
+  if (padded === end && layout.tableSize === 0 && bytes.readUInt32LE(layout.securityEntryOffset + 4) === 0) {
+    // Already aligned with no table: the bytes themselves are the signed content (no copy).
+    return { content: bytes.subarray(0, end), layout: { ...layout, contentEnd: end } };
+  }
   const content = Buffer.alloc(padded);
   bytes.copy(content, 0, 0, end);
   content.writeUInt32LE(0, layout.securityEntryOffset);
@@ -117,15 +124,26 @@ function padTo8(data: Buffer): Buffer {
 /** The PE checksum (imagehlp CheckSumMappedFile): 16-bit one's-complement-style sum, CheckSum read as 0, plus the size. */
 export function peChecksum(bytes: Buffer, checksumOffset: number): number {
   let sum = 0;
-  const words = bytes.length >>> 1;
-  const skip = checksumOffset >>> 1;
-  for (let i = 0; i < words; i++) {
-    if (i === skip || i === skip + 1) continue;
-    sum += bytes[2 * i]! | (bytes[2 * i + 1]! << 8);
-    if (sum > 0xffffffff) sum = (sum & 0xffffffff) + Math.floor(sum / 0x100000000);
+  const aligned = (bytes.byteOffset & 3) === 0;
+  const words32 = aligned ? bytes.length >>> 2 : 0;
+  if (aligned) {
+    // Two 16-bit words at a time; the carries are folded in at the end (the sum is associative).
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset, words32);
+    for (let i = 0; i < words32; i++) {
+      const w = view[i] as number;
+      sum += (w & 0xffff) + (w >>> 16);
+      if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+    }
+    // The CheckSum field was counted: take it out again.
+    const stored = bytes.readUInt32LE(checksumOffset);
+    sum -= (stored & 0xffff) + (stored >>> 16);
   }
-  if (bytes.length & 1) sum += bytes[bytes.length - 1]!;
-  sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return ((sum & 0xffff) + bytes.length) >>> 0;
+  for (let at = words32 * 4; at + 1 < bytes.length; at += 2) {
+    if (at === checksumOffset || at === checksumOffset + 2) continue;
+    sum += (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+    if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  }
+  if (bytes.length & 1) sum += bytes[bytes.length - 1] as number;
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return (sum + bytes.length) >>> 0;
 }

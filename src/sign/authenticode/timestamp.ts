@@ -63,7 +63,10 @@ export async function requestTimestamp(
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
       const code = response.status;
-      throw new TimestampError(`HTTP ${code} ${response.statusText}`.trim(), code >= 500 || code === 408 || code === 429);
+      throw new TimestampError(
+        `HTTP ${code} ${response.statusText}`.trim(),
+        code >= 500 || code === 408 || code === 429,
+      );
     }
     body = await readLimited(response);
   } catch (error) {
@@ -103,7 +106,8 @@ export function tokenFromResponse(body: Buffer, imprint: Buffer, nonce: Buffer):
   const code = status ? childrenOf(body, status)[0] : undefined;
   if (!code || code.tag !== TAG.integer) throw garbage;
   const value = body.readUIntBE(code.start, Math.min(6, code.end - code.start));
-  if (value !== 0 && value !== 1) throw new TimestampError(`the server refused the request (PKIStatus ${value})`, false);
+  if (value !== 0 && value !== 1)
+    throw new TimestampError(`the server refused the request (PKIStatus ${value})`, false);
   if (!token) throw garbage;
   const der = body.subarray(token.headerStart, token.end);
   const info = readTstInfo(der);

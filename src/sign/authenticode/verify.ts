@@ -86,7 +86,13 @@ export async function verifyPe(bytes: Buffer, trust: TrustOptions): Promise<File
   return verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
 }
 
-const UNSIGNED: FileVerdict = { signed: false, signatures: [], intact: false, trusted: false, detail: 'not signed' };
+const UNSIGNED: FileVerdict = {
+  signed: false,
+  signatures: [],
+  intact: false,
+  trusted: false,
+  detail: 'not signed',
+};
 
 /** The image hash algorithms a certificate table's signatures use (primary and nested), to hash in one pass. */
 export function signatureDigests(entry: Buffer | undefined): HashName[] {
@@ -125,15 +131,15 @@ export function verifySignatureTable(
 function nestedSignatures(der: Buffer): Buffer[] {
   const signer = signerOf(der);
   if (!signer?.unsigned) return [];
-  return attributeValues(signer.der, signer.unsigned, OID.spcNestedSignature).map((n) => encodingOf(signer.der, n));
+  return attributeValues(signer.der, signer.unsigned, OID.spcNestedSignature).map((n) =>
+    encodingOf(signer.der, n),
+  );
 }
 
 function broken(problem: string): FileVerdict {
   return {
     signed: true,
-    signatures: [
-      { index: 0, intact: false, trusted: false, problems: [problem], trustProblems: [] },
-    ],
+    signatures: [{ index: 0, intact: false, trusted: false, problems: [problem], trustProblems: [] }],
     intact: false,
     trusted: false,
     detail: `signature broken: ${problem}`,
@@ -174,7 +180,13 @@ class Verifier {
   ) {}
 
   signature(der: Buffer, index: number): SignatureVerdict {
-    const verdict: SignatureVerdict = { index, intact: false, trusted: false, problems: [], trustProblems: [] };
+    const verdict: SignatureVerdict = {
+      index,
+      intact: false,
+      trusted: false,
+      problems: [],
+      trustProblems: [],
+    };
     const parsed = signerOf(der);
     if (!parsed) {
       verdict.problems.push('the PKCS#7 signature could not be read');
@@ -205,7 +217,8 @@ class Verifier {
     if (timestamp && !timestamp.intact) verdict.problems.push(`timestamp broken: ${timestamp.problem ?? ''}`);
     verdict.intact = verdict.problems.length === 0;
     // 4. Trust: the chain, validity at the timestamp time, the code-signing usage.
-    const at = timestamp?.intact && timestamp.time ? new Date(timestamp.time) : (this.trust.now ?? new Date());
+    const at =
+      timestamp?.intact && timestamp.time ? new Date(timestamp.time) : (this.trust.now ?? new Date());
     if (!leaf) verdict.trustProblems.push("the signer's certificate is not in the signature");
     else {
       verdict.trustProblems.push(...chainProblems(leaf, certs, this.trust.anchors, at, OID.codeSigning));
@@ -214,7 +227,11 @@ class Verifier {
     return verdict;
   }
 
-  private timestamp(der: Buffer, fields: SignerFields, certs: X509Certificate[]): TimestampVerdict | undefined {
+  private timestamp(
+    der: Buffer,
+    fields: SignerFields,
+    certs: X509Certificate[],
+  ): TimestampVerdict | undefined {
     if (!fields.unsigned) return undefined;
     const token = attributeValues(der, fields.unsigned, OID.rfc3161Timestamp)[0];
     if (token) return this.rfc3161(encodingOf(der, token), fields.signature);
@@ -239,14 +256,21 @@ class Verifier {
     verdict.intact = true;
     verdict.trusted =
       Boolean(tsa) &&
-      chainProblems(tsa as X509Certificate, parsed.certs, this.trust.anchors, info.genTime, OID.timeStamping).length === 0;
+      chainProblems(tsa as X509Certificate, parsed.certs, this.trust.anchors, info.genTime, OID.timeStamping)
+        .length === 0;
     return verdict;
   }
 
-  private countersignature(der: Buffer, node: DerNode, signatureValue: Buffer, certs: X509Certificate[]): TimestampVerdict {
+  private countersignature(
+    der: Buffer,
+    node: DerNode,
+    signatureValue: Buffer,
+    certs: X509Certificate[],
+  ): TimestampVerdict {
     const verdict: TimestampVerdict = { kind: 'authenticode', intact: false, trusted: false };
     const fields = readSignerInfo(der, node);
-    if (!fields || !fields.signedAttrs) return { ...verdict, problem: 'the countersignature could not be read' };
+    if (!fields || !fields.signedAttrs)
+      return { ...verdict, problem: 'the countersignature could not be read' };
     const time = attributeValues(der, fields.signedAttrs, OID.signingTime)[0];
     const when = time
       ? time.tag === TAG.utcTime
@@ -261,7 +285,13 @@ class Verifier {
     verdict.intact = true;
     verdict.trusted =
       Boolean(signer) &&
-      chainProblems(signer as X509Certificate, certs, this.trust.anchors, when ?? new Date(), OID.timeStamping).length === 0;
+      chainProblems(
+        signer as X509Certificate,
+        certs,
+        this.trust.anchors,
+        when ?? new Date(),
+        OID.timeStamping,
+      ).length === 0;
     return verdict;
   }
 }
@@ -269,7 +299,9 @@ class Verifier {
 /** The SignerInfo of a ContentInfo(SignedData), its certificates and its encapsulated content node. */
 function signerOf(
   der: Buffer,
-): { der: Buffer; fields: SignerFields; certs: X509Certificate[]; content?: DerNode; unsigned?: DerNode } | undefined {
+):
+  | { der: Buffer; fields: SignerFields; certs: X509Certificate[]; content?: DerNode; unsigned?: DerNode }
+  | undefined {
   const root = readNode(der, 0);
   const [type, wrapper] = root ? childrenOf(der, root) : [];
   if (!type || oidOf(der, type) !== OID.signedData || !wrapper) return undefined;
@@ -293,7 +325,13 @@ function signerOf(
   const info = infos ? childrenOf(der, infos)[0] : undefined;
   const fields = info ? readSignerInfo(der, info) : undefined;
   if (!fields) return undefined;
-  return { der, fields, certs, ...(content ? { content } : {}), ...(fields.unsigned ? { unsigned: fields.unsigned } : {}) };
+  return {
+    der,
+    fields,
+    certs,
+    ...(content ? { content } : {}),
+    ...(fields.unsigned ? { unsigned: fields.unsigned } : {}),
+  };
 }
 
 function readSignerInfo(der: Buffer, node: DerNode): SignerFields | undefined {
@@ -318,22 +356,33 @@ function readSignerInfo(der: Buffer, node: DerNode): SignerFields | undefined {
 }
 
 /** The message digest attribute must match `covered`; the signature must check over the signed attributes. */
-function checkSignerInfo(der: Buffer, fields: SignerFields, covered: Buffer, key: KeyObject | undefined): string | undefined {
+function checkSignerInfo(
+  der: Buffer,
+  fields: SignerFields,
+  covered: Buffer,
+  key: KeyObject | undefined,
+): string | undefined {
   if (!fields.digest) return 'unknown digest algorithm';
   if (!fields.signedAttrs) return 'no signed attributes';
   const digest = attributeValues(der, fields.signedAttrs, OID.messageDigest)[0];
-  if (!digest || !der.subarray(digest.start, digest.end).equals(createHash(fields.digest).update(covered).digest()))
+  if (
+    !digest ||
+    !der.subarray(digest.start, digest.end).equals(createHash(fields.digest).update(covered).digest())
+  )
     return 'the signed content does not match its message digest';
   if (!key) return "the signer's certificate is not in the signature";
   // The signature covers the attributes encoded as a SET (tag 0x31), not as the [0] they are stored with.
-  const signed = Buffer.concat([Buffer.from([TAG.set]), der.subarray(fields.signedAttrs.headerStart + 1, fields.signedAttrs.end)]);
-  let ok = false;
+  const signed = Buffer.concat([
+    Buffer.from([TAG.set]),
+    der.subarray(fields.signedAttrs.headerStart + 1, fields.signedAttrs.end),
+  ]);
+  let ok: boolean;
   try {
     ok = verifySignature(fields.digest, signed, key, fields.signature);
   } catch {
     ok = false;
   }
-  return ok ? undefined : 'the signature value does not verify with the signer\'s key';
+  return ok ? undefined : "the signature value does not verify with the signer's key";
 }
 
 /** The values (SET members) of attribute `oid` in a SET/[0]/[1] of attributes. */
@@ -346,12 +395,18 @@ function attributeValues(der: Buffer, attributes: DerNode, oid: string): DerNode
 }
 
 /** SpcIndirectDataContent: the DigestInfo's algorithm and hash. */
-function readIndirect(der: Buffer, content: DerNode): { digest: HashName | undefined; hash: Buffer } | undefined {
+function readIndirect(
+  der: Buffer,
+  content: DerNode,
+): { digest: HashName | undefined; hash: Buffer } | undefined {
   const [, digestInfo] = childrenOf(der, content);
   const [alg, hash] = digestInfo ? childrenOf(der, digestInfo) : [];
   const algOid = alg ? childrenOf(der, alg)[0] : undefined;
   if (!hash || hash.tag !== TAG.octetString) return undefined;
-  return { digest: digestName(algOid ? oidOf(der, algOid) : undefined), hash: der.subarray(hash.start, hash.end) };
+  return {
+    digest: digestName(algOid ? oidOf(der, algOid) : undefined),
+    hash: der.subarray(hash.start, hash.end),
+  };
 }
 
 /** The certificate named by a SignerIdentifier (IssuerAndSerialNumber, or [0] SubjectKeyIdentifier). */
@@ -407,13 +462,14 @@ export function chainProblems(
     problems.push(usage === OID.codeSigning ? 'no code-signing usage' : 'no time-stamping usage');
   const chain: X509Certificate[] = [leaf];
   let trusted = false;
-  for (let current = leaf; chain.length < 10; ) {
+  for (let current = leaf; chain.length < 10;) {
     if (anchors.some((a) => a.raw.equals(current.raw))) {
       trusted = true;
       break;
     }
     const issuer =
-      anchors.find((a) => issues(a, current)) ?? pool.find((c) => c !== current && !c.raw.equals(current.raw) && issues(c, current));
+      anchors.find((a) => issues(a, current)) ??
+      pool.find((c) => c !== current && !c.raw.equals(current.raw) && issues(c, current));
     if (!issuer) {
       problems.push(
         current.subject === current.issuer

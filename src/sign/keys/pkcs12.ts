@@ -84,7 +84,11 @@ export function readPkcs12(bytes: Buffer, password: string): Pkcs12Contents {
 /** The MAC proves the password before anything is decrypted (PKCS#12 key derivation, id 3). */
 function checkMac(pfx: PFX, content: Buffer, password: string): void {
   const hash = HASHES[pfx.macData.mac.digestAlgorithm.algorithm];
-  if (!hash) throw new Pkcs12Error('unsupported', `unsupported PKCS#12 MAC ${pfx.macData.mac.digestAlgorithm.algorithm}`);
+  if (!hash)
+    throw new Pkcs12Error(
+      'unsupported',
+      `unsupported PKCS#12 MAC ${pfx.macData.mac.digestAlgorithm.algorithm}`,
+    );
   const expected = Buffer.from(pfx.macData.mac.digest.buffer);
   const salt = Buffer.from(pfx.macData.macSalt.buffer);
   const iterations = pfx.macData.iterations || 1;
@@ -124,7 +128,8 @@ function readSafe(safe: ContentInfo, password: string, out: Pkcs12Contents, macC
   for (const bag of bags) {
     if (bag.bagId === BAG_CERT) {
       const cert = AsnConvert.parse(bag.bagValue, CertBag);
-      if (cert.certId === OID_X509) out.certificates.push(Buffer.from(AsnConvert.parse(cert.certValue, OctetString).buffer));
+      if (cert.certId === OID_X509)
+        out.certificates.push(Buffer.from(AsnConvert.parse(cert.certValue, OctetString).buffer));
     } else if (bag.bagId === BAG_KEY) {
       out.keys.push(Buffer.from(bag.bagValue));
     } else if (bag.bagId === BAG_SHROUDED_KEY) {
@@ -164,7 +169,10 @@ function decrypt(algorithmDer: Buffer, data: Buffer, password: string, macChecke
       const [saltNode, countNode] = childrenOf(algorithmDer, params);
       if (!saltNode || !countNode) throw new Error('bad parameters');
       const salt = algorithmDer.subarray(saltNode.start, saltNode.end);
-      const iterations = algorithmDer.readUIntBE(countNode.start, Math.min(6, countNode.end - countNode.start));
+      const iterations = algorithmDer.readUIntBE(
+        countNode.start,
+        Math.min(6, countNode.end - countNode.start),
+      );
       const errors: unknown[] = [];
       for (const pass of passwordForms(password)) {
         try {
@@ -186,17 +194,29 @@ function decrypt(algorithmDer: Buffer, data: Buffer, password: string, macChecke
   } catch (error) {
     if (error instanceof Pkcs12Error) throw error;
     throw macChecked
-      ? new Pkcs12Error('corrupt', 'a PKCS#12 part could not be decrypted although the password is right (damaged file)')
+      ? new Pkcs12Error(
+          'corrupt',
+          'a PKCS#12 part could not be decrypted although the password is right (damaged file)',
+        )
       : new Pkcs12Error('password', 'could not be decrypted; is the password right?');
   }
-  throw new Pkcs12Error('unsupported', `unsupported PKCS#12 encryption ${oid ?? 'unknown'}; export it again with AES-256 or 3DES`);
+  throw new Pkcs12Error(
+    'unsupported',
+    `unsupported PKCS#12 encryption ${oid ?? 'unknown'}; export it again with AES-256 or 3DES`,
+  );
 }
 
-function pbes2(der: Buffer, params: ReturnType<typeof readNode> & object, data: Buffer, password: string): Buffer {
+function pbes2(
+  der: Buffer,
+  params: ReturnType<typeof readNode> & object,
+  data: Buffer,
+  password: string,
+): Buffer {
   const [kdf, scheme] = childrenOf(der, params);
   const [kdfOid, kdfParams] = kdf ? childrenOf(der, kdf) : [];
   const [schemeOid, ivNode] = scheme ? childrenOf(der, scheme) : [];
-  if (!kdfOid || oidOf(der, kdfOid) !== OID_PBKDF2 || !kdfParams || !schemeOid || !ivNode) throw new Error('bad PBES2');
+  if (!kdfOid || oidOf(der, kdfOid) !== OID_PBKDF2 || !kdfParams || !schemeOid || !ivNode)
+    throw new Error('bad PBES2');
   const fields = childrenOf(der, kdfParams);
   const salt = der.subarray(fields[0]!.start, fields[0]!.end);
   const iterations = der.readUIntBE(fields[1]!.start, Math.min(6, fields[1]!.end - fields[1]!.start));
@@ -213,7 +233,14 @@ function pbes2(der: Buffer, params: ReturnType<typeof readNode> & object, data: 
 }
 
 /** RFC 7292 appendix B.2: the PKCS#12 key derivation. `password` is the BMPString with terminator. */
-export function pkcs12Kdf(hash: string, password: Buffer, salt: Buffer, id: number, iterations: number, length: number): Buffer {
+export function pkcs12Kdf(
+  hash: string,
+  password: Buffer,
+  salt: Buffer,
+  id: number,
+  iterations: number,
+  length: number,
+): Buffer {
   const u = createHash(hash).digest().length;
   const v = hash === 'sha384' || hash === 'sha512' ? 128 : 64;
   const repeat = (data: Buffer): Buffer => {

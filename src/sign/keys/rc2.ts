@@ -68,6 +68,7 @@ export function rc2CbcDecrypt(key: Buffer, effectiveBits: number, iv: Buffer, da
     previous = block;
   }
   const pad = out[out.length - 1]!;
-  if (pad < 1 || pad > 8 || out.subarray(out.length - pad).some((b) => b !== pad)) throw new Error('bad decrypt');
+  if (pad < 1 || pad > 8 || out.subarray(out.length - pad).some((b) => b !== pad))
+    throw new Error('bad decrypt');
   return out.subarray(0, out.length - pad);
 }
