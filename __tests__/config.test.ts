@@ -80,7 +80,7 @@ describe('config from action inputs', () => {
 
   it('accepts exactly one certificate source', () => {
     expect(problemsOf({ certificate: 'ephemeral', 'certificate-thumbprint': 'a'.repeat(40) })).toEqual([
-      'certificate: give exactly one of certificate, certificate-file or certificate-thumbprint, got certificate and certificate-thumbprint',
+      'certificate: give exactly one certificate source (certificate, certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile, azure-key-vault-certificate or aws-kms-key), got certificate and certificate-thumbprint',
     ]);
     expect(problemsOf({ sign: 'a.exe' })[0]).toMatch(/^sign: files to sign were given but no certificate/);
     expect(problemsOf({ 'certificate-thumbprint': 'xyz' })[0]).toMatch(

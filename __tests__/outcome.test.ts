@@ -54,7 +54,7 @@ describe('when the step fails', () => {
     const report = reportWith({
       analysis: { files: [{ path: '/a.txt', error: 'not a PE file' }] },
       signing: {
-        tool: 'osslsigncode',
+        tool: 'built-in',
         digest: 'sha256',
         timestampUrls: [],
         notes: [],

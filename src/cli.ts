@@ -94,6 +94,7 @@ export async function runCli(argv: string[], rawIo: CliIo, deps: Partial<Deps> =
       return cliDeps(config, io, { progress, ...deps });
     },
     print,
+    stdout: io.stdout,
     stderr: io.stderr,
     env: io.env,
     pipeline: async () => {
@@ -175,8 +176,10 @@ async function configFromFlags(command: Command, flags: ParsedFlags, io: CliIo):
       ? stripNewline(await io.readStdin())
       : fromEnv('certificate-password-env');
   const base64 = fromEnv('certificate-env');
+  const pin = fromEnv('pkcs11-pin-env');
   const secrets: Record<string, string> = {
     'certificate-password': password,
+    'pkcs11-pin': pin,
     ...(base64 ? { certificate: base64 } : {}),
   };
   const positional = command.positionalInput;

@@ -18,6 +18,9 @@ export const DIGESTS = ['sha256', 'sha384', 'sha512'] as const;
 export type Digest = (typeof DIGESTS)[number];
 export const SMOKE_VARIANTS = ['default', 'cgo-off', 'stripped', 'windowsgui', 'test', 'run'] as const;
 export type SmokeVariant = (typeof SMOKE_VARIANTS)[number];
+/** Which tool signs: signtool on Windows for PFX and store certificates (auto), else the built-in engine. */
+export const SIGNERS = ['auto', 'built-in', 'signtool', 'osslsigncode'] as const;
+export type SignerChoice = (typeof SIGNERS)[number];
 export const FAIL_ON_FINDINGS = ['error', 'warning', 'none'] as const;
 export type FailOnFindings = (typeof FAIL_ON_FINDINGS)[number];
 
@@ -33,7 +36,20 @@ export type CertificateSource =
   | { kind: 'pkcs12-base64'; base64: string; password: string }
   | { kind: 'pkcs12-file'; path: string; password: string }
   | { kind: 'thumbprint'; thumbprint: string }
-  | { kind: 'ephemeral' };
+  | { kind: 'ephemeral' }
+  /** A key on a PKCS#11 token or HSM; the chain file is optional when the token holds the certificate. */
+  | { kind: 'pkcs11'; module: string; key: string; pin: string; chainFile?: string }
+  | { kind: 'artifact-signing'; endpoint: string; account: string; profile: string }
+  /** A Key Vault certificate (`name` or `name/version`); the chain file adds intermediates. */
+  | { kind: 'azure-key-vault'; vaultUrl: string; certificate: string; chainFile?: string }
+  /** An asymmetric AWS KMS key; KMS holds no certificate, so the chain file is required. */
+  | { kind: 'aws-kms'; keyId: string; chainFile: string };
+
+/** Sources whose key never leaves a token, an HSM or a cloud service: signed through the in-process engine. */
+export type KeySource = Extract<
+  CertificateSource,
+  { kind: 'pkcs11' | 'artifact-signing' | 'azure-key-vault' | 'aws-kms' }
+>;
 
 export interface ExclusionsConfig {
   mode: TriState;
@@ -66,6 +82,9 @@ export interface SignConfig {
   signtoolPath: string | undefined;
   ifNoFilesFound: IfNoFilesFound;
   concurrency: number;
+  signer: SignerChoice;
+  /** Per timestamp request. */
+  timestampTimeoutMs: number;
 }
 
 export interface StampConfig {
@@ -129,13 +148,13 @@ export class ConfigError extends Error {
 }
 
 export const NO_CERTIFICATE =
-  'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file or certificate-thumbprint';
+  'sign: files to sign were given but no certificate; set certificate (or "ephemeral"), certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile, azure-key-vault-certificate or aws-kms-key';
 
 /** Reads one raw input by its action.yml name; '' when unset. */
 export type InputReader = (name: string) => string;
 
 /** The inputs whose values are secrets: registered with the runner's masker before anything can print. */
-export const SECRET_INPUTS = ['certificate', 'certificate-password', 'github-token'] as const;
+export const SECRET_INPUTS = ['certificate', 'certificate-password', 'pkcs11-pin', 'github-token'] as const;
 
 /** Every secret the parsed config holds beyond SECRET_INPUTS: credentials written into URLs. */
 export function configSecrets(config: Config): string[] {
@@ -168,6 +187,8 @@ export function parseConfig(read: InputReader, env: NodeJS.ProcessEnv = process.
       signtoolPath: p.text('signtool-path') ? inWorkspace(p.text('signtool-path')) : undefined,
       ifNoFilesFound: p.choice('if-no-files-found', IF_NO_FILES_FOUND, 'error'),
       concurrency: p.integer('concurrency', defaultConcurrency(), 1, 64),
+      signer: p.choice('signer', SIGNERS, 'auto'),
+      timestampTimeoutMs: p.integer('timestamp-timeout', 30, 1, 600) * 1000,
     },
     stamp: parseStamp(p, inWorkspace, env),
     analyze: {
@@ -234,17 +255,24 @@ function parseCertificate(p: Parser, inWorkspace: (file: string) => string): Cer
   const file = p.text('certificate-file');
   const thumbprint = p.text('certificate-thumbprint');
   const password = p.secret('certificate-password');
+  const remote = parseKeySource(p, inWorkspace);
   const given = [
     certificate && 'certificate',
     file && 'certificate-file',
     thumbprint && 'certificate-thumbprint',
+    ...remote.given,
   ].filter(Boolean);
   if (given.length > 1) {
     p.problem(
-      `certificate: give exactly one of certificate, certificate-file or certificate-thumbprint, got ${given.join(' and ')}`,
+      `certificate: give exactly one certificate source (certificate, certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile, azure-key-vault-certificate or aws-kms-key), got ${given.join(' and ')}`,
     );
     return undefined;
   }
+  if (remote.given.length > 0) return remote.source;
+  if (p.text('certificate-chain'))
+    p.problem(
+      'certificate-chain: goes with pkcs11-key, azure-key-vault-certificate or aws-kms-key; a PFX carries its own chain',
+    );
   if (certificate.trim().toLowerCase() === 'ephemeral') return { kind: 'ephemeral' };
   if (certificate) {
     const base64 = certificate.replace(/\s+/g, '');
@@ -354,6 +382,115 @@ export function broadProcessReason(line: string): string | undefined {
   if (BROAD_PROCESSES.includes(stem))
     return 'is a shell, script host or system process: excluding it lets anything it runs past scanning';
   return undefined;
+}
+
+/**
+ * PKCS#11, Azure Artifact Signing and Key Vault: each source's inputs come as a set; a missing or stray
+ * one is named. `given` lists the sources asked for, so "exactly one source" is checked with the others.
+ */
+function parseKeySource(
+  p: Parser,
+  inWorkspace: (file: string) => string,
+): { given: string[]; source?: KeySource } {
+  const chain = p.text('certificate-chain');
+  const chainFile = chain ? inWorkspace(chain) : undefined;
+  const pkcs11 = { module: p.text('pkcs11-module'), key: p.text('pkcs11-key'), pin: p.secret('pkcs11-pin') };
+  // Presence is read from the raw text, so a malformed URL gets its own message and not "also set".
+  const signing = {
+    endpoint:
+      p.text('artifact-signing-endpoint') &&
+      (p.url('artifact-signing-endpoint', { credentials: false }) ?? ' '),
+    account: p.text('artifact-signing-account'),
+    profile: p.text('artifact-signing-profile'),
+  };
+  const vault = {
+    url: p.text('azure-key-vault-url') && (p.url('azure-key-vault-url', { credentials: false }) ?? ' '),
+    certificate: p.text('azure-key-vault-certificate'),
+  };
+  for (const [name, url] of [
+    ['artifact-signing-endpoint', signing.endpoint],
+    ['azure-key-vault-url', vault.url],
+  ] as const)
+    if (url.startsWith('http:'))
+      p.problem(`${name}: expected an https URL (an access token never travels in the clear), got "${url}"`);
+  const given: string[] = [];
+  let source: KeySource | undefined;
+  const missing = (source: string, names: Array<[string, unknown]>): boolean => {
+    const absent = names.filter(([, v]) => !v).map(([n]) => n);
+    if (absent.length > 0) p.problem(`${source}: also set ${absent.join(' and ')}`);
+    return absent.length > 0;
+  };
+  if (pkcs11.module || pkcs11.key || pkcs11.pin) {
+    given.push('pkcs11-key');
+    if (
+      !missing('pkcs11-key', [
+        ['pkcs11-module', pkcs11.module],
+        ['pkcs11-key', pkcs11.key],
+      ])
+    ) {
+      if (!/^pkcs11:/i.test(pkcs11.key))
+        p.problem(
+          `pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "${pkcs11.key}"`,
+        );
+      else if (/pin-value=/i.test(pkcs11.key))
+        p.problem(
+          'pkcs11-key: the URI carries a PIN; remove pin-value and give the PIN in pkcs11-pin (a secret)',
+        );
+      source = {
+        kind: 'pkcs11',
+        module: pkcs11.module,
+        key: pkcs11.key,
+        pin: pkcs11.pin,
+        ...(chainFile ? { chainFile } : {}),
+      };
+    }
+  }
+  if (signing.endpoint || signing.account || signing.profile) {
+    given.push('artifact-signing-profile');
+    if (chainFile)
+      p.problem('certificate-chain: Artifact Signing returns its own chain; remove certificate-chain');
+    if (
+      !missing('artifact-signing-profile', [
+        ['artifact-signing-endpoint', signing.endpoint],
+        ['artifact-signing-account', signing.account],
+        ['artifact-signing-profile', signing.profile],
+      ])
+    )
+      source = {
+        kind: 'artifact-signing',
+        endpoint: signing.endpoint as string,
+        account: signing.account,
+        profile: signing.profile,
+      };
+  }
+  if (vault.url || vault.certificate) {
+    given.push('azure-key-vault-certificate');
+    if (
+      !missing('azure-key-vault-certificate', [
+        ['azure-key-vault-url', vault.url],
+        ['azure-key-vault-certificate', vault.certificate],
+      ])
+    ) {
+      if (!/^[0-9A-Za-z-]+(\/[0-9A-Za-z]+)?$/.test(vault.certificate))
+        p.problem(
+          `azure-key-vault-certificate: expected a certificate name (letters, digits, dashes), optionally name/version, got "${vault.certificate}"`,
+        );
+      source = {
+        kind: 'azure-key-vault',
+        vaultUrl: vault.url as string,
+        certificate: vault.certificate,
+        ...(chainFile ? { chainFile } : {}),
+      };
+    }
+  }
+  const kmsKey = p.text('aws-kms-key');
+  if (kmsKey) {
+    given.push('aws-kms-key');
+    if (!chainFile)
+      p.problem('aws-kms-key: also set certificate-chain (KMS holds the key, not its certificate)');
+    else source = { kind: 'aws-kms', keyId: kmsKey, chainFile };
+  }
+  return { given, ...(source ? { source } : {}) };
 }
 
 function parseTimestampUrls(p: Parser): string[] {

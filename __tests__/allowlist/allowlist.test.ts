@@ -140,7 +140,7 @@ describeWithTool(
       const out = await writeAllowlist([bare], {
         dir,
         signing: {
-          tool: 'osslsigncode',
+          tool: 'built-in',
           digest: 'sha256',
           timestampUrls: [],
           notes: [],

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import forge from 'node-forge';
+import { buildCertificate } from '../../src/sign/keys/x509.js';
 
 /** A certificate and its key, as PEM files and text. */
 export interface Issued {
@@ -10,8 +10,8 @@ export interface Issued {
   keyFile: string;
   certPem: string;
   keyPem: string;
-  cert: forge.pki.Certificate;
-  key: forge.pki.rsa.PrivateKey;
+  /** The subject's common name. */
+  cn: string;
 }
 
 /** Everything the signing tests need: a CA, a TSA, and leaves good and bad. */
@@ -38,48 +38,47 @@ interface IssueOptions {
   eku?: Array<'codeSigning' | 'serverAuth' | 'timeStamping'>;
   notBefore?: Date;
   notAfter?: Date;
+  /** Default RSA 2048; ECDSA on P-256 or P-384. */
+  key?: 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p256' | 'p384';
 }
 
-/** Keys from node:crypto (native, fast), certificates built with forge so dates and EKUs are exact. */
+/**
+ * Keys from node:crypto, certificates assembled here (DER) so dates and EKUs are exact; everything that
+ * reads them (openssl, osslsigncode, our verifier) checks them independently.
+ */
 export function issue(dir: string, name: string, o: IssueOptions): Issued {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kind = o.key ?? 'rsa2048';
+  const { privateKey, publicKey } = kind.startsWith('rsa')
+    ? generateKeyPairSync('rsa', { modulusLength: Number(kind.slice(3)) })
+    : generateKeyPairSync('ec', { namedCurve: kind === 'p256' ? 'P-256' : 'P-384' });
+  const EKU: Record<string, string> = {
+    codeSigning: '1.3.6.1.5.5.7.3.3',
+    serverAuth: '1.3.6.1.5.5.7.3.1',
+    timeStamping: '1.3.6.1.5.5.7.3.8',
+  };
+  const der = buildCertificate({
+    subject: [
+      ['2.5.4.10', 'go-av-guard tests'],
+      ['2.5.4.3', o.cn],
+    ],
+    issuer: [
+      ['2.5.4.10', 'go-av-guard tests'],
+      ['2.5.4.3', o.issuer?.cn ?? o.cn],
+    ],
+    publicKey,
+    issuerKey: o.issuer ? createPrivateKey(o.issuer.keyPem) : privateKey,
+    notBefore: o.notBefore ?? new Date(Date.now() - DAY),
+    notAfter: o.notAfter ?? new Date(Date.now() + 365 * DAY),
+    ...(o.ca ? { ca: true } : {}),
+    ...(o.eku ? { ekus: o.eku.map((e) => EKU[e] as string) } : {}),
+  });
+  const certPem = new X509Certificate(der).toString();
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
-  cert.serialNumber = `01${randomBytes(12).toString('hex')}`;
-  cert.validity.notBefore = o.notBefore ?? new Date(Date.now() - DAY);
-  cert.validity.notAfter = o.notAfter ?? new Date(Date.now() + 365 * DAY);
-  // Most general first, as CAs issue them: Windows and our report show it reversed ("CN=..., O=...").
-  const subject = [
-    { name: 'organizationName', value: 'go-av-guard tests' },
-    { name: 'commonName', value: o.cn },
-  ];
-  cert.setSubject(subject);
-  cert.setIssuer(o.issuer ? o.issuer.cert.subject.attributes : subject);
-  const extensions: object[] = [
-    { name: 'basicConstraints', cA: Boolean(o.ca), critical: Boolean(o.ca) },
-    { name: 'subjectKeyIdentifier' },
-    o.ca
-      ? { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }
-      : { name: 'keyUsage', critical: true, digitalSignature: true },
-  ];
-  if (o.eku) {
-    // RFC 3161 requires the timeStamping EKU to be the only one, and critical.
-    extensions.push({
-      name: 'extKeyUsage',
-      critical: o.eku.includes('timeStamping'),
-      ...Object.fromEntries(o.eku.map((e) => [e, true])),
-    });
-  }
-  cert.setExtensions(extensions);
-  cert.sign(o.issuer?.key ?? key, forge.md.sha256.create());
-  const certPem = forge.pki.certificateToPem(cert);
   const certFile = path.join(dir, `${name}.pem`);
   const keyFile = path.join(dir, `${name}.key`);
   writeFileSync(certFile, certPem);
   writeFileSync(keyFile, keyPem, { mode: 0o600 });
-  return { certFile, keyFile, certPem, keyPem, cert, key };
+  return { certFile, keyFile, certPem, keyPem, cn: o.cn };
 }
 
 export function makeTestPki(dir: string): TestPki {

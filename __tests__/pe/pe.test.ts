@@ -148,7 +148,7 @@ describeWithTool(
     it('falls back to the signing report for the signer only when the file does not name one', async () => {
       const [fromFile] = await analyzeFiles([bins.signed], {
         signing: {
-          tool: 'osslsigncode',
+          tool: 'built-in',
           digest: 'sha256',
           timestampUrls: [],
           notes: [],

@@ -98,7 +98,7 @@ describe('annotations from a report', () => {
     const long = 'x'.repeat(10_000);
     const report = reportWith({
       signing: {
-        tool: 'osslsigncode',
+        tool: 'built-in',
         digest: 'sha256',
         timestampUrls: [],
         notes: [],

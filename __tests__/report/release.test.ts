@@ -47,7 +47,7 @@ function asset(name: string): { id: number; name: string; browser_download_url: 
 function signedReport(files: SignedFile[], signingError?: string): Report {
   const report = newReport('main', '/w', '0.1.0');
   report.signing = {
-    tool: 'osslsigncode',
+    tool: 'built-in',
     digest: 'sha256',
     timestampUrls: [],
     files,

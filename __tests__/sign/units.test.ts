@@ -1,73 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config.js';
-import { backoffDelay, withRetries, type AttemptOutcome } from '../../src/sign/retry.js';
-import { classifyTimestampFailure, timestampWithFailover } from '../../src/sign/timestamp.js';
-import { parseOsslsigncodeVerify, parseSigntoolVerify } from '../../src/sign/verify.js';
-import { mapWithConcurrency } from '../../src/sign/pool.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ProgressEvent } from '../../src/progress.js';
+import { TimestampService } from '../../src/sign/authenticode/tsa.js';
+import { Semaphore } from '../../src/sign/builtin.js';
+import { chooseSigner } from '../../src/sign/index.js';
+import { backoffDelay } from '../../src/sign/retry.js';
+import { parseSigntoolVerify } from '../../src/sign/verify.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'sign');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
 const expectation = { index: 0, digest: 'sha256' as const, timestamped: true, selfSigned: false };
-
-describe('osslsigncode verify output (captured)', () => {
-  it('accepts a trusted, timestamped signature', () => {
-    expect(
-      parseOsslsigncodeVerify(fixture('osslsigncode-verify-timestamped.txt'), '', 0, expectation),
-    ).toMatchObject({
-      ok: true,
-      chainTrusted: true,
-      timestamped: true,
-      timestampTrusted: true,
-      digest: 'sha256',
-      timestampTime: '2026-11-24T21:32:54.000Z',
-    });
-  });
-  it('tells an untrusted chain (digest matches) apart from a broken signature', () => {
-    const untrusted = parseOsslsigncodeVerify(
-      fixture('osslsigncode-verify-untrusted.txt'),
-      '',
-      1,
-      expectation,
-    );
-    expect(untrusted).toMatchObject({ ok: true, chainTrusted: false, timestampTrusted: false });
-    expect(untrusted.detail).toMatch(
-      /^file digest matches; chain not trusted on this machine \(unable to get local issuer certificate\)/,
-    );
-    expect(
-      parseOsslsigncodeVerify(fixture('osslsigncode-verify-untrusted.txt'), '', 1, {
-        ...expectation,
-        selfSigned: true,
-      }).detail,
-    ).toMatch(/chain not trusted, as expected/);
-    expect(
-      parseOsslsigncodeVerify(fixture('osslsigncode-verify-tampered.txt'), '', 1, expectation),
-    ).toMatchObject({
-      ok: false,
-      detail: 'signature broken: the file digest does not match the signed digest',
-    });
-  });
-  it('fails on the wrong digest, a missing timestamp or a missing signature index', () => {
-    expect(
-      parseOsslsigncodeVerify(fixture('osslsigncode-verify-timestamped.txt'), '', 0, {
-        ...expectation,
-        digest: 'sha512',
-      }).detail,
-    ).toBe('signature uses digest sha256, but sha512 was asked for');
-    const noTimestamp = fixture('osslsigncode-verify-timestamped.txt').replace(/Timestamp time:.*\n/, '');
-    expect(parseOsslsigncodeVerify(noTimestamp, '', 0, expectation)).toMatchObject({
-      ok: false,
-      detail: 'the signature has no timestamp',
-    });
-    expect(
-      parseOsslsigncodeVerify(fixture('osslsigncode-verify-timestamped.txt'), '', 0, {
-        ...expectation,
-        index: 1,
-      }).ok,
-    ).toBe(false);
-  });
-});
 
 describe('signtool verify output (reconstructed shapes)', () => {
   it('reads trusted, untrusted-root and bad-digest results', () => {
@@ -99,26 +45,25 @@ describe('signtool verify output (reconstructed shapes)', () => {
   });
 });
 
-describe('timestamp retries and failover', () => {
-  it('classifies real osslsigncode failures', () => {
-    expect(
-      classifyTimestampFailure(
-        'error:1E800069:HTTP routines:parse_http_line1:received error:../crypto/http/http_client.c:490:code=503, reason=Service Unavailable',
-        false,
-      ),
-    ).toEqual({ transient: true, message: 'HTTP 503 Service Unavailable' });
-    expect(classifyTimestampFailure('received error:code=404, reason=Not Found', false)).toEqual({
-      transient: false,
-      message: 'HTTP 404 Not Found',
+describe('timestamp service: retries, demotion, time limit', () => {
+  let server: http.Server;
+  let base: string;
+  const hits: Record<string, number> = {};
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const mode = (req.url ?? '/').slice(1);
+      hits[mode] = (hits[mode] ?? 0) + 1;
+      if (mode === '503') res.writeHead(503).end('busy');
+      else if (mode === '404') res.writeHead(404).end();
+      else if (mode === 'garbage') res.writeHead(200).end('not a TimeStampResp');
+      // 'hung': accepts and never answers
     });
-    expect(classifyTimestampFailure('system library:BIO_connect:Connection refused', false)).toEqual({
-      transient: true,
-      message: 'connection refused',
-    });
-    expect(classifyTimestampFailure('Failed to convert timestamp reply from http://x', false).transient).toBe(
-      true,
-    );
-    expect(classifyTimestampFailure('', true)).toEqual({ transient: true, message: 'timed out' });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
   });
 
   it('backs off exponentially with jitter, capped', () => {
@@ -128,47 +73,97 @@ describe('timestamp retries and failover', () => {
     expect(backoffDelay(policy, 1, () => 0.999)).toBe(150);
   });
 
-  it('retries transient failures, not permanent ones, and moves on to the next server', async () => {
+  it('retries a 5xx, not a 404; a failed server is demoted for the rest of the run; events say so', async () => {
+    const events: ProgressEvent[] = [];
     const waits: number[] = [];
-    const seen: string[] = [];
-    const outcomes: Record<string, AttemptOutcome<string>> = {
-      a: { ok: false, transient: true, message: 'connection refused' },
-      b: { ok: false, transient: false, message: 'HTTP 404 Not Found' },
-      c: { ok: true, value: 'out' },
-    };
-    const result = await timestampWithFailover(
-      ['a', 'b', 'c'],
-      { attempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
-      async (url) => (seen.push(url), outcomes[url] as AttemptOutcome<string>),
-      async (ms) => void waits.push(ms),
+    const service = new TimestampService([`${base}/503`, `${base}/404`, `${base}/garbage`], {
+      timeoutMs: 5_000,
+      retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
+      progress: (e) => events.push(e),
+      wait: async (ms) => void waits.push(ms),
+    });
+    const before = { ...hits };
+    await expect(service.stamp(Buffer.from('sig'), 'sha256')).rejects.toThrow(
+      new RegExp(
+        `^timestamping failed on every server: ${base}/503: HTTP 503 Service Unavailable \\(3 attempts\\); ${base}/404: HTTP 404 Not Found \\(1 attempt\\); ${base}/garbage: invalid reply`,
+      ),
     );
-    expect(result).toEqual({ ok: true, server: 'c', file: 'out' });
-    expect(seen).toEqual(['a', 'a', 'a', 'b', 'c']);
-    expect(waits).toHaveLength(2);
-    const { attempts } = await withRetries(
-      { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
-      async () => outcomes.b as AttemptOutcome<string>,
-      async () => undefined,
+    expect((hits['503'] ?? 0) - (before['503'] ?? 0)).toBe(3);
+    expect((hits['404'] ?? 0) - (before['404'] ?? 0)).toBe(1);
+    expect(events.filter((e) => e.kind === 'retry')).toHaveLength(2 + 2);
+    expect(events.filter((e) => e.kind === 'demoted').map((e) => (e as { server: string }).server)).toEqual([
+      `${base}/503`,
+      `${base}/404`,
+      `${base}/garbage`,
+    ]);
+    // The second file asks nobody: every server was demoted.
+    const again = { ...hits };
+    await expect(service.stamp(Buffer.from('sig2'), 'sha256')).rejects.toThrow(
+      /earlier in this run; not asked again/,
     );
-    expect(attempts).toBe(1);
+    expect(hits).toEqual(again);
+    expect(service.demotedServers()).toHaveLength(3);
+  });
+
+  it('a server that never answers costs one time-out, then is skipped', async () => {
+    const service = new TimestampService([`${base}/hung`], {
+      timeoutMs: 300,
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    const started = Date.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => service.stamp(Buffer.from(`s${i}`), 'sha256')),
+    );
+    await expect(service.stamp(Buffer.from('late'), 'sha256')).rejects.toThrow(
+      /timed out after 0.3 s \(1 attempt\)|not asked again/,
+    );
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 });
 
-describe('worker pool', () => {
-  it('never runs more than the limit, nor more workers than items, and keeps order', async () => {
+describe('CPU semaphore', () => {
+  it('never runs more than its capacity at once', async () => {
+    const semaphore = new Semaphore(2);
     let running = 0;
     let peak = 0;
-    const out = await mapWithConcurrency([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
-      peak = Math.max(peak, ++running);
-      await new Promise((r) => setTimeout(r, 5));
-      running--;
-      return n * 2;
-    });
-    expect(out).toEqual([2, 4, 6, 8, 10, 12, 14]);
-    expect(peak).toBe(3);
-    let started = 0;
-    await mapWithConcurrency([1], 16, async () => void started++);
-    expect(started).toBe(1);
+    await Promise.all(
+      Array.from({ length: 7 }, () =>
+        semaphore.with(1, async () => {
+          peak = Math.max(peak, ++running);
+          await new Promise((r) => setTimeout(r, 5));
+          running--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+  });
+});
+
+describe('which tool signs (signer input)', () => {
+  const pfx = { kind: 'pkcs12-file' as const, path: 'a.pfx', password: 'x' };
+  it('auto: signtool on Windows for PFX and store certificates, built-in elsewhere and for ephemeral keys', () => {
+    expect(chooseSigner('auto', pfx, 'win32')).toBe('signtool');
+    expect(chooseSigner('auto', { kind: 'thumbprint', thumbprint: 'AB' }, 'win32')).toBe('signtool');
+    expect(chooseSigner('auto', { kind: 'ephemeral' }, 'win32')).toBe('built-in');
+    expect(chooseSigner('auto', pfx, 'linux')).toBe('built-in');
+    expect(chooseSigner('built-in', pfx, 'win32')).toBe('built-in');
+  });
+  it('refuses what cannot work, with the reason', () => {
+    expect(() => chooseSigner('signtool', pfx, 'linux')).toThrow(/signtool runs only on Windows/);
+    expect(() => chooseSigner('osslsigncode', pfx, 'linux')).toThrow(/never puts a key in either/);
+    expect(() => chooseSigner('built-in', { kind: 'thumbprint', thumbprint: 'AB' }, 'win32')).toThrow(
+      /store certificate signs with signtool/,
+    );
+    expect(() => chooseSigner('signtool', { kind: 'ephemeral' }, 'win32')).toThrow(/ephemeral/);
+  });
+  it('parses signer and timestamp-timeout', () => {
+    const given: Record<string, string> = { signer: 'built-in', 'timestamp-timeout': '7' };
+    const config = parseConfig((name) => given[name] ?? '', {});
+    expect(config.sign.signer).toBe('built-in');
+    expect(config.sign.timestampTimeoutMs).toBe(7_000);
+    expect(parseConfig(() => '', {}).sign).toMatchObject({ signer: 'auto', timestampTimeoutMs: 30_000 });
+    expect(() => parseConfig((name) => (name === 'signer' ? 'jsign' : ''), {})).toThrow(ConfigError);
   });
 });
 
@@ -184,7 +179,7 @@ describe('two certificate sources (parseConfig)', () => {
       parseConfig((name) => inputs[name] ?? '', {});
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([
-        'certificate: give exactly one of certificate, certificate-file or certificate-thumbprint, got certificate and certificate-file',
+        'certificate: give exactly one certificate source (certificate, certificate-file, certificate-thumbprint, pkcs11-key, artifact-signing-profile, azure-key-vault-certificate or aws-kms-key), got certificate and certificate-file',
       ]);
     }
   });

@@ -8,7 +8,7 @@ import { configSecrets, parseConfig, SECRET_INPUTS, type Config } from '../confi
 export function readActionConfig(): Config {
   for (const name of SECRET_INPUTS) maskSecret(core.getInput(name, { trimWhitespace: false }));
   const config = parseConfig((name) =>
-    core.getInput(name, { trimWhitespace: name !== 'certificate-password' }),
+    core.getInput(name, { trimWhitespace: name !== 'certificate-password' && name !== 'pkcs11-pin' }),
   );
   for (const secret of configSecrets(config)) core.setSecret(secret);
   return config;

@@ -4,7 +4,7 @@ import type { Report } from '../report/model.js';
 import type { Capability } from '../run.js';
 import type { FlagSpec, ParsedFlags, Refusal } from './flags.js';
 import { VERSION_FLAGS } from '../stamp/versioninfo.js';
-import { demoCommand, detectionsCommand } from './handlers.js';
+import { demoCommand, detectionsCommand, verifyCommand } from './handlers.js';
 
 /** What a command's own `run` gets from the CLI: its flags, and the CLI's way to build config and deps. */
 export interface CommandContext {
@@ -17,6 +17,7 @@ export interface CommandContext {
   deps: (config: Config) => Deps;
   /** Prints a report (text or --json) and returns the exit code it calls for. */
   print: (report: Report) => number;
+  stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   /** Runs the command's capabilities through the pipeline and prints the report. */
@@ -33,7 +34,7 @@ export interface Command {
   /** Flags that are CLI-only (not action inputs). */
   extra?: FlagSpec[];
   /** The input that positional arguments fill (glob patterns). */
-  positionalInput?: 'sign' | 'analyze';
+  positionalInput?: 'sign' | 'analyze' | 'verify';
   /** Refuse to run without files (from arguments or the positional input's flag). */
   needsFiles?: string;
   /** Refuse to run off Windows unless one of these flags is given; the message says what to do instead. */
@@ -60,6 +61,17 @@ const SIGN_INPUTS = [
   'signtool-path',
   'if-no-files-found',
   'concurrency',
+  'signer',
+  'timestamp-timeout',
+  'certificate-chain',
+  'pkcs11-module',
+  'pkcs11-key',
+  'artifact-signing-endpoint',
+  'artifact-signing-account',
+  'artifact-signing-profile',
+  'azure-key-vault-url',
+  'azure-key-vault-certificate',
+  'aws-kms-key',
 ];
 export const SECRET_FLAGS: FlagSpec[] = [
   {
@@ -77,6 +89,12 @@ export const SECRET_FLAGS: FlagSpec[] = [
     name: 'certificate-password-stdin',
     kind: 'boolean',
     description: 'Read the PKCS#12 password from standard input (one line).',
+  },
+  {
+    name: 'pkcs11-pin-env',
+    kind: 'text',
+    description:
+      'Name of an environment variable holding the PKCS#11 token PIN (the action input `pkcs11-pin`).',
   },
 ];
 const EXCLUSION_INPUTS = [
@@ -100,6 +118,10 @@ export const REFUSED_FLAGS: Refusal[] = [
   {
     name: 'certificate-password',
     why: 'a password on the command line is visible to every user of this machine (ps, /proc) and stays in shell history; use --certificate-password-env VAR (the name of a variable that holds it) or --certificate-password-stdin',
+  },
+  {
+    name: 'pkcs11-pin',
+    why: 'a PIN on the command line is visible to every user of this machine (ps, /proc) and stays in shell history; use --pkcs11-pin-env VAR (the name of a variable that holds it)',
   },
   {
     name: 'github-token',
@@ -137,7 +159,7 @@ export const COMMANDS: Command[] = [
     name: 'sign',
     summary: 'Authenticode-sign, timestamp and verify Windows binaries.',
     synopsis:
-      '(--certificate-file F | --certificate-env VAR | --certificate ephemeral | --certificate-thumbprint T) [flags] <paths or globs...>',
+      '(--certificate-file F | --certificate-env VAR | --certificate ephemeral | --certificate-thumbprint T | --pkcs11-key URI | --artifact-signing-profile P | --azure-key-vault-certificate C | --aws-kms-key K) [flags] <paths or globs...>',
     inputs: ['go', ...SIGN_INPUTS],
     extra: SECRET_FLAGS,
     positionalInput: 'sign',
@@ -146,6 +168,7 @@ export const COMMANDS: Command[] = [
     notes: [
       'The PKCS#12 password comes from --certificate-password-env VAR or --certificate-password-stdin, never from argv.',
       'A base64 PKCS#12 comes from --certificate-env VAR; --certificate takes only "ephemeral".',
+      'A PKCS#11 PIN comes from --pkcs11-pin-env VAR. Azure sources read AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the Azure CLI login) from the environment.',
     ],
   },
   {
@@ -162,6 +185,31 @@ export const COMMANDS: Command[] = [
     notes: [
       'A signed file is refused: stamping removes the signature. Stamp first, then sign (the action does both in one run).',
     ],
+  },
+  {
+    name: 'verify',
+    summary:
+      'Verify Authenticode signatures in process: intact (exit 0) or broken/unsigned (exit 1), and whether trusted.',
+    synopsis: '[--require-trusted] [--ca-file PEM] <files...>',
+    inputs: [],
+    extra: [
+      {
+        name: 'require-trusted',
+        kind: 'boolean',
+        description: 'Also fail (exit 1) when a signature is intact but its chain is not trusted here.',
+      },
+      {
+        name: 'ca-file',
+        kind: 'text',
+        description:
+          'A PEM file of extra trust anchors (a private CA or a test root), besides the system bundle.',
+      },
+    ],
+    positionalInput: 'verify',
+    needsFiles: 'name the files to verify, e.g. go-av-guard verify dist/*.exe',
+    capabilities: [],
+    notes: ['Trust anchors: the system CA bundle, plus --ca-file (a private CA or test root).'],
+    run: verifyCommand,
   },
   {
     name: 'analyze',

@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js';
 import { newReport, type Report } from '../report/model.js';
 import { info } from '../report/note.js';
 import { VERSION } from '../version.js';
+import { renderVerifyText, verifyFiles } from '../sign/verify-files.js';
 import type { CommandContext } from './commands.js';
 
 /** `detections --from-file F` reads a saved file on any OS; without it, Defender on this machine. */
@@ -74,4 +75,20 @@ export async function detectionsFromFile(file: string, config: Config, deps: Dep
   };
   report.finishedAt = deps.now().toISOString();
   return report;
+}
+
+/** `verify FILES`: in-process verification; exit 0 only when every file is intact (and trusted if asked). */
+export async function verifyCommand(context: CommandContext): Promise<number> {
+  const { flags, cwd } = context;
+  const caFile = flags.read('ca-file');
+  const results = await verifyFiles(
+    flags.positionals.map((f) => path.resolve(cwd, f)),
+    {
+      requireTrusted: flags.values['require-trusted'] === true,
+      caFiles: caFile ? [path.resolve(cwd, caFile)] : [],
+      env: context.env,
+    },
+  );
+  context.stdout(flags.json ? `${JSON.stringify(results, null, 2)}\n` : renderVerifyText(results, cwd));
+  return results.every((r) => r.ok) ? 0 : 1;
 }

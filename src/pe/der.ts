@@ -22,6 +22,9 @@ export const TAG = {
   set: 0x31,
   context0: 0xa0,
   context1: 0xa1,
+  utcTime: 0x17,
+  generalizedTime: 0x18,
+  bitString: 0x03,
 } as const;
 
 export function readNode(buf: Buffer, at: number, limit = buf.length): DerNode | undefined {
@@ -113,4 +116,97 @@ export function formatName(parts: NamePart[]): string {
     .reverse()
     .map((p) => `${p.key}=${/[,+"\\<>;]/.test(p.value) ? `"${p.value.replace(/"/g, '""')}"` : p.value}`)
     .join(', ');
+}
+
+/** DER writing: one TLV with a definite length (X.690 8.1.3), contents concatenated. */
+export function derTlv(tag: number, ...contents: Uint8Array[]): Buffer {
+  const body = Buffer.concat(contents);
+  const n = body.length;
+  let header: Buffer;
+  if (n < 0x80) header = Buffer.from([tag, n]);
+  else {
+    const bytes: number[] = [];
+    for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+    header = Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
+  }
+  return Buffer.concat([header, body]);
+}
+
+export const derSequence = (...contents: Uint8Array[]): Buffer => derTlv(TAG.sequence, ...contents);
+export const derNull = (): Buffer => Buffer.from([0x05, 0x00]);
+export const derOctetString = (value: Uint8Array): Buffer => derTlv(TAG.octetString, value);
+
+/** SET OF in DER order: the encoded elements sorted as octet strings (X.690 11.6). */
+export function derSetOf(elements: Buffer[]): Buffer {
+  return derTlv(TAG.set, ...[...elements].sort(Buffer.compare));
+}
+
+export function derOid(oid: string): Buffer {
+  const parts = oid.split('.').map(Number);
+  const bytes: number[] = [(parts[0] ?? 0) * 40 + (parts[1] ?? 0)];
+  for (const part of parts.slice(2)) {
+    const chunk: number[] = [part & 0x7f];
+    for (let v = Math.floor(part / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | (v & 0x7f));
+    bytes.push(...chunk);
+  }
+  return derTlv(TAG.oid, Buffer.from(bytes));
+}
+
+/** A non-negative INTEGER from its big-endian magnitude (or a small number). */
+export function derInteger(value: number | Uint8Array): Buffer {
+  const hex = typeof value === 'number' ? value.toString(16) : '';
+  let bytes =
+    typeof value === 'number' ? Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex') : Buffer.from(value);
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0 && (bytes[start + 1] as number) < 0x80) start++;
+  bytes = bytes.subarray(start);
+  if ((bytes[0] as number) >= 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  return derTlv(TAG.integer, bytes);
+}
+
+/** A node's full encoding (tag, length and content). */
+export const encodingOf = (buf: Buffer, node: DerNode): Buffer => buf.subarray(node.headerStart, node.end);
+
+/**
+ * Replaces the last node of `path` (root first, each the parent of the next) with `replacement` and
+ * re-encodes every ancestor's length, so an edit deep inside leaves all other bytes as they were.
+ */
+export function replaceNested(buf: Buffer, path: DerNode[], replacement: Buffer): Buffer {
+  let inner = replacement;
+  for (let i = path.length - 1; i > 0; i--) {
+    const child = path[i] as DerNode;
+    const parent = path[i - 1] as DerNode;
+    inner = derTlv(
+      buf[parent.headerStart] as number,
+      buf.subarray(parent.start, child.headerStart),
+      inner,
+      buf.subarray(child.end, parent.end),
+    );
+  }
+  const root = path[0] as DerNode;
+  return Buffer.concat([buf.subarray(0, root.headerStart), inner, buf.subarray(root.end)]);
+}
+
+/** An X.501 Name from (attribute OID, UTF8String value) pairs, one RDN each, most general first. */
+export function derName(parts: ReadonlyArray<readonly [string, string]>): Buffer {
+  return derSequence(
+    ...parts.map(([oid, value]) => derSetOf([derSequence(derOid(oid), derTlv(0x0c, Buffer.from(value)))])),
+  );
+}
+
+/** An X.509 Extension: OID, critical flag when set, the value's DER in an OCTET STRING. */
+export function derExtension(oid: string, critical: boolean, value: Buffer): Buffer {
+  return derSequence(
+    derOid(oid),
+    ...(critical ? [Buffer.from([0x01, 0x01, 0xff])] : []),
+    derOctetString(value),
+  );
+}
+
+/** UTCTime (YYMMDDHHMMSSZ), as certificates carry dates before 2050. */
+export function derUtcTime(date: Date): Buffer {
+  return derTlv(
+    TAG.utcTime,
+    Buffer.from(`${date.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`, 'ascii'),
+  );
 }

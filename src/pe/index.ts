@@ -19,7 +19,10 @@ import { detectPacker } from './packer.js';
 import { readResources } from './resources.js';
 import { evaluateRules } from './rules.js';
 import { parseCertificateTable } from './signature.js';
-import { streamOnce, type CaptureRange, type HistogramRange } from './stream.js';
+import { streamOnce, type CaptureRange, type HistogramRange, type ImageHashPlan } from './stream.js';
+import { signatureDigests, verifySignatureTable, type TrustOptions } from '../sign/authenticode/verify.js';
+import { systemAnchors } from '../sign/trust.js';
+import type { SignedFile } from '../sign/types.js';
 import type { AnalysisReport, PeError, PeReport } from './types.js';
 
 export { evaluateRules } from './rules.js';
@@ -46,6 +49,8 @@ const IMAGE_FILE_DLL = 0x2000;
 export interface AnalyzeContext {
   /** This run's signing report: fills in the signer when the file's own signature cannot be read. */
   signing?: SigningReport;
+  /** Trust anchors for the signature verdict; default: the system's CA bundle. */
+  trust?: TrustOptions;
 }
 
 export async function analyzeFiles(
@@ -53,8 +58,17 @@ export async function analyzeFiles(
   ctx: AnalyzeContext = {},
 ): Promise<AnalysisReport['files']> {
   const files: AnalysisReport['files'] = [];
+  let trust = ctx.trust;
+  const anchors = async (): Promise<TrustOptions> => (trust ??= { anchors: await systemAnchors() });
   // One at a time: memory stays at one chunk buffer and throughput is bound by the disk anyway.
-  for (const file of paths) files.push(withSigning(await analyzeFile(file), ctx.signing));
+  for (const file of paths) {
+    const signed = ctx.signing?.files.find(
+      (f) => f.status !== 'failed' && f.verification && path.resolve(f.path) === path.resolve(file),
+    );
+    files.push(
+      withSigning(await analyzeFile(file, { trust: anchors, ...(signed ? { signed } : {}) }), ctx.signing),
+    );
+  }
   return files;
 }
 
@@ -63,14 +77,20 @@ export function isPeError(result: PeReport | PeError): result is PeError {
   return 'error' in result;
 }
 
-export async function analyzeFile(file: string): Promise<PeReport | PeError> {
+interface VerifyOptions {
+  trust: () => Promise<TrustOptions>;
+  /** What this run's signing verified for this path: reused when the bytes are the same (same SHA-256). */
+  signed?: SignedFile;
+}
+
+export async function analyzeFile(file: string, verify?: VerifyOptions): Promise<PeReport | PeError> {
   let handle: FileHandle | undefined;
   try {
     const info = await stat(file);
     if (info.isDirectory()) return { path: file, error: `${file} is a directory, not an executable file` };
     if (!info.isFile()) return { path: file, error: `${file} is not a regular file` };
     handle = await open(file, 'r');
-    return await analyzeOpen(file, handle, info.size);
+    return await analyzeOpen(file, handle, info.size, verify);
   } catch (error) {
     return { path: file, error: describeError(file, error) };
   } finally {
@@ -78,7 +98,12 @@ export async function analyzeFile(file: string): Promise<PeReport | PeError> {
   }
 }
 
-async function analyzeOpen(file: string, handle: FileHandle, size: number): Promise<PeReport | PeError> {
+async function analyzeOpen(
+  file: string,
+  handle: FileHandle,
+  size: number,
+  verify: VerifyOptions | undefined,
+): Promise<PeReport | PeError> {
   const readAt = async (offset: number, length: number): Promise<Buffer> => {
     const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
     if (buffer.length === 0) return buffer;
@@ -97,7 +122,17 @@ async function analyzeOpen(file: string, handle: FileHandle, size: number): Prom
     histogram: new ByteHistogram(),
   }));
   const captures = planCaptures(headers);
-  const streamed = await streamOnce(handle, size, histograms, Object.values(captures));
+  // The signature's image hashes come from the same pass, unless signing verified these very bytes.
+  const security = headers.directories[DIRECTORY.security];
+  const table =
+    verify && security && security.size > 0 && security.rva > 0 && security.rva + security.size <= size
+      ? await readAt(security.rva, Math.min(security.size, MAX_CAPTURE))
+      : undefined;
+  const entry =
+    table && table.length >= 8 ? table.subarray(8, Math.min(table.length, table.readUInt32LE(0))) : undefined;
+  const imageHashes =
+    table && entry && !verify?.signed ? imagePlan(headers, entry, security?.rva ?? size) : undefined;
+  const streamed = await streamOnce(handle, size, histograms, Object.values(captures), imageHashes);
   if (streamed.bytesRead !== size) {
     return {
       path: file,
@@ -118,6 +153,21 @@ async function analyzeOpen(file: string, handle: FileHandle, size: number): Prom
   const goBuildInfo = captures.buildInfo?.data
     ? await parseBuildInfo(captures.buildInfo.data, (va, length) => image.readVa(va, length))
     : undefined;
+  let verdict: PeReport['signature']['verdict'];
+  if (verify && table) {
+    const reused = verify.signed?.sha256 === streamed.sha256 ? verify.signed?.verification : undefined;
+    if (reused) {
+      verdict = { intact: reused.ok, trusted: reused.chainTrusted, detail: reused.detail };
+    } else {
+      let hashes = streamed.imageHashes;
+      // The file changed since signing verified it: one more pass for its image hashes.
+      if (!hashes && entry)
+        hashes = (await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size)))
+          .imageHashes;
+      const checked = verifySignatureTable(entry, (digest) => hashes?.get(digest), await verify.trust());
+      verdict = { intact: checked.intact, trusted: checked.trusted, detail: checked.detail };
+    }
+  }
   const executionLevel = resources.manifestText?.match(
     /requestedExecutionLevel[^>]*\blevel\s*=\s*["']([^"']+)["']/,
   )?.[1];
@@ -161,11 +211,23 @@ async function analyzeOpen(file: string, handle: FileHandle, size: number): Prom
       ...('issuer' in signature && signature.issuer ? { issuer: signature.issuer } : {}),
       ...('timestamped' in signature ? { timestamped: signature.timestamped } : {}),
       ...('problem' in signature && signature.problem ? { problem: signature.problem } : {}),
+      ...(verdict ? { verdict } : {}),
     },
     ...(detectPacker(headers.sections) ? { packer: detectPacker(headers.sections) } : {}),
     ...(goBuildInfo ? { goBuildInfo } : {}),
   };
   return { ...report, findings: evaluateRules({ ...report, signatureProblem: report.signature.problem }) };
+}
+
+function imagePlan(headers: PeHeaders, entry: Buffer, end: number): ImageHashPlan {
+  return {
+    algorithms: signatureDigests(entry),
+    skip: [
+      [headers.checksumOffset, headers.checksumOffset + 4],
+      [headers.securityEntryOffset, headers.securityEntryOffset + 8],
+    ],
+    end,
+  };
 }
 
 /** The small ranges the parsers read, copied while the stream passes them. */

@@ -32,6 +32,15 @@ export function evaluateRules(file: RuleInput): Finding[] {
       advice:
         "Sign release binaries with an Authenticode certificate and an RFC 3161 timestamp (this action's `sign` input).",
     });
+  } else if (file.signature.verdict && !file.signature.verdict.intact) {
+    findings.push({
+      id: 'GAV-PE-SIGNATURE-BROKEN',
+      severity: 'error',
+      title: 'Signature broken',
+      why: `The Authenticode signature does not verify (${file.signature.verdict.detail}); Windows treats the file as tampered with, and AV engines flag exactly that.`,
+      advice:
+        'Rebuild or re-sign the file from the unsigned build output, and check that nothing modifies it after signing.',
+    });
   } else if (file.signatureProblem) {
     findings.push({
       id: 'GAV-PE-SIGNATURE-UNREADABLE',

@@ -23,8 +23,16 @@ export interface CaptureRange {
   data?: Buffer;
 }
 
+/** Authenticode image hashes taken in the same pass: bytes [0, end) less the `skip` ranges. */
+export interface ImageHashPlan {
+  algorithms: string[];
+  skip: Array<[number, number]>;
+  end: number;
+}
+
 export interface StreamResult {
   sha256: string;
+  imageHashes?: Map<string, Buffer>;
   /** Bytes actually read: less than expected means the file shrank while being read. */
   bytesRead: number;
 }
@@ -34,8 +42,11 @@ export async function streamOnce(
   size: number,
   histograms: HistogramRange[],
   captures: CaptureRange[],
+  image?: ImageHashPlan,
 ): Promise<StreamResult> {
   const hash = createHash('sha256');
+  const imageHashers = (image?.algorithms ?? []).map((a) => ({ algorithm: a, hash: createHash(a) }));
+  const skip = [...(image?.skip ?? [])].sort((a, b) => a[0] - b[0]);
   // Two buffers of their own (word-aligned, so the histogram can read whole words): the next chunk is
   // read by the thread pool while this one is hashed and counted.
   const buffers = [Buffer.from(new ArrayBuffer(CHUNK)), Buffer.from(new ArrayBuffer(CHUNK))] as const;
@@ -54,6 +65,18 @@ export async function streamOnce(
     pending = readChunk(index + 1, end);
     const chunk = (buffers[index % 2] as Buffer).subarray(0, bytesRead);
     hash.update(chunk);
+    if (image && imageHashers.length > 0) {
+      // The chunk's part before `end`, cut around the skipped ranges.
+      let from = position;
+      const until = Math.min(end, image.end);
+      for (const [a, b] of [...skip, [until, until] as [number, number]]) {
+        const to = Math.min(a, until);
+        if (to > from)
+          for (const h of imageHashers) h.hash.update(chunk.subarray(from - position, to - position));
+        from = Math.max(from, b);
+        if (from >= until) break;
+      }
+    }
     for (const h of histograms) {
       const from = Math.max(h.offset, position);
       const to = Math.min(h.offset + h.length, end);
@@ -69,5 +92,11 @@ export async function streamOnce(
   }
   // Never leave a read in flight on a handle the caller is about to close.
   await pending;
-  return { sha256: hash.digest('hex'), bytesRead: position };
+  return {
+    sha256: hash.digest('hex'),
+    bytesRead: position,
+    ...(imageHashers.length > 0
+      ? { imageHashes: new Map(imageHashers.map((h) => [h.algorithm, h.hash.digest()])) }
+      : {}),
+  };
 }

@@ -67,6 +67,11 @@ export interface PeReport {
     source?: 'file' | 'signing';
     /** Set when a certificate table exists but could not be read. */
     problem?: string;
+    /**
+     * Verified in process: intact (image hash, signatures, timestamps check) and trusted (chains to this
+     * machine's anchors, valid at the timestamp time, code-signing usage). A broken signature is an error.
+     */
+    verdict?: { intact: boolean; trusted: boolean; detail: string };
   };
   packer?: string;
   goBuildInfo?: GoBuildInfo;

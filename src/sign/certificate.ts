@@ -1,6 +1,9 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import forge from 'node-forge';
+import { keyProblem, localKey, privateKeyFromPkcs8 } from './keys/local.js';
+import { buildCertificate } from './keys/x509.js';
+import { Pkcs12Error, readPkcs12 } from './keys/pkcs12.js';
+import type { SigningKey } from './keys/types.js';
 import type { CertificateSource } from '../config.js';
 import { warning, type Note } from '../report/note.js';
 import type { CertificateInfo } from './types.js';
@@ -15,14 +18,17 @@ export class CertificateError extends Error {
   override name = 'CertificateError';
 }
 
-/** A checked certificate with its key, ready for a signing tool. */
+/** A checked certificate with its key, ready to sign. */
 export interface SigningCertificate {
   info: CertificateInfo;
-  /** Unencrypted PKCS#8 PEM: a secret, written only to an owner-only temp file. */
-  keyPem: string;
-  /** Leaf first, then any other certificates from the PKCS#12 (intermediates, maybe the root). */
+  /** The key, in process memory only. */
+  key: SigningKey;
+  /** For the osslsigncode backend, which reads the key from a pipe; never written anywhere. */
+  privateKey: KeyObject;
+  /** DER, leaf first, then any other certificates from the PKCS#12 (intermediates, maybe the root). */
+  chain: Buffer[];
   chainPem: string[];
-  /** For the Windows store import: the PKCS#12 bytes and their password (both secrets). */
+  /** For the Windows store import: the PKCS#12 bytes and their password (both secrets); empty for ephemeral. */
   pkcs12: Buffer;
   password: string;
   notes: Note[];
@@ -42,6 +48,7 @@ export function registerSourceSecrets(source: CertificateSource, setSecret: (val
   if (source.kind === 'pkcs12-base64') setSecret(source.base64);
   if ((source.kind === 'pkcs12-base64' || source.kind === 'pkcs12-file') && source.password)
     setSecret(source.password);
+  if (source.kind === 'pkcs11' && source.pin) setSecret(source.pin);
 }
 
 /** Registers a PEM key whole and line by line: a masker matching whole lines still catches a printed fragment. */
@@ -72,100 +79,64 @@ export async function loadPkcs12Certificate(
   const what =
     source.kind === 'pkcs12-base64'
       ? 'the base64 text does not decode to a PKCS#12 (.pfx) file'
-      : `${source.path} is not a PKCS#12 (.pfx/.p12) file`;
-  let asn1: forge.asn1.Asn1;
+      : `${source.path} is not a PKCS#12 (.pfx/.p12) file, or it is damaged`;
+  let contents;
   try {
-    asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
-  } catch {
+    contents = readPkcs12(bytes, source.password);
+  } catch (error) {
+    if (!(error instanceof Pkcs12Error)) throw error;
+    if (error.kind === 'password')
+      throw new CertificateError(
+        `certificate-password: wrong password for the PKCS#12 in ${name} (${error.message})`,
+      );
+    if (error.kind === 'unsupported') throw new CertificateError(`${name}: ${error.message}`);
     throw new CertificateError(
-      `${name}: ${what}; export the certificate with its private key as .pfx and encode the whole file`,
+      `${name}: ${what} (${error.message}); export the certificate with its private key as .pfx and encode the whole file`,
     );
   }
-  const p12 = openPkcs12(asn1, source.password, name, what);
-  const keys = [
-    ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ??
-      []),
-    ...(p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? []),
-  ];
-  const certs = (p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [])
-    .map((bag) => bag.cert)
-    .filter((c): c is forge.pki.Certificate => Boolean(c));
-  const key = keys.map((bag) => bag.key).find((k): k is forge.pki.rsa.PrivateKey => Boolean(k));
-  if (!key) {
+  const certs = contents.certificates.flatMap((der) => {
+    try {
+      return [{ der, x509: new X509Certificate(der) }];
+    } catch {
+      return [];
+    }
+  });
+  const keys = contents.keys.map(privateKeyFromPkcs8).filter((k): k is KeyObject => Boolean(k));
+  if (keys.length === 0) {
     throw new CertificateError(
-      `${name}: the PKCS#12 holds no private key (or only a non-RSA key, which this action cannot read); export the certificate again with "Yes, export the private key"`,
+      `${name}: the PKCS#12 holds no private key; export the certificate again with "Yes, export the private key"`,
     );
   }
-  const keyPem = forge.pki.privateKeyInfoToPem(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(key)));
-  registerPemSecret(keyPem, setSecret);
-  const leaf = certs.find((c) => matchesKey(c, key));
-  if (!leaf) throw new CertificateError(`${name}: no certificate in the PKCS#12 matches its private key`);
-  const info = describeCertificate(leaf, source.kind);
-  const notes = checkCertificate(info, extendedKeyUsages(leaf), now, name);
-  const others = certs.filter((c) => c !== leaf);
+  let leaf: (typeof certs)[number] | undefined;
+  const key = keys.find((k) => (leaf = certs.find((c) => c.x509.checkPrivateKey(k))));
+  if (!key || !leaf)
+    throw new CertificateError(`${name}: no certificate in the PKCS#12 matches its private key`);
+  const problem = keyProblem(key);
+  if (problem) throw new CertificateError(`${name}: the certificate has ${problem}`);
+  const info = describeCertificate(leaf.x509, source.kind);
+  const notes = checkCertificate(info, leaf.x509.keyUsage, now, name);
+  const chain = [leaf.der, ...certs.filter((c) => c !== leaf).map((c) => c.der)];
+  if (source.password) setSecret(source.password);
   return {
     info,
-    keyPem,
-    chainPem: [leaf, ...others].map((c) => forge.pki.certificateToPem(c)),
+    key: localKey(
+      key,
+      chain,
+      name === 'certificate-file'
+        ? `PFX file ${source.kind === 'pkcs12-file' ? source.path : ''}`.trim()
+        : 'PFX from the certificate input',
+    ),
+    privateKey: key,
+    chain,
+    chainPem: chain.map(toPem),
     pkcs12: bytes,
     password: source.password,
     notes,
   };
 }
 
-function openPkcs12(
-  asn1: forge.asn1.Asn1,
-  password: string,
-  name: string,
-  what: string,
-): forge.pkcs12.Pkcs12Pfx {
-  try {
-    return forge.pkcs12.pkcs12FromAsn1(asn1, false, password);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/MAC could not be verified|Invalid password/i.test(message)) {
-      throw new CertificateError(`certificate-password: wrong password for the PKCS#12 in ${name}`);
-    }
-    // The MAC passed with the password as UTF-16 (BMPString), but PBES2 (OpenSSL 3, Windows "AES256-SHA256"
-    // export) derives keys from its UTF-8 bytes, which forge does not do for non-ASCII passwords. Decrypting
-    // with the wrong key usually fails on padding, but now and then (about 1 in 200 exports) the garbage
-    // passes it and fails as ASN.1 instead ("Only 8, 16, 24, or 32 bits supported"): retry on either.
-    if (/[^ -~]/.test(password)) {
-      const withoutMac = { ...asn1, value: (asn1.value as forge.asn1.Asn1[]).slice(0, 2) };
-      try {
-        return forge.pkcs12.pkcs12FromAsn1(withoutMac, false, forge.util.encodeUtf8(password));
-      } catch {
-        /* fall through to the generic message */
-      }
-    }
-    // A wrong password can also surface as an undecryptable bag rather than a MAC failure.
-    if (/decrypt|padding|Cannot read/i.test(message)) {
-      throw new CertificateError(
-        `certificate-password: the PKCS#12 in ${name} could not be decrypted; is the password right?`,
-      );
-    }
-    throw new CertificateError(`${name}: ${what}`);
-  }
-}
-
-function matchesKey(cert: forge.pki.Certificate, key: forge.pki.rsa.PrivateKey): boolean {
-  const pub = cert.publicKey as Partial<forge.pki.rsa.PublicKey>;
-  return Boolean(pub.n && pub.e && pub.n.equals(key.n) && pub.e.equals(key.e));
-}
-
-export function extendedKeyUsages(cert: forge.pki.Certificate): string[] | undefined {
-  const ext = cert.getExtension('extKeyUsage') as (Record<string, unknown> & { value?: string }) | null;
-  if (!ext) return undefined;
-  // forge exposes known EKUs as named flags; read the raw OIDs so unknown ones are kept too.
-  try {
-    const seq = forge.asn1.fromDer(ext.value ?? '');
-    return (seq.value as forge.asn1.Asn1[]).map((oid) => forge.asn1.derToOid(oid.value as string));
-  } catch {
-    return Object.keys(ext)
-      .filter((k) => ext[k] === true && forge.pki.oids[k])
-      .map((k) => forge.pki.oids[k] as string);
-  }
-}
+export const toPem = (der: Buffer): string =>
+  `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
 
 /** The checks that apply to any certificate source; throws on the first blocking problem, warns on expiry soon. */
 export function checkCertificate(
@@ -192,73 +163,52 @@ export function checkCertificate(
 }
 
 export function describeCertificate(
-  cert: forge.pki.Certificate,
+  cert: X509Certificate,
   source: CertificateInfo['source'],
 ): CertificateInfo {
-  const der = forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes();
-  const md = forge.md.sha1.create();
-  md.update(der);
   return {
     source,
     subject: distinguishedName(cert.subject),
     issuer: distinguishedName(cert.issuer),
-    thumbprint: md.digest().toHex().toUpperCase(),
-    notBefore: cert.validity.notBefore.toISOString(),
-    notAfter: cert.validity.notAfter.toISOString(),
-    selfSigned: cert.subject.hash === cert.issuer.hash,
+    thumbprint: cert.fingerprint.replace(/:/g, '').toUpperCase(),
+    notBefore: cert.validFromDate.toISOString(),
+    notAfter: cert.validToDate.toISOString(),
+    selfSigned: cert.subject === cert.issuer,
   };
 }
 
-/** "CN=..., O=..., C=..." in the order Windows shows it (most specific first). */
-function distinguishedName(name: forge.pki.Certificate['subject']): string {
-  return [...name.attributes]
-    .reverse()
-    .map((a) => `${a.shortName ?? a.name ?? a.type}=${String(a.value)}`)
-    .join(', ');
+/** Node's "O=...\nCN=..." (DER order) as "CN=..., O=..." in the order Windows shows it. */
+export function distinguishedName(name: string): string {
+  return name.split('\n').filter(Boolean).reverse().join(', ');
 }
 
 /**
  * A throwaway self-signed code-signing certificate, so fork PRs without secrets exercise the whole pipeline.
- * The key comes from node:crypto (native, fast) and is imported into forge to build the certificate.
+ * Key and certificate are made in process; the key never leaves it.
  */
-export function makeEphemeralCertificate(now: Date, setSecret: (value: string) => void): SigningCertificate {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  registerPemSecret(keyPem, setSecret);
-  const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
-  cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
+export function makeEphemeralCertificate(now: Date): SigningCertificate {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   // Back-dated an hour for clock skew; a week is plenty for one job.
-  cert.validity.notBefore = new Date(now.getTime() - 60 * 60 * 1000);
-  cert.validity.notAfter = new Date(now.getTime() + 7 * DAY_MS);
-  const name = [
-    { name: 'organizationName', value: 'go-av-guard' },
-    { name: 'commonName', value: 'go-av-guard ephemeral code signing (untrusted)' },
-  ];
-  cert.setSubject(name);
-  cert.setIssuer(name);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', critical: true, digitalSignature: true },
-    { name: 'extKeyUsage', codeSigning: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  cert.sign(key, forge.md.sha256.create());
-  const password = randomBytes(24).toString('base64url');
-  setSecret(password);
-  // 3DES, not AES: Windows PowerShell 5.1 (.NET Framework) cannot open AES-encrypted PKCS#12 files.
-  const p12 = forge.pkcs12.toPkcs12Asn1(key, [cert], password, {
-    algorithm: '3des',
-    friendlyName: 'go-av-guard ephemeral',
+  const der = buildCertificate({
+    subject: [
+      ['2.5.4.10', 'go-av-guard'],
+      ['2.5.4.3', 'go-av-guard ephemeral code signing (untrusted)'],
+    ],
+    publicKey,
+    issuerKey: privateKey,
+    notBefore: new Date(now.getTime() - 60 * 60 * 1000),
+    notAfter: new Date(now.getTime() + 7 * DAY_MS),
+    ekus: [CODE_SIGNING_EKU],
   });
-  const info = describeCertificate(cert, 'ephemeral');
+  const info = describeCertificate(new X509Certificate(der), 'ephemeral');
   return {
     info,
-    keyPem,
-    chainPem: [forge.pki.certificateToPem(cert)],
-    pkcs12: Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'),
-    password,
+    key: localKey(privateKey, [der], 'ephemeral key'),
+    privateKey,
+    chain: [der],
+    chainPem: [toPem(der)],
+    pkcs12: Buffer.alloc(0),
+    password: '',
     notes: [
       warning(
         `certificate: signing with an ephemeral self-signed certificate (${info.thumbprint}); Windows will not trust these signatures`,

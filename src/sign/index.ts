@@ -1,30 +1,30 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, realpath, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CertificateSource, SignConfig } from '../config.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import type { CertificateSource, KeySource, SignConfig, SignerChoice } from '../config.js';
 import { NO_CERTIFICATE } from '../config.js';
 import type { Deps } from '../deps.js';
-import { makePrivateDir } from '../platform/files.js';
+import { expandPatterns } from '../platform/glob.js';
 import { error as errorNote, info, warning } from '../report/note.js';
+import { TimestampService } from './authenticode/tsa.js';
+import { readAnchors, type TrustOptions } from './authenticode/verify.js';
+import { signWithEngine } from './builtin.js';
 import {
   CertificateError,
   checkCertificate,
-  loadPkcs12Certificate,
-  makeEphemeralCertificate,
+  describeCertificate,
   registerSourceSecrets,
   type SigningCertificate,
 } from './certificate.js';
 import { cleanupSigning, forgetForCleanup, recordForCleanup } from './cleanup.js';
-import { TrustAnchors } from './anchors.js';
-import { signFile } from './file.js';
-import { expandPatterns } from '../platform/glob.js';
+import { isKeySource, keySourceInput, openKeySource, openSigningKey, type SigningKey } from './keys/index.js';
 import { locateSigningTool } from './locate.js';
-import { osslsigncodeSigner } from './osslsigncode.js';
-import { mapWithConcurrency } from './pool.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-import type { Signer } from './signer.js';
-import { signtoolSigner } from './signtool.js';
+import { signWithSigntool } from './signtool.js';
+import { systemBundle } from './trust.js';
 import { findStoreCertificate, importPfx, type Pkcs12Input } from './store.js';
+import { resolveTargets, type TempRecorder } from './target.js';
 import type { CertificateInfo, SigningReport } from './types.js';
 
 export { cleanupSigning, SIGNING_CLEANUP_STATE } from './cleanup.js';
@@ -36,8 +36,10 @@ export interface SignContext {
   workspace: string;
   /** This run's scratch folder: secrets go in an owner-only folder below it, the ephemeral public cert beside it. */
   tempDir: string;
-  /** Extra trust anchors for verification (osslsigncode): a private CA, a test TSA. Default: the system's. */
+  /** Extra trust anchors for verification: a private CA, a test TSA. Added to the system's. */
   trust?: { caFile?: string; tsaCaFile?: string };
+  /** Roots besides the workspace that a symlink may point into and still be signed at its target. */
+  roots?: string[];
   /** Per timestamp server; default 3 attempts starting at 500 ms. */
   retry?: RetryPolicy;
   /** Where to look for signtool (tests); default: the Windows Kits folders. */
@@ -46,21 +48,13 @@ export interface SignContext {
   wait?: (ms: number) => Promise<void>;
 }
 
-/** The system CA bundle osslsigncode would use, so adding our anchors does not drop the system's. */
-const SYSTEM_CA_BUNDLES = [
-  '/etc/ssl/certs/ca-certificates.crt',
-  '/etc/pki/tls/certs/ca-bundle.crt',
-  '/etc/ssl/cert.pem',
-];
-
 /**
  * Signs every file the patterns match. Certificate and tool are checked before any file is touched; each
  * file is then signed, timestamped and verified atomically. Returns data only: it never prints.
  */
 export async function signFiles(config: SignConfig, ctx: SignContext, deps: Deps): Promise<SigningReport> {
-  const tool = deps.platform === 'win32' ? 'signtool' : 'osslsigncode';
   const report: SigningReport = {
-    tool,
+    tool: 'built-in',
     digest: config.digest,
     timestampUrls: [...config.timestampUrls],
     files: [],
@@ -96,7 +90,7 @@ async function run(
   setSecret: (value: string) => void,
 ): Promise<void> {
   if (config.patterns.length === 0) return;
-  const files = await distinctTargets(await expandPatterns(config.patterns, ctx.workspace));
+  const files = await expandPatterns(config.patterns, ctx.workspace);
   if (files.length === 0) {
     const message = `sign: no files matched ${config.patterns.map((p) => JSON.stringify(p)).join(', ')} (in ${ctx.workspace})`;
     if (config.ifNoFilesFound === 'error')
@@ -116,60 +110,95 @@ async function run(
     );
   }
   const source = config.certificate;
+  const backend = chooseSigner(config.signer, source, deps.platform);
+  report.tool = backend;
   // In-process checks first: a bad certificate must fail before any file or tool is touched.
   const certificate =
-    source.kind === 'thumbprint' ? undefined : await loadCertificate(source, deps, setSecret);
-  if (source.kind === 'thumbprint' && deps.platform !== 'win32') {
-    throw new CertificateError(
-      'certificate-thumbprint: selects a certificate from the Windows certificate store, which exists only on Windows; use certificate or certificate-file here',
-    );
-  }
-  const located = await locateSigningTool(deps.run, {
-    platform: deps.platform,
-    arch: deps.arch,
-    env: deps.env,
-    ...(config.signtoolPath ? { signtoolPath: config.signtoolPath } : {}),
-    ...(ctx.kitsRoots ? { kitsRoots: ctx.kitsRoots } : {}),
-  });
-  if (!located.found || !located.path) {
-    report.error = `sign: ${located.reason ?? `${tool(deps)} not found`}`;
-    return;
-  }
-  const prepared =
     source.kind === 'thumbprint'
-      ? await prepareStoreThumbprint(source.thumbprint, located.path, config, deps)
-      : await prepareCertificate(
-          certificate as SigningCertificate,
-          source,
-          located.path,
-          config,
-          ctx,
-          deps,
-          setSecret,
-        );
-  report.certificate = prepared.info;
-  report.notes.push(...prepared.notes);
-  report.files = await mapWithConcurrency(files, config.concurrency, (file) =>
-    signFile(file, {
-      signer: prepared.signer,
-      timestampUrls: config.timestampUrls,
-      retry: ctx.retry ?? DEFAULT_RETRY,
+      ? undefined
+      : isKeySource(source)
+        ? await openKeySourceCertificate(source, ctx, deps, setSecret)
+        : await openSigningKey(source, deps.now(), setSecret);
+  const targets = await resolveTargets(files, [ctx.workspace, ...(ctx.roots ?? [])]);
+  const trust = await loadTrust(ctx, deps);
+  const timestamps =
+    config.timestampUrls.length > 0
+      ? new TimestampService(config.timestampUrls, {
+          timeoutMs: config.timestampTimeoutMs,
+          retry: ctx.retry ?? DEFAULT_RETRY,
+          ...(deps.progress ? { progress: deps.progress } : {}),
+          ...(ctx.wait ? { wait: ctx.wait } : {}),
+        })
+      : undefined;
+  const temps: TempRecorder = {
+    record: (paths) => recordForCleanup(deps, { paths }),
+    forget: (paths) => forgetForCleanup(deps, { paths }),
+  };
+  const common = {
+    skipSigned: config.skipSigned,
+    appendSignature: config.appendSignature,
+    trust,
+    temps,
+    ...(timestamps ? { timestamps } : {}),
+    ...(deps.progress ? { progress: deps.progress } : {}),
+  };
+  if (backend === 'built-in') {
+    const cert = certificate as OpenedKey;
+    if ('chainPem' in cert) await exportPublicCertificate(cert, ctx);
+    report.certificate = cert.info;
+    report.notes.push(...cert.notes);
+    try {
+      report.files = await signWithEngine(targets, {
+        ...common,
+        key: cert.key,
+        digest: config.digest,
+        ...descriptions(config),
+        signerSubject: cert.info.subject,
+        selfSigned: cert.info.selfSigned,
+      });
+    } finally {
+      await cert.key.close?.();
+    }
+  } else {
+    const located = await locateSigningTool(deps.run, {
+      platform: deps.platform,
+      arch: deps.arch,
+      env: deps.env,
+      ...(config.signtoolPath ? { signtoolPath: config.signtoolPath } : {}),
+      ...(ctx.kitsRoots ? { kitsRoots: ctx.kitsRoots } : {}),
+    });
+    if (!located.found || !located.path) {
+      report.error = `sign: ${located.reason ?? 'signtool not found'}`;
+      return;
+    }
+    const prepared =
+      source.kind === 'thumbprint'
+        ? await prepareStoreThumbprint(source.thumbprint, deps)
+        : await prepareImported(certificate as SigningCertificate, source, deps, setSecret);
+    report.certificate = prepared.info;
+    report.notes.push(...prepared.notes);
+    report.files = await signWithSigntool(targets, {
+      ...common,
+      path: located.path,
+      run: deps.run,
+      thumbprint: prepared.info.thumbprint,
+      machineStore: prepared.machineStore,
       digest: config.digest,
-      skipSigned: config.skipSigned,
-      appendSignature: config.appendSignature,
+      ...descriptions(config),
       signerSubject: prepared.info.subject,
       selfSigned: prepared.info.selfSigned,
-      temps: {
-        record: (paths) => recordForCleanup(deps, { paths }),
-        forget: (paths) => forgetForCleanup(deps, { paths }),
-      },
-      ...(ctx.wait ? { wait: ctx.wait } : {}),
-    }),
-  );
+    });
+  }
+  if (timestamps) {
+    for (const { server, reason } of timestamps.demotedServers())
+      report.notes.push(
+        warning(`timestamp server ${server} failed (${reason}) and was not asked again in this run`),
+      );
+  }
   const count = (status: string): number => report.files.filter((f) => f.status === status).length;
   report.notes.push(
     info(
-      `signed ${count('signed')}, skipped ${count('skipped')}, failed ${count('failed')} of ${files.length} file(s) with ${prepared.signer.tool} as ${prepared.info.subject}`,
+      `signed ${count('signed')}, skipped ${count('skipped')}, failed ${count('failed')} of ${files.length} file(s) with ${backend} as ${report.certificate?.subject ?? ''}`,
     ),
   );
   for (const file of report.files.filter((f) => f.status === 'failed'))
@@ -177,48 +206,91 @@ async function run(
 }
 
 /**
- * A symlink and its target (or two links to one file) are one file to sign: signing it twice at once would
- * race on the rename. The first path matched stands for it.
+ * Which tool signs. auto: signtool on Windows for PFX and store certificates (as users of Windows runners
+ * ask), the built-in engine elsewhere and for ephemeral keys. osslsigncode would need the private key in a
+ * file or on its command line, which this action never does.
  */
-async function distinctTargets(files: string[]): Promise<string[]> {
-  const seen = new Set<string>();
-  const kept: string[] = [];
-  for (const file of files) {
-    const target = await realpath(file).catch(() => file);
-    if (seen.has(target)) continue;
-    seen.add(target);
-    kept.push(file);
+export function chooseSigner(
+  choice: SignerChoice,
+  source: CertificateSource,
+  platform: NodeJS.Platform,
+): 'built-in' | 'signtool' {
+  if (choice === 'osslsigncode') {
+    throw new CertificateError(
+      'signer: osslsigncode reads a private key only from a file or its command line, and this action never puts a key in either; use built-in (the same Authenticode signatures, verified by osslsigncode in our tests)',
+    );
   }
-  return kept;
+  if (isKeySource(source)) {
+    if (choice === 'signtool')
+      throw new CertificateError(
+        `signer: signtool cannot reach the key of ${keySourceInput(source)}; it signs with built-in on every OS (set signer to auto or built-in)`,
+      );
+    return 'built-in';
+  }
+  if (choice === 'signtool' || (choice === 'auto' && platform === 'win32' && source.kind !== 'ephemeral')) {
+    if (platform !== 'win32')
+      throw new CertificateError('signer: signtool runs only on Windows; use auto or built-in here');
+    if (source.kind === 'ephemeral')
+      throw new CertificateError(
+        'signer: signtool signs with a PFX or a store certificate; the ephemeral certificate signs with built-in',
+      );
+    return 'signtool';
+  }
+  if (source.kind === 'thumbprint') {
+    throw new CertificateError(
+      platform === 'win32'
+        ? 'certificate-thumbprint: a store certificate signs with signtool; set signer to auto or signtool'
+        : 'certificate-thumbprint: selects a certificate from the Windows certificate store, which exists only on Windows; use certificate or certificate-file here',
+    );
+  }
+  return 'built-in';
 }
 
-const tool = (deps: Deps): string => (deps.platform === 'win32' ? 'signtool' : 'osslsigncode');
+/** A key the built-in engine signs with: from a PFX or ephemeral (SigningCertificate), or kept elsewhere. */
+type OpenedKey =
+  SigningCertificate | { key: SigningKey; info: CertificateInfo; notes: SigningCertificate['notes'] };
 
-async function loadCertificate(
-  source: Exclude<CertificateSource, { kind: 'thumbprint' }>,
+/**
+ * A key that stays in its token, HSM or cloud service (PKCS#11, Artifact Signing, Key Vault, AWS KMS): its
+ * chain is fetched and checked (code-signing EKU, dates) before any file is touched; closed on failure.
+ */
+async function openKeySourceCertificate(
+  source: KeySource,
+  ctx: SignContext,
   deps: Deps,
   setSecret: (value: string) => void,
-): Promise<SigningCertificate> {
-  return source.kind === 'ephemeral'
-    ? makeEphemeralCertificate(deps.now(), setSecret)
-    : loadPkcs12Certificate(source, deps.now(), setSecret);
+): Promise<OpenedKey> {
+  const key = await openKeySource(source, {
+    run: deps.run,
+    env: deps.env,
+    platform: deps.platform,
+    tempDir: ctx.tempDir,
+    setSecret,
+  });
+  try {
+    const [leaf] = await key.chain();
+    if (!leaf)
+      throw new CertificateError(`${keySourceInput(source)}: ${key.description} returned no certificate`);
+    const x509 = new X509Certificate(leaf);
+    const described = describeCertificate(x509, source.kind);
+    const notes = [
+      info(`signing key: ${key.description}`),
+      ...checkCertificate(described, x509.keyUsage, deps.now(), keySourceInput(source)),
+    ];
+    return { key, info: described, notes };
+  } catch (error) {
+    await key.close?.();
+    throw error;
+  }
 }
 
-interface Prepared {
-  signer: Signer;
-  info: CertificateInfo;
-  notes: SigningCertificate['notes'];
-}
-
-/** An owner-only folder for this run's secret files, recorded for cleanup before anything is written to it. */
-async function privateDir(ctx: SignContext, deps: Deps): Promise<string> {
-  const dir = await makePrivateDir(ctx.tempDir, 'sign-');
-  recordForCleanup(deps, { paths: [dir] });
-  return dir;
-}
-
-async function writeSecretFile(file: string, content: string | Buffer): Promise<void> {
-  await writeFile(file, content, { mode: 0o600, flag: 'wx' });
+/** Anchors: the system bundle, the run's extra CA and TSA files, and a self-signed leaf (so "intact" shows). */
+async function loadTrust(ctx: SignContext, deps: Deps): Promise<TrustOptions> {
+  const texts = [await systemBundle(deps.env)];
+  for (const file of [ctx.trust?.caFile, ctx.trust?.tsaCaFile])
+    if (file) texts.push(await readFile(file, 'utf8'));
+  const anchors = readAnchors(texts);
+  return { anchors, now: deps.now() };
 }
 
 /** The ephemeral certificate's public half goes where users can download and trust it; it is not secret. */
@@ -233,63 +305,10 @@ async function exportPublicCertificate(certificate: SigningCertificate, ctx: Sig
   certificate.info.publicCertPath = file;
 }
 
-/** A certificate loaded in-process (PKCS#12 or ephemeral): signtool on Windows, osslsigncode elsewhere. */
-async function prepareCertificate(
-  certificate: SigningCertificate,
-  source: Exclude<CertificateSource, { kind: 'thumbprint' }>,
-  toolPath: string,
-  config: SignConfig,
-  ctx: SignContext,
-  deps: Deps,
-  setSecret: (value: string) => void,
-): Promise<Prepared> {
-  await exportPublicCertificate(certificate, ctx);
-  const signer =
-    deps.platform === 'win32'
-      ? await importedSigntool(certificate, source, toolPath, config, deps, setSecret)
-      : await osslsigncodeWithKeyFiles(certificate, toolPath, config, ctx, deps);
-  return { signer, info: certificate.info, notes: certificate.notes };
-}
-
-async function osslsigncodeWithKeyFiles(
-  certificate: SigningCertificate,
-  toolPath: string,
-  config: SignConfig,
-  ctx: SignContext,
-  deps: Deps,
-): Promise<Signer> {
-  const dir = await privateDir(ctx, deps);
-  const keyFile = path.join(dir, 'key.pem');
-  const certsFile = path.join(dir, 'certs.pem');
-  await writeSecretFile(keyFile, certificate.keyPem);
-  await writeFile(certsFile, certificate.chainPem.join(''));
-  // Explicit anchor files (never osslsigncode's compiled-in default), so they can be narrowed per run.
-  const bundle = systemBundle(deps.env);
-  const caFile = path.join(dir, 'trust.pem');
-  const tsaCaFile = path.join(dir, 'tsa-trust.pem');
-  // A self-signed leaf is its own anchor: with it added, "verify ok" proves the signature is intact.
-  const selfAnchor = certificate.info.selfSigned ? (certificate.chainPem[0] ?? '') : '';
-  await writeFile(
-    caFile,
-    `${ctx.trust?.caFile ? readFileSync(ctx.trust.caFile, 'utf8') : bundle}\n${selfAnchor}`,
-  );
-  await writeFile(tsaCaFile, ctx.trust?.tsaCaFile ? readFileSync(ctx.trust.tsaCaFile, 'utf8') : bundle);
-  return osslsigncodeSigner({
-    path: toolPath,
-    run: deps.run,
-    keyFile,
-    certsFile,
-    digest: config.digest,
-    ...descriptions(config),
-    anchors: new TrustAnchors(dir, caFile, tsaCaFile),
-  });
-}
-
-function systemBundle(env: NodeJS.ProcessEnv): string {
-  for (const file of [env.SSL_CERT_FILE, ...SYSTEM_CA_BUNDLES]) {
-    if (file && existsSync(file)) return readFileSync(file, 'utf8');
-  }
-  return '';
+interface Prepared {
+  info: CertificateInfo;
+  notes: SigningCertificate['notes'];
+  machineStore: boolean;
 }
 
 /**
@@ -303,14 +322,12 @@ const MAX_POWERSHELL_INPUT = 32_767;
  * where it is; a base64 or ephemeral PKCS#12 goes to the import script in memory, so no PFX file exists on
  * Windows, where file modes do not make a file private.
  */
-async function importedSigntool(
+async function prepareImported(
   certificate: SigningCertificate,
   source: Exclude<CertificateSource, { kind: 'thumbprint' }>,
-  toolPath: string,
-  config: SignConfig,
   deps: Deps,
   setSecret: (value: string) => void,
-): Promise<Signer> {
+): Promise<Prepared> {
   const input: Pkcs12Input =
     source.kind === 'pkcs12-file'
       ? { path: path.resolve(source.path) }
@@ -340,24 +357,7 @@ async function importedSigntool(
   }
   if (!imported.hasPrivateKey)
     throw new CertificateError('certificate: Windows imported the certificate without its private key');
-  return signtoolFor(toolPath, thumbprint, false, config, deps);
-}
-
-function signtoolFor(
-  toolPath: string,
-  thumbprint: string,
-  machineStore: boolean,
-  config: SignConfig,
-  deps: Deps,
-): Signer {
-  return signtoolSigner({
-    path: toolPath,
-    run: deps.run,
-    thumbprint,
-    machineStore,
-    digest: config.digest,
-    ...descriptions(config),
-  });
+  return { info: certificate.info, notes: certificate.notes, machineStore: false };
 }
 
 function descriptions(config: SignConfig): { description?: string; descriptionUrl?: string } {
@@ -367,12 +367,7 @@ function descriptions(config: SignConfig): { description?: string; descriptionUr
   };
 }
 
-async function prepareStoreThumbprint(
-  thumbprint: string,
-  toolPath: string,
-  config: SignConfig,
-  deps: Deps,
-): Promise<Prepared> {
+async function prepareStoreThumbprint(thumbprint: string, deps: Deps): Promise<Prepared> {
   const found = await findStoreCertificate(deps.run, thumbprint);
   if (!found) {
     throw new CertificateError(
@@ -396,8 +391,7 @@ async function prepareStoreThumbprint(
     deps.now(),
     'certificate-thumbprint',
   );
-  const signer = signtoolFor(toolPath, info.thumbprint, found.location === 'LocalMachine', config, deps);
-  return { signer, info, notes };
+  return { info, notes, machineStore: found.location === 'LocalMachine' };
 }
 
 /** Replaces any secret that slipped into a report string (a tool echoing input) with ***. */

@@ -1,7 +1,15 @@
 import type { Note } from '../report/note.js';
 
 export interface CertificateInfo {
-  source: 'pkcs12-base64' | 'pkcs12-file' | 'thumbprint' | 'ephemeral';
+  source:
+    | 'pkcs12-base64'
+    | 'pkcs12-file'
+    | 'thumbprint'
+    | 'ephemeral'
+    | 'pkcs11'
+    | 'artifact-signing'
+    | 'azure-key-vault'
+    | 'aws-kms';
   subject: string;
   issuer: string;
   /** SHA-1 thumbprint, upper-case hex, as Windows shows it. */
@@ -39,7 +47,8 @@ export interface SignedFile {
 }
 
 export interface SigningReport {
-  tool: 'signtool' | 'osslsigncode';
+  /** built-in: the in-process engine; signtool: Windows' own tool (timestamps and verification in process too). */
+  tool: 'built-in' | 'signtool';
   certificate?: CertificateInfo;
   digest: string;
   timestampUrls: string[];

@@ -17,6 +17,11 @@ export interface SigningKey {
    * ECDSA-Sig-Value (as CMS wants it).
    */
   signDigest(digest: Uint8Array, algorithm: DigestAlgorithm): Promise<Uint8Array>;
+  /**
+   * Signs the data itself (hashing with `algorithm` inside). Optional: keys in process memory offer it,
+   * because node:crypto signs ECDSA only over data; the engine prefers it when present.
+   */
+  signData?(data: Uint8Array, algorithm: DigestAlgorithm): Promise<Uint8Array>;
   /** How many signDigest calls may run at once (remote services keep this small; default unlimited). */
   maxConcurrency?: number;
   /** Releases sessions or handles; never throws. */

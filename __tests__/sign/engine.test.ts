@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { signPe } from '../../src/sign/authenticode/engine.js';
+import { readAnchors, verifyPe } from '../../src/sign/authenticode/verify.js';
+import { peChecksum, peLayout } from '../../src/sign/authenticode/image.js';
+import type { DigestAlgorithm } from '../../src/sign/keys/types.js';
+import { buildWindowsPe } from '../helpers/gobuild.js';
+import { keyOf, osslVerify } from './keys.js';
+import { issue, makeTestPki, type Issued, type TestPki } from '../helpers/pki.js';
+import { startTsa, type TestTsa } from '../helpers/tsa.js';
+import { describeWithTool, pythonWithPefile } from '../helpers/tools.js';
+
+const run = promisify(execFile);
+
+describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode engine', () => {
+  let dir: string;
+  let pki: TestPki;
+  let pe: Buffer;
+  let tsa: TestTsa;
+  const keys: Record<string, Issued> = {};
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gag-engine-'));
+    pki = makeTestPki(path.join(dir, 'pki'));
+    keys.rsa = pki.leaf;
+    keys.rsa4096 = issue(pki.dir, 'rsa4096', {
+      cn: 'RSA 4096 Signer',
+      issuer: pki.ca,
+      eku: ['codeSigning'],
+      key: 'rsa4096',
+    });
+    keys.p256 = issue(pki.dir, 'p256', {
+      cn: 'P-256 Signer',
+      issuer: pki.ca,
+      eku: ['codeSigning'],
+      key: 'p256',
+    });
+    keys.p384 = issue(pki.dir, 'p384', {
+      cn: 'P-384 Signer',
+      issuer: pki.ca,
+      eku: ['codeSigning'],
+      key: 'p384',
+    });
+    pe = await readFile(await buildWindowsPe());
+    tsa = await startTsa(pki);
+  });
+  afterAll(async () => {
+    await tsa?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: Array<[string, DigestAlgorithm, boolean, boolean]> = [];
+  for (const key of ['rsa', 'p256', 'p384', 'rsa4096'])
+    for (const digest of ['sha256', 'sha384', 'sha512'] as const)
+      for (const timestamped of [false, true])
+        for (const append of [false, true]) {
+          if (key === 'rsa4096' && (digest !== 'sha256' || append)) continue;
+          cases.push([key, digest, timestamped, append]);
+        }
+
+  it.each(cases)(
+    '%s key, %s, timestamp %s, append %s: osslsigncode verify passes',
+    async (name, digest, timestamped, append) => {
+      const key = keyOf(keys[name] as Issued, pki);
+      let input = pe;
+      if (append) input = (await signPe(pe, keyOf(pki.leaf, pki), { digest: 'sha256' })).bytes;
+      const signed = await signPe(input, key, {
+        digest,
+        description: 'go-av-guard test',
+        descriptionUrl: 'https://example.com/',
+        append,
+        ...(timestamped ? { timestamp: (sig, d) => timestampToken(tsa.url('good'), sig, d) } : {}),
+      });
+      expect(signed.index).toBe(append ? 1 : 0);
+      const file = path.join(dir, `${name}-${digest}-${timestamped}-${append}.exe`);
+      await writeFile(file, signed.bytes);
+      const { code, out } = await osslVerify(file, pki);
+      expect(out).toContain(`Signature Index: ${append ? 1 : 0}`);
+      expect(code, out).toBe(0);
+      expect(out).toMatch(new RegExp(`Message digest algorithm\\s*:\\s*${digest.toUpperCase()}`));
+      if (timestamped) expect(out).toContain('Timestamp time:');
+      // The checksum we wrote is what imagehlp's algorithm gives for the file.
+      const layout = await peLayout(signed.bytes);
+      expect(signed.bytes.readUInt32LE(layout.checksumOffset)).toBe(
+        peChecksum(signed.bytes, layout.checksumOffset),
+      );
+      expect(layout.tableOffset % 8).toBe(0);
+      expect(layout.tableSize % 8).toBe(0);
+      // Our own verifier agrees: intact and trusted with the test CA as anchor.
+      const verdict = await verifyPe(signed.bytes, { anchors: readAnchors([pki.ca.certPem]) });
+      expect(verdict.detail).not.toMatch(/broken|not trusted/);
+      expect(verdict.signatures).toHaveLength(append ? 2 : 1);
+      expect(verdict.signatures.at(-1)?.digest).toBe(digest);
+      expect(Boolean(verdict.signatures.at(-1)?.timestamp?.intact)).toBe(timestamped);
+    },
+  );
+
+  it('tampered: osslsigncode and our verify both call the file broken; without the CA it is intact but untrusted', async () => {
+    const signed = await signPe(pe, keyOf(pki.leaf, pki), {
+      digest: 'sha256',
+      timestamp: (sig, d) => timestampToken(tsa.url('good'), sig, d),
+    });
+    const anchors = readAnchors([pki.ca.certPem]);
+    const untrusted = await verifyPe(signed.bytes, { anchors: [] });
+    expect(untrusted.intact).toBe(true);
+    expect(untrusted.trusted).toBe(false);
+    expect(untrusted.detail).toMatch(/intact, chain not trusted/);
+    const tampered = Buffer.from(signed.bytes);
+    tampered[0x400] = (tampered[0x400] as number) ^ 0xff;
+    const file = path.join(dir, 'tampered.exe');
+    await writeFile(file, tampered);
+    const { code, out } = await osslVerify(file, pki);
+    expect(code).not.toBe(0);
+    expect(out).toMatch(/MISMATCH/);
+    const verdict = await verifyPe(tampered, { anchors });
+    expect(verdict.intact).toBe(false);
+    expect(verdict.detail).toMatch(/image hash mismatch/);
+  });
+
+  it('a timestamp moved from another signature is broken', async () => {
+    const key = keyOf(pki.leaf, pki);
+    let stolen: Buffer | undefined;
+    const first = await signPe(pe, key, {
+      digest: 'sha256',
+      timestamp: async (sig, d) => (stolen = await timestampToken(tsa.url('good'), sig, d)),
+    });
+    expect(first.timestamped).toBe(true);
+    const second = await signPe(pe, key, {
+      digest: 'sha256',
+      description: 'other',
+      timestamp: async () => stolen as Buffer,
+    });
+    const verdict = await verifyPe(second.bytes, { anchors: readAnchors([pki.ca.certPem]) });
+    expect(verdict.intact).toBe(false);
+    expect(verdict.detail).toMatch(/timestamp belongs to another signature/);
+  });
+
+  it('writes the checksum pefile computes', async () => {
+    const python = pythonWithPefile();
+    if (!python && process.env.CI !== 'true') return;
+    const signed = await signPe(pe, keyOf(pki.leaf, pki), { digest: 'sha256' });
+    const file = path.join(dir, 'checksum.exe');
+    await writeFile(file, signed.bytes);
+    const { stdout } = await run(python ?? 'python3', [
+      '-c',
+      'import pefile,sys; p=pefile.PE(sys.argv[1]); print(p.OPTIONAL_HEADER.CheckSum, p.generate_checksum())',
+      file,
+    ]);
+    const [stored, computed] = stdout.trim().split(' ');
+    expect(stored).toBe(computed);
+  });
+});
+
+import { requestTimestamp } from '../../src/sign/authenticode/timestamp.js';
+async function timestampToken(url: string, signature: Buffer, digest: DigestAlgorithm): Promise<Buffer> {
+  return requestTimestamp(url, signature, digest, { timeoutMs: 10_000 });
+}

@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { DIRECTORY, PeFormatError, readHeaders } from '../../pe/headers.js';
+
+/**
+ * The PE side of Authenticode ("Windows Authenticode Portable Executable Signature Format", Microsoft):
+ * where the certificate table is, the image hash that skips the CheckSum field, the security directory
+ * entry and the table itself, the WIN_CERTIFICATE entry (8-byte aligned) and the PE checksum.
+ */
+
+export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
+
+export interface PeLayout {
+  checksumOffset: number;
+  securityEntryOffset: number;
+  /** The certificate table (file offset and size), 0/0 when the file has none. */
+  tableOffset: number;
+  tableSize: number;
+  /** Where the signed content ends: the table's offset, or the end of the file when it has none. */
+  contentEnd: number;
+}
+
+const WIN_CERT_REVISION_2_0 = 0x0200;
+const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
+
+/** Reads the layout from the headers; a table that runs past the end of the file is an error. */
+export async function peLayout(bytes: Buffer): Promise<PeLayout> {
+  const headers = await readHeaders(
+    async (offset, length) => bytes.subarray(offset, offset + length),
+    bytes.length,
+  );
+  const security = headers.directories[DIRECTORY.security];
+  if (headers.directories.length <= DIRECTORY.security) {
+    throw new PeFormatError('the PE header has no security directory entry, so it cannot hold a signature');
+  }
+  let tableOffset = security?.rva ?? 0;
+  let tableSize = security?.size ?? 0;
+  if (tableOffset === 0 || tableSize === 0) {
+    tableOffset = 0;
+    tableSize = 0;
+  } else if (tableOffset + tableSize > bytes.length || tableOffset < headers.sizeOfHeaders) {
+    throw new PeFormatError(
+      'its certificate table points outside the file (truncated download, or a damaged signature)',
+    );
+  }
+  return {
+    checksumOffset: headers.checksumOffset,
+    securityEntryOffset: headers.securityEntryOffset,
+    tableOffset,
+    tableSize,
+    contentEnd: tableSize > 0 ? tableOffset : bytes.length,
+  };
+}
+
+/**
+ * The Authenticode image hash as osslsigncode and Windows compute it for ordinary files: every byte up to
+ * the certificate table (or the end of the file), less the CheckSum field and the security directory entry.
+ */
+export function imageDigest(bytes: Buffer, layout: PeLayout, algorithm: HashName): Buffer {
+  const hash = createHash(algorithm);
+  hash.update(bytes.subarray(0, layout.checksumOffset));
+  hash.update(bytes.subarray(layout.checksumOffset + 4, layout.securityEntryOffset));
+  hash.update(bytes.subarray(layout.securityEntryOffset + 8, layout.contentEnd));
+  return hash.digest();
+}
+
+/** The WIN_CERTIFICATE entries in the table; a table that is not one holds none. */
+export function certificateEntries(bytes: Buffer, layout: PeLayout): Buffer[] {
+  const entries: Buffer[] = [];
+  let at = layout.tableOffset;
+  const end = layout.tableOffset + layout.tableSize;
+  while (at + 8 <= end) {
+    const length = bytes.readUInt32LE(at);
+    const type = bytes.readUInt16LE(at + 6);
+    if (length < 8 || at + length > end) break;
+    if (type === WIN_CERT_TYPE_PKCS_SIGNED_DATA) entries.push(bytes.subarray(at + 8, at + length));
+    at += (length + 7) & ~7;
+  }
+  return entries;
+}
+
+/**
+ * The file with `signedData` as its only certificate table: content up to the old table (or the end),
+ * zero-padded to 8 bytes, then one WIN_CERTIFICATE; the directory entry and the checksum updated. The image
+ * hash must have been computed over the same padded content (see `padForSigning`).
+ */
+export function embedSignature(content: Buffer, layout: PeLayout, signedData: Buffer): Buffer {
+  const body = padTo8(signedData);
+  const entryLength = 8 + body.length;
+  const out = Buffer.allocUnsafe(content.length + entryLength);
+  content.copy(out, 0);
+  out.writeUInt32LE(entryLength, content.length);
+  out.writeUInt16LE(WIN_CERT_REVISION_2_0, content.length + 4);
+  out.writeUInt16LE(WIN_CERT_TYPE_PKCS_SIGNED_DATA, content.length + 6);
+  body.copy(out, content.length + 8);
+  out.writeUInt32LE(content.length, layout.securityEntryOffset);
+  out.writeUInt32LE(entryLength, layout.securityEntryOffset + 4);
+  out.writeUInt32LE(peChecksum(out, layout.checksumOffset), layout.checksumOffset);
+  return out;
+}
+
+/**
+ * The signed content of a file about to be signed: bytes up to the old table (which is dropped) padded with
+ * zeros to 8 bytes, with the directory entry cleared. The image hash of this is what the signature covers.
+ */
+export function padForSigning(bytes: Buffer, layout: PeLayout): { content: Buffer; layout: PeLayout } {
+  const end = layout.contentEnd;
+  const padded = (end + 7) & ~7;
+  if (padded === end && layout.tableSize === 0 && bytes.readUInt32LE(layout.securityEntryOffset + 4) === 0) {
+    // Already aligned with no table: the bytes themselves are the signed content (no copy).
+    return { content: bytes.subarray(0, end), layout: { ...layout, contentEnd: end } };
+  }
+  const content = Buffer.alloc(padded);
+  bytes.copy(content, 0, 0, end);
+  content.writeUInt32LE(0, layout.securityEntryOffset);
+  content.writeUInt32LE(0, layout.securityEntryOffset + 4);
+  return { content, layout: { ...layout, tableOffset: 0, tableSize: 0, contentEnd: padded } };
+}
+
+function padTo8(data: Buffer): Buffer {
+  const padded = (data.length + 7) & ~7;
+  return padded === data.length ? data : Buffer.concat([data, Buffer.alloc(padded - data.length)]);
+}
+
+/** The PE checksum (imagehlp CheckSumMappedFile): 16-bit one's-complement-style sum, CheckSum read as 0, plus the size. */
+export function peChecksum(bytes: Buffer, checksumOffset: number): number {
+  let sum = 0;
+  const aligned = (bytes.byteOffset & 3) === 0;
+  const words32 = aligned ? bytes.length >>> 2 : 0;
+  if (aligned) {
+    // Two 16-bit words at a time; the carries are folded in at the end (the sum is associative).
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset, words32);
+    for (let i = 0; i < words32; i++) {
+      const w = view[i] as number;
+      sum += (w & 0xffff) + (w >>> 16);
+      if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+    }
+    // The CheckSum field was counted: take it out again.
+    const stored = bytes.readUInt32LE(checksumOffset);
+    sum -= (stored & 0xffff) + (stored >>> 16);
+  }
+  for (let at = words32 * 4; at + 1 < bytes.length; at += 2) {
+    if (at === checksumOffset || at === checksumOffset + 2) continue;
+    sum += (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+    if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  }
+  if (bytes.length & 1) sum += bytes[bytes.length - 1] as number;
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return (sum + bytes.length) >>> 0;
+}

@@ -1,0 +1,507 @@
+import { createHash, verify as verifySignature, X509Certificate, type KeyObject } from 'node:crypto';
+import { childrenOf, encodingOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
+import { tbsFields } from './cms.js';
+import { certificateEntries, imageDigest, peLayout, type HashName, type PeLayout } from './image.js';
+import { digestName, OID } from './oids.js';
+import { generalizedTime, readTstInfo, utcTime } from './timestamp.js';
+
+/**
+ * Authenticode verification in process, told apart in two questions: is each signature intact (the image
+ * hash matches, the signer's signature checks, the timestamp is bound to this signature and checks), and is
+ * it trusted (the chains end in a trust anchor, the certificates were valid at the timestamp time, code
+ * signing and time stamping usages). A broken signature is an error; an untrusted one is a fact to report.
+ */
+
+export interface TimestampVerdict {
+  kind: 'rfc3161' | 'authenticode';
+  /** ISO 8601. */
+  time?: string;
+  intact: boolean;
+  trusted: boolean;
+  signer?: string;
+  problem?: string;
+}
+
+export interface SignatureVerdict {
+  /** 0 for the primary signature, 1.. for nested ones in order. */
+  index: number;
+  digest?: string;
+  signer?: string;
+  issuer?: string;
+  intact: boolean;
+  trusted: boolean;
+  /** Why the signature is broken (empty when intact). */
+  problems: string[];
+  /** Why it is not trusted (empty when trusted). */
+  trustProblems: string[];
+  timestamp?: TimestampVerdict;
+}
+
+export interface FileVerdict {
+  /** No certificate table at all. */
+  signed: boolean;
+  signatures: SignatureVerdict[];
+  /** Every signature intact (and at least one present). */
+  intact: boolean;
+  trusted: boolean;
+  /** One sentence for people. */
+  detail: string;
+}
+
+export interface TrustOptions {
+  anchors: readonly X509Certificate[];
+  /** Verification time when a signature has no valid timestamp. */
+  now?: Date;
+}
+
+/** Parses PEM bundles (system CA bundle, a private CA, a test TSA) into anchors; unreadable entries skipped. */
+export function readAnchors(pemTexts: readonly string[]): X509Certificate[] {
+  const out: X509Certificate[] = [];
+  for (const text of pemTexts) {
+    for (const pem of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
+      try {
+        out.push(new X509Certificate(pem));
+      } catch {
+        /* not a certificate OpenSSL reads: skipped, as OpenSSL would */
+      }
+    }
+  }
+  return out;
+}
+
+export async function verifyPe(bytes: Buffer, trust: TrustOptions): Promise<FileVerdict> {
+  let layout: PeLayout;
+  try {
+    layout = await peLayout(bytes);
+  } catch (error) {
+    return broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (layout.tableSize === 0) return UNSIGNED;
+  const hashes = new Map<HashName, Buffer>();
+  const imageHash = (digest: HashName): Buffer => {
+    let hash = hashes.get(digest);
+    if (!hash) hashes.set(digest, (hash = imageDigest(bytes, layout, digest)));
+    return hash;
+  };
+  return verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
+}
+
+const UNSIGNED: FileVerdict = {
+  signed: false,
+  signatures: [],
+  intact: false,
+  trusted: false,
+  detail: 'not signed',
+};
+
+/** The image hash algorithms a certificate table's signatures use (primary and nested), to hash in one pass. */
+export function signatureDigests(entry: Buffer | undefined): HashName[] {
+  const top = entry ? readNode(entry, 0) : undefined;
+  if (!entry || !top) return [];
+  const der = entry.subarray(0, top.end);
+  const all = [der, ...nestedSignatures(der)].map((sig) => {
+    const parsed = signerOf(sig);
+    const indirect = parsed?.content ? readIndirect(sig, parsed.content) : undefined;
+    return indirect?.digest;
+  });
+  return [...new Set(all.filter((d): d is HashName => Boolean(d)))];
+}
+
+/**
+ * Verifies the first WIN_CERTIFICATE entry's signatures against image hashes the caller computed (in memory,
+ * or streamed by the PE analysis): the same verdict either way.
+ */
+export function verifySignatureTable(
+  entry: Buffer | undefined,
+  imageHash: (digest: HashName) => Buffer | undefined,
+  trust: TrustOptions,
+): FileVerdict {
+  const top = entry ? readNode(entry, 0) : undefined;
+  if (!entry || !top) return broken('the certificate table holds no readable signature (junk or damaged)');
+  const der = entry.subarray(0, top.end);
+  const context = new Verifier(imageHash, trust);
+  const signatures = [context.signature(der, 0)];
+  for (const nested of nestedSignatures(der)) signatures.push(context.signature(nested, signatures.length));
+  const intact = signatures.every((s) => s.intact);
+  const trusted = intact && signatures.every((s) => s.trusted);
+  return { signed: true, signatures, intact, trusted, detail: describe(signatures) };
+}
+
+/** The nested signatures (1.3.6.1.4.1.311.2.4.1) of the primary one, in order. */
+function nestedSignatures(der: Buffer): Buffer[] {
+  const signer = signerOf(der);
+  if (!signer?.unsigned) return [];
+  return attributeValues(signer.der, signer.unsigned, OID.spcNestedSignature).map((n) =>
+    encodingOf(signer.der, n),
+  );
+}
+
+function broken(problem: string): FileVerdict {
+  return {
+    signed: true,
+    signatures: [{ index: 0, intact: false, trusted: false, problems: [problem], trustProblems: [] }],
+    intact: false,
+    trusted: false,
+    detail: `signature broken: ${problem}`,
+  };
+}
+
+function describe(signatures: SignatureVerdict[]): string {
+  return signatures
+    .map((s) => {
+      const label = signatures.length > 1 ? `signature ${s.index} (${s.digest ?? '?'}): ` : '';
+      if (!s.intact) return `${label}broken: ${s.problems.join('; ')}`;
+      const ts = s.timestamp
+        ? s.timestamp.intact
+          ? `, timestamped ${s.timestamp.time ?? ''}${s.timestamp.trusted ? '' : ' (timestamp authority not trusted)'}`.trimEnd()
+          : `, timestamp broken: ${s.timestamp.problem ?? ''}`
+        : ', not timestamped';
+      return s.trusted
+        ? `${label}intact, chain trusted${ts}`
+        : `${label}intact, chain not trusted (${s.trustProblems.join('; ')})${ts}`;
+    })
+    .join('; ');
+}
+
+/** The signer's fields read from a SignerInfo. */
+interface SignerFields {
+  digest: HashName | undefined;
+  sid: DerNode;
+  signedAttrs?: DerNode;
+  signatureAlgorithm?: string;
+  signature: Buffer;
+  unsigned?: DerNode;
+}
+
+class Verifier {
+  constructor(
+    private readonly imageHash: (digest: HashName) => Buffer | undefined,
+    private readonly trust: TrustOptions,
+  ) {}
+
+  signature(der: Buffer, index: number): SignatureVerdict {
+    const verdict: SignatureVerdict = {
+      index,
+      intact: false,
+      trusted: false,
+      problems: [],
+      trustProblems: [],
+    };
+    const parsed = signerOf(der);
+    if (!parsed) {
+      verdict.problems.push('the PKCS#7 signature could not be read');
+      return verdict;
+    }
+    const { fields, certs, content } = parsed;
+    verdict.digest = fields.digest;
+    // 1. The image hash in SpcIndirectDataContent against the file.
+    const indirect = content ? readIndirect(der, content) : undefined;
+    if (!indirect) verdict.problems.push('no SpcIndirectDataContent (not an Authenticode signature)');
+    else if (!indirect.digest) verdict.problems.push('unknown image hash algorithm');
+    else if (!this.imageHash(indirect.digest)?.equals(indirect.hash))
+      verdict.problems.push('the file was changed after signing (image hash mismatch)');
+    // 2. The signer: message digest over the content, then the signature over the signed attributes.
+    const leaf = findSigner(der, fields.sid, certs);
+    if (leaf) {
+      verdict.signer = distinguished(leaf.subject);
+      verdict.issuer = distinguished(leaf.issuer);
+    }
+    if (content && fields.digest) {
+      const covered = der.subarray(content.start, content.end);
+      const problem = checkSignerInfo(der, fields, covered, leaf?.publicKey);
+      if (problem) verdict.problems.push(problem);
+    } else verdict.problems.push('unknown signer digest algorithm');
+    // 3. The timestamp, bound to this signature value.
+    const timestamp = this.timestamp(der, fields, certs);
+    if (timestamp) verdict.timestamp = timestamp;
+    if (timestamp && !timestamp.intact) verdict.problems.push(`timestamp broken: ${timestamp.problem ?? ''}`);
+    verdict.intact = verdict.problems.length === 0;
+    // 4. Trust: the chain, validity at the timestamp time, the code-signing usage.
+    const at =
+      timestamp?.intact && timestamp.time ? new Date(timestamp.time) : (this.trust.now ?? new Date());
+    if (!leaf) verdict.trustProblems.push("the signer's certificate is not in the signature");
+    else {
+      verdict.trustProblems.push(...chainProblems(leaf, certs, this.trust.anchors, at, OID.codeSigning));
+    }
+    verdict.trusted = verdict.intact && verdict.trustProblems.length === 0;
+    return verdict;
+  }
+
+  private timestamp(
+    der: Buffer,
+    fields: SignerFields,
+    certs: X509Certificate[],
+  ): TimestampVerdict | undefined {
+    if (!fields.unsigned) return undefined;
+    const token = attributeValues(der, fields.unsigned, OID.rfc3161Timestamp)[0];
+    if (token) return this.rfc3161(encodingOf(der, token), fields.signature);
+    const counter = attributeValues(der, fields.unsigned, OID.countersignature)[0];
+    if (counter) return this.countersignature(der, counter, fields.signature, certs);
+    return undefined;
+  }
+
+  private rfc3161(token: Buffer, signatureValue: Buffer): TimestampVerdict {
+    const verdict: TimestampVerdict = { kind: 'rfc3161', intact: false, trusted: false };
+    const info = readTstInfo(token);
+    const parsed = signerOf(token);
+    if (!info || !parsed) return { ...verdict, problem: 'the timestamp token could not be read' };
+    verdict.time = info.genTime.toISOString();
+    if (!info.digest) return { ...verdict, problem: 'unknown timestamp imprint algorithm' };
+    if (!createHash(info.digest).update(signatureValue).digest().equals(info.imprint))
+      return { ...verdict, problem: 'the timestamp belongs to another signature' };
+    const tsa = findSigner(token, parsed.fields.sid, parsed.certs);
+    if (tsa) verdict.signer = distinguished(tsa.subject);
+    const problem = checkSignerInfo(token, parsed.fields, info.der, tsa?.publicKey);
+    if (problem) return { ...verdict, problem: `timestamp signature: ${problem}` };
+    verdict.intact = true;
+    verdict.trusted =
+      Boolean(tsa) &&
+      chainProblems(tsa as X509Certificate, parsed.certs, this.trust.anchors, info.genTime, OID.timeStamping)
+        .length === 0;
+    return verdict;
+  }
+
+  private countersignature(
+    der: Buffer,
+    node: DerNode,
+    signatureValue: Buffer,
+    certs: X509Certificate[],
+  ): TimestampVerdict {
+    const verdict: TimestampVerdict = { kind: 'authenticode', intact: false, trusted: false };
+    const fields = readSignerInfo(der, node);
+    if (!fields || !fields.signedAttrs)
+      return { ...verdict, problem: 'the countersignature could not be read' };
+    const time = attributeValues(der, fields.signedAttrs, OID.signingTime)[0];
+    const when = time
+      ? time.tag === TAG.utcTime
+        ? utcTime(der.toString('latin1', time.start, time.end))
+        : generalizedTime(der.toString('latin1', time.start, time.end))
+      : undefined;
+    if (when && !Number.isNaN(when.getTime())) verdict.time = when.toISOString();
+    const signer = findSigner(der, fields.sid, certs);
+    if (signer) verdict.signer = distinguished(signer.subject);
+    const problem = checkSignerInfo(der, fields, signatureValue, signer?.publicKey);
+    if (problem) return { ...verdict, problem: `countersignature: ${problem}` };
+    verdict.intact = true;
+    verdict.trusted =
+      Boolean(signer) &&
+      chainProblems(
+        signer as X509Certificate,
+        certs,
+        this.trust.anchors,
+        when ?? new Date(),
+        OID.timeStamping,
+      ).length === 0;
+    return verdict;
+  }
+}
+
+/** The SignerInfo of a ContentInfo(SignedData), its certificates and its encapsulated content node. */
+function signerOf(
+  der: Buffer,
+):
+  | { der: Buffer; fields: SignerFields; certs: X509Certificate[]; content?: DerNode; unsigned?: DerNode }
+  | undefined {
+  const root = readNode(der, 0);
+  const [type, wrapper] = root ? childrenOf(der, root) : [];
+  if (!type || oidOf(der, type) !== OID.signedData || !wrapper) return undefined;
+  const signedData = childrenOf(der, wrapper)[0];
+  if (!signedData) return undefined;
+  const parts = childrenOf(der, signedData);
+  const encap = parts[2];
+  const explicit = encap ? childrenOf(der, encap)[1] : undefined;
+  const content = explicit ? childrenOf(der, explicit)[0] : undefined;
+  const certSet = parts.find((p, i) => i > 2 && p.tag === TAG.context0);
+  const certs = certSet
+    ? childrenOf(der, certSet).flatMap((c) => {
+        try {
+          return c.tag === TAG.sequence ? [new X509Certificate(encodingOf(der, c))] : [];
+        } catch {
+          return [];
+        }
+      })
+    : [];
+  const infos = parts.filter((p) => p.tag === TAG.set).at(-1);
+  const info = infos ? childrenOf(der, infos)[0] : undefined;
+  const fields = info ? readSignerInfo(der, info) : undefined;
+  if (!fields) return undefined;
+  return {
+    der,
+    fields,
+    certs,
+    ...(content ? { content } : {}),
+    ...(fields.unsigned ? { unsigned: fields.unsigned } : {}),
+  };
+}
+
+function readSignerInfo(der: Buffer, node: DerNode): SignerFields | undefined {
+  const parts = childrenOf(der, node);
+  const [, sid, digestAlg] = parts;
+  if (!sid || !digestAlg) return undefined;
+  const signedAttrs = parts.find((p) => p.tag === TAG.context0);
+  const rest = parts.slice(3).filter((p) => p.tag !== TAG.context0);
+  const [sigAlg, signature] = rest;
+  const unsigned = parts.find((p) => p.tag === TAG.context1);
+  if (!sigAlg || !signature || signature.tag !== TAG.octetString) return undefined;
+  const algOid = childrenOf(der, digestAlg)[0];
+  const sigOid = childrenOf(der, sigAlg)[0];
+  return {
+    digest: digestName(algOid ? oidOf(der, algOid) : undefined),
+    sid,
+    ...(signedAttrs ? { signedAttrs } : {}),
+    ...(sigOid ? { signatureAlgorithm: oidOf(der, sigOid) ?? '' } : {}),
+    signature: der.subarray(signature.start, signature.end),
+    ...(unsigned ? { unsigned } : {}),
+  };
+}
+
+/** The message digest attribute must match `covered`; the signature must check over the signed attributes. */
+function checkSignerInfo(
+  der: Buffer,
+  fields: SignerFields,
+  covered: Buffer,
+  key: KeyObject | undefined,
+): string | undefined {
+  if (!fields.digest) return 'unknown digest algorithm';
+  if (!fields.signedAttrs) return 'no signed attributes';
+  const digest = attributeValues(der, fields.signedAttrs, OID.messageDigest)[0];
+  if (
+    !digest ||
+    !der.subarray(digest.start, digest.end).equals(createHash(fields.digest).update(covered).digest())
+  )
+    return 'the signed content does not match its message digest';
+  if (!key) return "the signer's certificate is not in the signature";
+  // The signature covers the attributes encoded as a SET (tag 0x31), not as the [0] they are stored with.
+  const signed = Buffer.concat([
+    Buffer.from([TAG.set]),
+    der.subarray(fields.signedAttrs.headerStart + 1, fields.signedAttrs.end),
+  ]);
+  let ok: boolean;
+  try {
+    ok = verifySignature(fields.digest, signed, key, fields.signature);
+  } catch {
+    ok = false;
+  }
+  return ok ? undefined : "the signature value does not verify with the signer's key";
+}
+
+/** The values (SET members) of attribute `oid` in a SET/[0]/[1] of attributes. */
+function attributeValues(der: Buffer, attributes: DerNode, oid: string): DerNode[] {
+  for (const attribute of childrenOf(der, attributes)) {
+    const [type, values] = childrenOf(der, attribute);
+    if (type && values && oidOf(der, type) === oid) return childrenOf(der, values);
+  }
+  return [];
+}
+
+/** SpcIndirectDataContent: the DigestInfo's algorithm and hash. */
+function readIndirect(
+  der: Buffer,
+  content: DerNode,
+): { digest: HashName | undefined; hash: Buffer } | undefined {
+  const [, digestInfo] = childrenOf(der, content);
+  const [alg, hash] = digestInfo ? childrenOf(der, digestInfo) : [];
+  const algOid = alg ? childrenOf(der, alg)[0] : undefined;
+  if (!hash || hash.tag !== TAG.octetString) return undefined;
+  return {
+    digest: digestName(algOid ? oidOf(der, algOid) : undefined),
+    hash: der.subarray(hash.start, hash.end),
+  };
+}
+
+/** The certificate named by a SignerIdentifier (IssuerAndSerialNumber, or [0] SubjectKeyIdentifier). */
+function findSigner(der: Buffer, sid: DerNode, certs: X509Certificate[]): X509Certificate | undefined {
+  if (sid.tag === TAG.sequence) {
+    const [issuer, serial] = childrenOf(der, sid);
+    if (!issuer || !serial) return undefined;
+    const wanted = Buffer.concat([encodingOf(der, issuer), encodingOf(der, serial)]);
+    return certs.find((c) => {
+      try {
+        const f = tbsFields(c.raw);
+        return Buffer.concat([f.issuer, f.serial]).equals(wanted);
+      } catch {
+        return false;
+      }
+    });
+  }
+  if (sid.tag === 0x80) {
+    const ski = der.subarray(sid.start, sid.end).toString('hex');
+    return certs.find((c) => subjectKeyId(c) === ski);
+  }
+  return undefined;
+}
+
+function subjectKeyId(cert: X509Certificate): string | undefined {
+  const raw = cert.raw;
+  const at = raw.indexOf(Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x0e]));
+  if (at < 0) return undefined;
+  const octets = readNode(raw, at + 5);
+  const inner = octets ? readNode(raw, octets.start) : undefined;
+  return inner ? raw.toString('hex', inner.start, inner.end) : undefined;
+}
+
+const chainCache = new Map<string, string[]>();
+
+/**
+ * Why `leaf` is not trusted for `usage` at time `at`: builds the chain through the signature's own
+ * certificates to an anchor; each certificate in it valid at `at`; the leaf carries the usage.
+ */
+export function chainProblems(
+  leaf: X509Certificate,
+  pool: readonly X509Certificate[],
+  anchors: readonly X509Certificate[],
+  at: Date,
+  usage: string,
+): string[] {
+  const key = `${leaf.fingerprint256}|${usage}|${at.toISOString().slice(0, 13)}|${anchors.length}`;
+  const cached = chainCache.get(key);
+  if (cached) return cached;
+  const problems: string[] = [];
+  const ekus = leaf.keyUsage;
+  if (!ekus || !(ekus.includes(usage) || ekus.includes(OID.anyExtendedKeyUsage)))
+    problems.push(usage === OID.codeSigning ? 'no code-signing usage' : 'no time-stamping usage');
+  const chain: X509Certificate[] = [leaf];
+  let trusted = false;
+  for (let current = leaf; chain.length < 10;) {
+    if (anchors.some((a) => a.raw.equals(current.raw))) {
+      trusted = true;
+      break;
+    }
+    const issuer =
+      anchors.find((a) => issues(a, current)) ??
+      pool.find((c) => c !== current && !c.raw.equals(current.raw) && issues(c, current));
+    if (!issuer) {
+      problems.push(
+        current.subject === current.issuer
+          ? `${distinguished(current.subject)} is self-signed and not a trust anchor here`
+          : `no trust anchor for ${distinguished(current.issuer)}`,
+      );
+      break;
+    }
+    chain.push(issuer);
+    if (anchors.includes(issuer)) {
+      trusted = true;
+      break;
+    }
+    current = issuer;
+  }
+  if (trusted) {
+    for (const cert of chain) {
+      if (at < cert.validFromDate || at > cert.validToDate)
+        problems.push(`${distinguished(cert.subject)} was not valid at ${at.toISOString()}`);
+    }
+  }
+  if (chainCache.size > 1000) chainCache.clear();
+  chainCache.set(key, problems);
+  return problems;
+}
+
+function issues(issuer: X509Certificate, cert: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+const distinguished = (name: string): string => name.split('\n').filter(Boolean).reverse().join(', ');
