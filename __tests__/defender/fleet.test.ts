@@ -137,10 +137,15 @@ describe('fleet policy files', () => {
       env: { PATH: '', RUNNER_TEMP: dir },
       cwd: dir,
     };
-    const code = await runCli(['doctor', '--json', '--fleet-policy', 'policy'], io, {
-      run,
-      platform: 'linux',
-    });
+    // An absolute --go: the stand-in runner answers for it (a bare name is only searched on PATH).
+    const code = await runCli(
+      ['doctor', '--json', '--go', '/opt/go/bin/go', '--fleet-policy', 'policy'],
+      io,
+      {
+        run,
+        platform: 'linux',
+      },
+    );
     expect(code).toBe(EXIT.ok);
     expect(calls.some((c) => c.slice(1).join(' ') === 'env -json')).toBe(true);
     const report = JSON.parse(out.join('')) as Report;

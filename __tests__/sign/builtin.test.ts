@@ -615,7 +615,9 @@ describeWithTool(
       const report = await main;
       expect(report.files[0]).toMatchObject({
         status: 'failed',
-        reason: expect.stringMatching(/disappeared while it was being signed/),
+        reason: expect.stringMatching(
+          /was deleted while it was being signed; nothing was written in its place/,
+        ),
       });
       expect(existsSync(file)).toBe(false);
       expect(readdirSync(s.workspace).filter((n) => n !== '.tmp')).toEqual([]);

@@ -81,12 +81,14 @@ export async function detectionsFromFile(file: string, config: Config, deps: Dep
 export async function verifyCommand(context: CommandContext): Promise<number> {
   const { flags, cwd } = context;
   const caFile = flags.read('ca-file');
+  const { progress } = context.deps(await context.config());
   const results = await verifyFiles(
     flags.positionals.map((f) => path.resolve(cwd, f)),
     {
       requireTrusted: flags.values['require-trusted'] === true,
       caFiles: caFile ? [path.resolve(cwd, caFile)] : [],
       env: context.env,
+      ...(progress ? { progress } : {}),
     },
   );
   context.stdout(flags.json ? `${JSON.stringify(results, null, 2)}\n` : renderVerifyText(results, cwd));

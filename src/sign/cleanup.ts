@@ -45,8 +45,8 @@ export function forgetForCleanup(deps: Pick<Deps, 'state'>, drop: Partial<Signin
   });
 }
 
-/** The temp copies signing writes beside a binary: `.<name>.<random hex>.signed<ext>` / `.stamped<ext>`. */
-export const SIGNING_TEMP_NAME = /^\..+\.[0-9a-f]{8,}\.(signed|stamped)(\.[^./\\]+)?$/;
+/** The temp copies signing writes beside a binary: `.<name>.<random hex>.signed<ext>` (`.signing<ext>` for signtool, `.stamped<ext>`). */
+export const SIGNING_TEMP_NAME = /^\..+\.[0-9a-f]{8,}\.(signed|signing|stamped)(\.[^./\\]+)?$/;
 
 /** mkdtemp's folders for secrets: `sign-` and six random characters. */
 const PRIVATE_DIR_NAME = /^sign-[A-Za-z0-9]{6}$/;

@@ -218,7 +218,8 @@ describeWithTool(
         ],
         io,
       );
-      expect(err.join('')).toBe('');
+      // stderr carries the per-file progress lines only.
+      expect(err.join('')).toMatch(/^(sign: \S+: signed and verified \(\d+\.\d s\)\n)+$/);
       expect(code).toBe(EXIT.ok);
       expect(JSON.parse(out.join('')).signing.files[0].status).toBe('signed');
       expect(verify(file)).toMatch(/Succeeded/);
