@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { EXIT, runCli } from '../../src/cli.js';
@@ -8,6 +7,7 @@ import { buildWindowsPe, copyPe } from '../helpers/gobuild.js';
 import { expectValidReport } from '../helpers/schema.js';
 import { describeWithTool } from '../helpers/tools.js';
 import { recordingIo } from './io.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, stdin = '') {
   const t = recordingIo(env, stdin, cwd);
@@ -19,7 +19,7 @@ describeWithTool(['go', 'osslsigncode'], 'CLI analyze and sign on real PE files'
   let dir: string;
   let pe: string;
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cli-pe-'));
+    dir = scratchDir('cli-pe-');
     pe = await copyPe(await buildWindowsPe(), dir, 'app.exe');
   }, 180_000);
 

@@ -28,6 +28,8 @@ describeWithTool(['go', 'osslsigncode', 'npm'], 'the npm package', () => {
     npm_config_cache: path.join(dir, 'npm-cache'),
     npm_config_offline: 'true',
     npm_config_update_notifier: 'false',
+    // npm turns on Node's compile cache, which would leave $TMPDIR/node-compile-cache behind.
+    NODE_DISABLE_COMPILE_CACHE: '1',
   });
 
   beforeAll(async () => {

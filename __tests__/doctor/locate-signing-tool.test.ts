@@ -1,5 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,10 +10,11 @@ import {
 } from '../../src/sign/locate.js';
 import { runProcess } from '../../src/platform/process.js';
 import { describeWithTool } from '../helpers/tools.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 /** A folder tree shaped like `Windows Kits\10\bin` on windows-latest (several SDKs, several archs). */
 function fakeKits(files: string[]): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'kits-'));
+  const root = scratchDir('kits-');
   for (const file of files) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     writeFileSync(path.join(root, file), 'MZ');
@@ -109,7 +109,7 @@ describeWithTool(['osslsigncode'], 'osslsigncode discovery on this machine', () 
   });
 
   it('says how to install it when PATH has none', async () => {
-    const empty = mkdtempSync(path.join(tmpdir(), 'empty-path-'));
+    const empty = scratchDir('empty-path-');
     const decoy = path.join(empty, 'osslsigncode');
     writeFileSync(decoy, '');
     chmodSync(decoy, 0o644); // present but not executable: not a match

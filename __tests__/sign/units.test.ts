@@ -10,6 +10,7 @@ import { Semaphore } from '../../src/sign/builtin.js';
 import { chooseSigner } from '../../src/sign/index.js';
 import { backoffDelay } from '../../src/sign/retry.js';
 import { parseSigntoolVerify } from '../../src/sign/verify.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'sign');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -187,10 +188,9 @@ describe('two certificate sources (parseConfig)', () => {
 
 describe('sign patterns', () => {
   it('are relative to the workspace, ! excludes, last match wins, files only, nothing printed', async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
     const { expandPatterns } = await import('../../src/platform/glob.js');
-    const ws = mkdtempSync(path.join(tmpdir(), 'gag-glob-[x] '));
+    const ws = scratchDir('gag-glob-[x] ');
     for (const f of [
       'dist/app.exe',
       'dist/debug/app.exe',
