@@ -176,7 +176,7 @@ describeWithTool(
         expect(f.advice.length).toBeGreaterThan(20);
       }
       expect(plain.findings.find((f) => f.id === 'GAV-PE-NO-VERSIONINFO')?.advice).toMatch(
-        /go-winres|goversioninfo/,
+        /go-av-guard stamp --file-version .*go-winres/,
       );
     });
 

@@ -16,7 +16,7 @@ const MIN_SECTION_FOR_ENTROPY = 4096;
 const MEM_DISCARDABLE = 0x02000000;
 
 const VERSION_TOOLS =
-  'add a version resource (CompanyName, ProductName, FileDescription, FileVersion, OriginalFilename) with github.com/tc-hib/go-winres (`go-winres simply --product-version ... --file-version ...`) or github.com/josephspurrier/goversioninfo, which write a .syso file that `go build` links in';
+  'stamp the built file with go-av-guard (action input `stamp: auto` with `version-info`, or `go-av-guard stamp --file-version 1.2.3 --company-name ... FILES` before signing), or add a version resource at build time with github.com/tc-hib/go-winres or github.com/josephspurrier/goversioninfo (a .syso file that `go build` links in)';
 
 export type RuleInput = Omit<PeReport, 'findings'> & { signatureProblem?: string };
 
