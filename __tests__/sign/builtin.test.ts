@@ -537,6 +537,38 @@ describeWithTool(
       expect(readdirSync(path.dirname(file))).toEqual(['app.exe']);
     });
 
+    it("a key's maxConcurrency bounds the signatures made at once (remote services)", async () => {
+      const folder = mkdtempSync(path.join(root, 'ws-'));
+      const files = await Promise.all(['a', 'b', 'c', 'd'].map((n) => copyPe(pe, folder, `${n}.exe`)));
+      const key = keyOf(pki.leaf, pki);
+      let running = 0;
+      let peak = 0;
+      const slow: SigningKey = {
+        ...key,
+        maxConcurrency: 1,
+        signData: async (data, digest) => {
+          peak = Math.max(peak, ++running);
+          await new Promise((r) => setTimeout(r, 20));
+          running--;
+          return (key.signData as NonNullable<SigningKey['signData']>)(data, digest);
+        },
+      };
+      const results = await signWithEngine(
+        files.map((f) => ({ path: f, target: f })),
+        {
+          key: slow,
+          digest: 'sha256',
+          skipSigned: true,
+          appendSignature: false,
+          signerSubject: 'CN=Leaf Signer',
+          selfSigned: false,
+          trust: { anchors: readAnchors([pki.ca.certPem]) },
+        },
+      );
+      expect(results.map((r) => r.status)).toEqual(['signed', 'signed', 'signed', 'signed']);
+      expect(peak).toBe(1);
+    });
+
     it('timestamp-urls none: signs without a timestamp and warns', async () => {
       const s = setup();
       await copyPe(pe, s.workspace, 'app.exe');
