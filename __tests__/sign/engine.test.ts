@@ -188,7 +188,9 @@ async function timestampToken(url: string, signature: Buffer, digest: DigestAlgo
 /** ECDSA over a precomputed digest with `openssl pkeyutl -sign` (raw digest in, DER signature out). */
 async function ecdsaOverDigest(issued: Issued, digest: Uint8Array): Promise<Buffer> {
   const { spawnSync } = await import('node:child_process');
-  const result = spawnSync('openssl', ['pkeyutl', '-sign', '-inkey', issued.keyFile], { input: Buffer.from(digest) });
+  const result = spawnSync('openssl', ['pkeyutl', '-sign', '-inkey', issued.keyFile], {
+    input: Buffer.from(digest),
+  });
   if (result.status !== 0) throw new Error(String(result.stderr));
   return result.stdout;
 }
