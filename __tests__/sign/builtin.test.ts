@@ -37,6 +37,11 @@ import { startTsa, type TestTsa } from '../helpers/tsa.js';
 const PASSWORD = `pä"s's $(whoami) \`id\` %PATH%; ünï ß`;
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** What a folder holds besides the run's own temp folder, sorted. */
+const namesIn = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((n) => n !== '.tmp')
+    .sort();
 
 describeWithTool(
   ['go', 'osslsigncode', 'openssl'],
@@ -114,6 +119,21 @@ describeWithTool(
         ...over,
       });
 
+    /** The engine straight, on files as they are, with the test CA as anchor. */
+    const engineSign = (files: string[], key: SigningKey) =>
+      signWithEngine(
+        files.map((f) => ({ path: f, target: f })),
+        {
+          key,
+          digest: 'sha256',
+          skipSigned: true,
+          appendSignature: false,
+          signerSubject: 'CN=Leaf Signer',
+          selfSigned: false,
+          trust: { anchors: readAnchors([pki.ca.certPem]) },
+        },
+      );
+
     /** What osslsigncode itself says about a file, with the test CA and TSA as trust anchors. */
     const verifyWithTestCa = (file: string, ca = pki.ca.certFile): string =>
       execFileSync('osslsigncode', ['verify', '-in', file, '-CAfile', ca, '-TSA-CAfile', pki.ca.certFile], {
@@ -174,7 +194,7 @@ describeWithTool(
       });
       expect(existsSync(s.ctx.tempDir) ? readdirSync(s.ctx.tempDir) : []).toEqual([]);
       // No temp file stays next to the binary.
-      expect(readdirSync(s.workspace).filter((n) => n !== '.tmp')).toEqual(['app.exe']);
+      expect(namesIn(s.workspace)).toEqual(['app.exe']);
     });
 
     it('fails over [refused, 503, good]: every file is signed and the report names the good server', async () => {
@@ -214,11 +234,7 @@ describeWithTool(
         expect(file.reason).toContain(`${tsa.refusedUrl}: connection refused (`);
         expect(file.reason).toContain(`${tsa.url('503')}: HTTP 503 Service Unavailable (`);
       }
-      expect(
-        readdirSync(s.workspace)
-          .filter((n) => n !== '.tmp')
-          .sort(),
-      ).toEqual(['a.exe', 'b.exe']);
+      expect(namesIn(s.workspace)).toEqual(['a.exe', 'b.exe']);
     });
 
     it('a server that never answers, listed first, costs one time-out in a run of 40 files', async () => {
@@ -265,11 +281,7 @@ describeWithTool(
       expect(verifyWithTestCa(real)).toContain('Signature verification: ok');
       // The temp copies were made next to the real file (same file system for the rename) and are gone.
       expect(readdirSync(path.dirname(real))).toEqual(['app-1.2.3.exe']);
-      expect(
-        readdirSync(s.workspace)
-          .filter((n) => n !== '.tmp')
-          .sort(),
-      ).toEqual(['app.exe', 'build']);
+      expect(namesIn(s.workspace)).toEqual(['app.exe', 'build']);
     });
 
     it('treats a garbage reply as transient and tries the next server', async () => {
@@ -520,21 +532,34 @@ describeWithTool(
             digest,
           ),
       };
-      const [result] = await signWithEngine([{ path: file, target: file }], {
-        key: wrong,
-        digest: 'sha256',
-        skipSigned: true,
-        appendSignature: false,
-        signerSubject: 'CN=Leaf Signer',
-        selfSigned: false,
-        trust: { anchors: readAnchors([pki.ca.certPem]) },
-      });
+      const [result] = await engineSign([file], wrong);
       expect(result).toMatchObject({
         status: 'failed',
         reason: expect.stringContaining("broken: the signature value does not verify with the signer's key"),
       });
       expect(sha256(file)).toBe(before);
       expect(readdirSync(path.dirname(file))).toEqual(['app.exe']);
+    });
+
+    it("a key's maxConcurrency bounds the signatures made at once (remote services)", async () => {
+      const folder = mkdtempSync(path.join(root, 'ws-'));
+      const files = await Promise.all(['a', 'b', 'c', 'd'].map((n) => copyPe(pe, folder, `${n}.exe`)));
+      const key = keyOf(pki.leaf, pki);
+      let running = 0;
+      let peak = 0;
+      const slow: SigningKey = {
+        ...key,
+        maxConcurrency: 1,
+        signData: async (data, digest) => {
+          peak = Math.max(peak, ++running);
+          await new Promise((r) => setTimeout(r, 20));
+          running--;
+          return (key.signData as NonNullable<SigningKey['signData']>)(data, digest);
+        },
+      };
+      const results = await engineSign(files, slow);
+      expect(results.map((r) => r.status)).toEqual(['signed', 'signed', 'signed', 'signed']);
+      expect(peak).toBe(1);
     });
 
     it('timestamp-urls none: signs without a timestamp and warns', async () => {
@@ -602,7 +627,7 @@ describeWithTool(
         reason: expect.stringMatching(/changed while it was being signed/),
       });
       expect(readFileSync(file).equals(newBuild)).toBe(true);
-      expect(readdirSync(s.workspace).filter((n) => n !== '.tmp')).toEqual(['app.exe']);
+      expect(namesIn(s.workspace)).toEqual(['app.exe']);
     });
 
     it('a file deleted while it was being signed is not recreated', async () => {
@@ -620,7 +645,7 @@ describeWithTool(
         ),
       });
       expect(existsSync(file)).toBe(false);
-      expect(readdirSync(s.workspace).filter((n) => n !== '.tmp')).toEqual([]);
+      expect(namesIn(s.workspace)).toEqual([]);
     });
 
     it('a symlink to a file outside the workspace is refused clearly and its target left alone', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signPe } from '../../src/sign/authenticode/engine.js';
 import { readAnchors, verifyPe } from '../../src/sign/authenticode/verify.js';
 import { peChecksum, peLayout } from '../../src/sign/authenticode/image.js';
-import type { DigestAlgorithm } from '../../src/sign/keys/types.js';
+import type { DigestAlgorithm, SigningKey } from '../../src/sign/keys/types.js';
 import { buildWindowsPe } from '../helpers/gobuild.js';
 import { keyOf, osslVerify } from './keys.js';
 import { issue, makeTestPki, type Issued, type TestPki } from '../helpers/pki.js';
@@ -139,6 +139,31 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode eng
     expect(verdict.detail).toMatch(/timestamp belongs to another signature/);
   });
 
+  it.each(['rsa', 'p256'])(
+    'a %s key that only signs digests (as tokens and cloud services do) signs through signDigest',
+    async (name) => {
+      const full = keyOf(keys[name] as Issued, pki);
+      let digests = 0;
+      const digestOnly: SigningKey = {
+        description: 'digest-only',
+        keyType: full.keyType,
+        chain: () => full.chain(),
+        signDigest: async (digest, algorithm) => {
+          digests++;
+          if (full.keyType === 'rsa') return full.signDigest(digest, algorithm);
+          // ECDSA over a digest, as a token would: node:crypto signs data, so re-derive via a raw-digest key.
+          return ecdsaOverDigest(keys[name] as Issued, digest);
+        },
+      };
+      const signed = await signPe(pe, digestOnly, { digest: 'sha256' });
+      expect(digests).toBe(1);
+      const file = path.join(dir, `digest-only-${name}.exe`);
+      await writeFile(file, signed.bytes);
+      const { code, out } = await osslVerify(file, pki);
+      expect(code, out).toBe(0);
+    },
+  );
+
   it('writes the checksum pefile computes', async () => {
     const python = pythonWithPefile();
     if (!python && process.env.CI !== 'true') return;
@@ -158,4 +183,14 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode eng
 import { requestTimestamp } from '../../src/sign/authenticode/timestamp.js';
 async function timestampToken(url: string, signature: Buffer, digest: DigestAlgorithm): Promise<Buffer> {
   return requestTimestamp(url, signature, digest, { timeoutMs: 10_000 });
+}
+
+/** ECDSA over a precomputed digest with `openssl pkeyutl -sign` (raw digest in, DER signature out). */
+async function ecdsaOverDigest(issued: Issued, digest: Uint8Array): Promise<Buffer> {
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync('openssl', ['pkeyutl', '-sign', '-inkey', issued.keyFile], {
+    input: Buffer.from(digest),
+  });
+  if (result.status !== 0) throw new Error(String(result.stderr));
+  return result.stdout;
 }

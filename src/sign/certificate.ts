@@ -23,12 +23,13 @@ export interface SigningCertificate {
   info: CertificateInfo;
   /** The key, in process memory only. */
   key: SigningKey;
-  /** For the osslsigncode backend, which reads the key from a pipe; never written anywhere. */
-  privateKey: KeyObject;
   /** DER, leaf first, then any other certificates from the PKCS#12 (intermediates, maybe the root). */
   chain: Buffer[];
   chainPem: string[];
-  /** For the Windows store import: the PKCS#12 bytes and their password (both secrets); empty for ephemeral. */
+  /**
+   * For the Windows store import (signtool): the PKCS#12 bytes and their password (both secrets). Empty for
+   * keys that are not a PFX (ephemeral, tokens, cloud services), which sign with the built-in engine.
+   */
   pkcs12: Buffer;
   password: string;
   notes: Note[];
@@ -126,7 +127,6 @@ export async function loadPkcs12Certificate(
         ? `PFX file ${source.kind === 'pkcs12-file' ? source.path : ''}`.trim()
         : 'PFX from the certificate input',
     ),
-    privateKey: key,
     chain,
     chainPem: chain.map(toPem),
     pkcs12: bytes,
@@ -204,7 +204,6 @@ export function makeEphemeralCertificate(now: Date): SigningCertificate {
   return {
     info,
     key: localKey(privateKey, [der], 'ephemeral key'),
-    privateKey,
     chain: [der],
     chainPem: [toPem(der)],
     pkcs12: Buffer.alloc(0),
