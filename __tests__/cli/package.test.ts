@@ -109,33 +109,27 @@ describeWithTool(['go', 'osslsigncode', 'npm'], 'the npm package', () => {
   });
 
   // Each CLI run works in its own private folder: parallel hooks never remove each other's files.
-  it(
-    "the README's GoReleaser hook: six hook processes at once, each signs its own build",
-    async () => {
-      const pe = await buildWindowsPe();
-      const work = mkdtempSync(path.join(dir, 'goreleaser-'));
-      const builds = await Promise.all(
-        Array.from({ length: 6 }, (_, i) =>
-          copyPe(pe, path.join(work, `app_windows_amd64_v${i}`), 'app.exe'),
-        ),
-      );
-      const node = nodeBinary(22);
-      // GoReleaser runs each build's post hook as soon as that build is done, several at once.
-      const results = await Promise.all(
-        builds.map((file) =>
-          run(bin, ['sign', '--certificate', 'ephemeral', '--timestamp-urls', 'none', '--json', file], {
-            cwd: work,
-            env: { ...env(node), TMPDIR: path.join(work, 'tmp') },
-          }).catch((e: { code?: number; stderr?: string; stdout?: string }) => e),
-        ),
-      );
-      for (const [i, result] of results.entries()) {
-        expect(result, `hook ${i}: ${String(result.stderr)}`).not.toHaveProperty('code');
-        const report = JSON.parse(String(result.stdout));
-        expect(report.signing.files).toMatchObject([{ path: builds[i], status: 'signed' }]);
-        expect(String(result.stderr)).toContain(`sign: app_windows_amd64_v${i}/app.exe: signed`);
-      }
-    },
-    240_000,
-  );
+  it("the README's GoReleaser hook: six hook processes at once, each signs its own build", async () => {
+    const pe = await buildWindowsPe();
+    const work = mkdtempSync(path.join(dir, 'goreleaser-'));
+    const builds = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => copyPe(pe, path.join(work, `app_windows_amd64_v${i}`), 'app.exe')),
+    );
+    const node = nodeBinary(22);
+    // GoReleaser runs each build's post hook as soon as that build is done, several at once.
+    const results = await Promise.all(
+      builds.map((file) =>
+        run(bin, ['sign', '--certificate', 'ephemeral', '--timestamp-urls', 'none', '--json', file], {
+          cwd: work,
+          env: { ...env(node), TMPDIR: path.join(work, 'tmp') },
+        }).catch((e: { code?: number; stderr?: string; stdout?: string }) => e),
+      ),
+    );
+    for (const [i, result] of results.entries()) {
+      expect(result, `hook ${i}: ${String(result.stderr)}`).not.toHaveProperty('code');
+      const report = JSON.parse(String(result.stdout));
+      expect(report.signing.files).toMatchObject([{ path: builds[i], status: 'signed' }]);
+      expect(String(result.stderr)).toContain(`sign: app_windows_amd64_v${i}/app.exe: signed`);
+    }
+  }, 240_000);
 });
