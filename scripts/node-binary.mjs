@@ -39,6 +39,8 @@ export function nodeBinary(major) {
       {
         stdio: ['ignore', 'ignore', 'inherit'],
         shell: process.platform === 'win32',
+        // npm turns on Node's compile cache, which would leave $TMPDIR/node-compile-cache behind.
+        env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' },
       },
     );
   }

@@ -43,7 +43,7 @@ describeWithTool(['go', 'osslsigncode', 'npm'], 'the npm package', () => {
     });
     const packed = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], {
       cwd: copy,
-      env: { ...process.env, npm_config_cache: path.join(dir, 'npm-cache') },
+      env: { ...process.env, npm_config_cache: path.join(dir, 'npm-cache'), NODE_DISABLE_COMPILE_CACHE: '1' },
     });
     tarball = path.join(dir, packed.stdout.trim().split('\n').at(-1) ?? '');
     prefix = path.join(dir, 'prefix');
