@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,8 +8,6 @@ import {
   parseSdkVersion,
   windowsKitsRoots,
 } from '../../src/sign/locate.js';
-import { runProcess } from '../../src/platform/process.js';
-import { describeWithTool } from '../helpers/tools.js';
 import { scratchDir } from '../helpers/tmp.js';
 
 /** A folder tree shaped like `Windows Kits\10\bin` on windows-latest (several SDKs, several archs). */
@@ -66,15 +64,14 @@ describe('signtool discovery', () => {
   it('honours an explicit signtool-path, and says clearly when it is wrong', async () => {
     const root = fakeKits(['custom dir/signtool.exe']);
     const explicit = path.join(root, 'custom dir', 'signtool.exe');
-    const run = runProcess;
     expect(
-      await locateSigningTool(run, { platform: 'win32', arch: 'x64', env: {}, signtoolPath: explicit }),
+      await locateSigningTool({ platform: 'win32', arch: 'x64', env: {}, signtoolPath: explicit }),
     ).toEqual({
       name: 'signtool',
       found: true,
       path: explicit,
     });
-    const missing = await locateSigningTool(run, {
+    const missing = await locateSigningTool({
       platform: 'win32',
       arch: 'x64',
       env: {},
@@ -89,7 +86,7 @@ describe('signtool discovery', () => {
 
   it('reports where it looked when no SDK is installed', async () => {
     const root = fakeKits([]);
-    const probe = await locateSigningTool(runProcess, {
+    const probe = await locateSigningTool({
       platform: 'win32',
       arch: 'x64',
       env: { PATH: '' },
@@ -101,24 +98,9 @@ describe('signtool discovery', () => {
   });
 });
 
-describeWithTool(['osslsigncode'], 'osslsigncode discovery on this machine', () => {
-  it('finds osslsigncode on PATH with its version', async () => {
-    const probe = await locateSigningTool(runProcess, { platform: 'linux', arch: 'x64', env: process.env });
-    expect(probe).toMatchObject({ name: 'osslsigncode', found: true });
-    expect(probe.version).toMatch(/^\d+\.\d+/);
-  });
-
-  it('says how to install it when PATH has none', async () => {
-    const empty = scratchDir('empty-path-');
-    const decoy = path.join(empty, 'osslsigncode');
-    writeFileSync(decoy, '');
-    chmodSync(decoy, 0o644); // present but not executable: not a match
-    const probe = await locateSigningTool(runProcess, {
-      platform: 'linux',
-      arch: 'x64',
-      env: { PATH: empty },
-    });
-    expect(probe).toMatchObject({ name: 'osslsigncode', found: false });
-    expect(probe.reason).toMatch(/apt-get install osslsigncode/);
+describe('signing off Windows', () => {
+  it('is the built-in engine: nothing to find or install, no process started', async () => {
+    const probe = await locateSigningTool({ platform: 'linux', arch: 'x64', env: { PATH: '' } });
+    expect(probe).toEqual({ name: 'built-in', found: true, version: 'in process' });
   });
 });

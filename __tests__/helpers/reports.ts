@@ -24,7 +24,7 @@ export function doctorReport(overrides: Partial<DoctorReport> = {}): DoctorRepor
         executable: 'go',
       },
     },
-    signingTool: { name: 'osslsigncode', found: true, path: '/usr/bin/osslsigncode', version: '2.9' },
+    signingTool: { name: 'built-in', found: true, version: 'in process' },
     advice: [],
     ...overrides,
   };

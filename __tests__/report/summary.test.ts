@@ -30,11 +30,11 @@ describe('job summary', () => {
     expect(summary).toMatch(
       /^<h2>⚠️ go-av-guard: passed, with 2 findings to review<\/h2>\n<p><strong>What to do next<\/strong><\/p>\n<ol>\n<li>/,
     );
-    expect(summary).toContain('<tr><td>✅ Doctor</td><td>Go 1.23.4; osslsigncode 2.9.</td></tr>');
+    expect(summary).toContain('<tr><td>✅ Doctor</td><td>Go 1.23.4; built-in Authenticode engine.</td></tr>');
     expect(summary.indexOf('What to do next')).toBeLessThan(summary.indexOf('## Doctor'));
     expect(summary).toContain('<tr><td>GOROOT</td><td><code>/usr/local/go</code></td></tr>');
     expect(summary).toMatch(
-      /## Doctor\n\n<p>✅ Go 1\.23\.4; osslsigncode 2\.9\.<\/p>\n<details><summary>Details<\/summary>\n<table>/,
+      /## Doctor\n\n<p>✅ Go 1\.23\.4; built-in Authenticode engine\.<\/p>\n<details><summary>Details<\/summary>\n<table>/,
     );
     expect(summary).toContain('<p>📄 Full report: <code>report-main.json</code>.</p>');
   });

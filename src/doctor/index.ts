@@ -25,7 +25,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
   const windows = deps.platform === 'win32';
   const [go, signingTool, defenderProbe] = await Promise.all([
     probeGo(deps.run, options.go, { env: deps.env, platform: deps.platform }),
-    locateSigningTool(deps.run, {
+    locateSigningTool({
       platform: deps.platform,
       arch: deps.arch,
       env: deps.env,

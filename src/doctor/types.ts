@@ -19,7 +19,7 @@ export interface GoEnv {
 export type GoProbe = { found: true; env: GoEnv } | { found: false; reason: string };
 
 export interface SigningToolProbe {
-  name: 'signtool' | 'osslsigncode';
+  name: 'signtool' | 'built-in';
   found: boolean;
   path?: string;
   version?: string;

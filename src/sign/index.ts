@@ -160,7 +160,7 @@ async function run(
       await cert.key.close?.();
     }
   } else {
-    const located = await locateSigningTool(deps.run, {
+    const located = await locateSigningTool({
       platform: deps.platform,
       arch: deps.arch,
       env: deps.env,

@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { exists, findOnPath } from '../platform/files.js';
-import { describeFailure, type ProcessRunner } from '../platform/process.js';
 import type { SigningToolProbe } from '../doctor/types.js';
 
 /** signtool's folder name for each Node architecture; x86 signtool runs on every Windows host. */
@@ -71,11 +70,8 @@ export interface LocateOptions {
   kitsRoots?: string[];
 }
 
-/** Which signing tool this machine has: signtool on Windows, osslsigncode elsewhere. */
-export async function locateSigningTool(
-  run: ProcessRunner,
-  options: LocateOptions,
-): Promise<SigningToolProbe> {
+/** Which signing tool this machine has: signtool on Windows, the built-in engine elsewhere. */
+export async function locateSigningTool(options: LocateOptions): Promise<SigningToolProbe> {
   if (options.platform === 'win32') {
     if (options.signtoolPath) {
       return (await exists(options.signtoolPath))
@@ -93,18 +89,6 @@ export async function locateSigningTool(
           reason: `no signtool.exe under ${roots.join(' or ')} or on PATH; install the Windows SDK or set signtool-path`,
         };
   }
-  const file = await findOnPath('osslsigncode', options.env, options.platform);
-  if (!file) {
-    return {
-      name: 'osslsigncode',
-      found: false,
-      reason:
-        'osslsigncode is not on PATH; install it (Debian/Ubuntu: apt-get install osslsigncode, macOS: brew install osslsigncode)',
-    };
-  }
-  const result = await run(file, ['--version'], { timeoutMs: 30_000 });
-  const version = /osslsigncode\s+(\d[\w.-]*\w)/.exec(result.stdout + result.stderr)?.[1];
-  return version
-    ? { name: 'osslsigncode', found: true, path: file, version }
-    : { name: 'osslsigncode', found: true, path: file, reason: describeFailure(file, result) };
+  // Off Windows nothing is installed: the built-in Authenticode engine signs in this process.
+  return { name: 'built-in', found: true, version: 'in process' };
 }

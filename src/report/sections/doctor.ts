@@ -25,11 +25,17 @@ export function doctorView(doctor: DoctorReport): SectionView {
     rows.push(['Go', `not found: ${doctor.go.reason}`]);
   }
   const tool = doctor.signingTool;
+  const toolName =
+    tool.name === 'built-in'
+      ? 'built-in Authenticode engine'
+      : `${tool.name}${tool.version ? ` ${tool.version}` : ''}`;
   rows.push([
     'Signing tool',
-    tool.found
-      ? `${tool.name}${tool.version ? ` ${tool.version}` : ''} at ${tool.path ?? '?'}`
-      : `${tool.name} not found`,
+    !tool.found
+      ? `${tool.name} not found`
+      : tool.path
+        ? `${toolName} at ${tool.path}`
+        : `${toolName} (in process)`,
   ]);
   const d = doctor.defender;
   if (d) {
@@ -60,7 +66,7 @@ export function doctorView(doctor: DoctorReport): SectionView {
   }
   const facts = [
     doctor.go.found ? `Go ${doctor.go.env.version.replace(/^go/, '')}` : 'Go not found',
-    tool.found ? `${tool.name}${tool.version ? ` ${tool.version}` : ''}` : `${tool.name} not found`,
+    tool.found ? toolName : `${tool.name} not found`,
     d
       ? d.available
         ? `Defender ${d.amRunningMode ?? 'running'}, real-time protection ${d.realTimeProtectionEnabled ? 'on' : 'off'}`
