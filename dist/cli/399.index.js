@@ -1045,11 +1045,16 @@ function doctorView(doctor) {
         rows.push(['Go', `not found: ${doctor.go.reason}`]);
     }
     const tool = doctor.signingTool;
+    const toolName = tool.name === 'built-in'
+        ? 'built-in Authenticode engine'
+        : `${tool.name}${tool.version ? ` ${tool.version}` : ''}`;
     rows.push([
         'Signing tool',
-        tool.found
-            ? `${tool.name}${tool.version ? ` ${tool.version}` : ''} at ${tool.path ?? '?'}`
-            : `${tool.name} not found`,
+        !tool.found
+            ? `${tool.name} not found`
+            : tool.path
+                ? `${toolName} at ${tool.path}`
+                : `${toolName} (in process)`,
     ]);
     const d = doctor.defender;
     if (d) {
@@ -1081,7 +1086,7 @@ function doctorView(doctor) {
     }
     const facts = [
         doctor.go.found ? `Go ${doctor.go.env.version.replace(/^go/, '')}` : 'Go not found',
-        tool.found ? `${tool.name}${tool.version ? ` ${tool.version}` : ''}` : `${tool.name} not found`,
+        tool.found ? toolName : `${tool.name} not found`,
         d
             ? d.available
                 ? `Defender ${d.amRunningMode ?? 'running'}, real-time protection ${d.realTimeProtectionEnabled ? 'on' : 'off'}`
@@ -4523,7 +4528,6 @@ function whyNotRemoved(entry, result, readBack) {
 
 
 
-
 /** signtool's folder name for each Node architecture; x86 signtool runs on every Windows host. */
 const SDK_ARCH = { x64: 'x64', arm64: 'arm64', ia32: 'x86' };
 /** "10.0.22621.0" -> [10, 0, 22621, 0]; anything else (e.g. "x64", "10.0.x") is not an SDK folder. */
@@ -4579,8 +4583,8 @@ function windowsKitsRoots(env) {
         .map((r) => external_node_path_default().win32.join(r, 'Windows Kits', '10', 'bin'));
     return [...new Set(roots)];
 }
-/** Which signing tool this machine has: signtool on Windows, osslsigncode elsewhere. */
-async function locateSigningTool(run, options) {
+/** Which signing tool this machine has: signtool on Windows, the built-in engine elsewhere. */
+async function locateSigningTool(options) {
     if (options.platform === 'win32') {
         if (options.signtoolPath) {
             return (await (0,files/* exists */.t2)(options.signtoolPath))
@@ -4597,19 +4601,8 @@ async function locateSigningTool(run, options) {
                 reason: `no signtool.exe under ${roots.join(' or ')} or on PATH; install the Windows SDK or set signtool-path`,
             };
     }
-    const file = await (0,files/* findOnPath */.aY)('osslsigncode', options.env, options.platform);
-    if (!file) {
-        return {
-            name: 'osslsigncode',
-            found: false,
-            reason: 'osslsigncode is not on PATH; install it (Debian/Ubuntu: apt-get install osslsigncode, macOS: brew install osslsigncode)',
-        };
-    }
-    const result = await run(file, ['--version'], { timeoutMs: 30_000 });
-    const version = /osslsigncode\s+(\d[\w.-]*\w)/.exec(result.stdout + result.stderr)?.[1];
-    return version
-        ? { name: 'osslsigncode', found: true, path: file, version }
-        : { name: 'osslsigncode', found: true, path: file, reason: (0,platform_process/* describeFailure */.Ic)(file, result) };
+    // Off Windows nothing is installed: the built-in Authenticode engine signs in this process.
+    return { name: 'built-in', found: true, version: 'in process' };
 }
 
 ;// CONCATENATED MODULE: ./src/doctor/advice.ts
@@ -4796,7 +4789,7 @@ async function runDoctor(options, deps) {
     const windows = deps.platform === 'win32';
     const [go, signingTool, defenderProbe] = await Promise.all([
         probeGo(deps.run, options.go, { env: deps.env, platform: deps.platform }),
-        locateSigningTool(deps.run, {
+        locateSigningTool({
             platform: deps.platform,
             arch: deps.arch,
             env: deps.env,
@@ -9000,7 +8993,7 @@ async function run(config, ctx, deps, report, setSecret) {
         }
     }
     else {
-        const located = await locateSigningTool(deps.run, {
+        const located = await locateSigningTool({
             platform: deps.platform,
             arch: deps.arch,
             env: deps.env,
