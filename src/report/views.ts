@@ -53,8 +53,10 @@ export function nextSteps(report: Report, views: SectionView[] = reportViews(rep
   const reports = report.analysis?.files.filter(isPeReport) ?? [];
   for (const g of groupFindings(reports))
     steps.push(`${g.finding.title} (${count(g.files.length, 'file')}): ${g.finding.advice}`);
+  // A note that repeats a failure is said once, as the failure.
+  const failed = report.failures.join('\n');
   for (const view of views)
-    for (const note of view.notes.filter((n) => n.level !== 'info'))
+    for (const note of view.notes.filter((n) => n.level !== 'info' && !failed.includes(n.message)))
       steps.push(`${view.title}: ${note.message}`);
   const unique = [...new Set(steps)];
   return unique.length > NEXT_STEPS

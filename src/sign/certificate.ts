@@ -91,8 +91,12 @@ export async function loadPkcs12Certificate(
         `certificate-password: wrong password for the PKCS#12 in ${name} (${error.message})`,
       );
     if (error.kind === 'unsupported') throw new CertificateError(`${name}: ${error.message}`);
+    // The reader's own words only when they add something ("a bag could not be read").
+    const detail = what.includes(error.message.replace(/, or a damaged one$/, ''))
+      ? ''
+      : ` (${error.message})`;
     throw new CertificateError(
-      `${name}: ${what} (${error.message}); export the certificate with its private key as .pfx and encode the whole file`,
+      `${name}: ${what}${detail}; export the certificate with its private key as .pfx and encode the whole file`,
     );
   }
   const certs = contents.certificates.flatMap((der) => {

@@ -30,7 +30,10 @@ export function signingView(signing: SigningReport, workspace: string): SectionV
     : `${counts.join(', ')} with ${signing.tool}, digest ${signing.digest}.`;
   const failed = Boolean(signing.error) || signing.files.some((f) => f.status === 'failed');
   // The engine's own "signed N, skipped N" note repeats the lead word for word.
-  const notes = signing.notes.filter((n) => !/^signed \d+, skipped \d+, failed \d+/.test(n.message));
+  // The error note repeats the lead too.
+  const notes = signing.notes.filter(
+    (n) => !/^signed \d+, skipped \d+, failed \d+/.test(n.message) && n.message !== signing.error,
+  );
   return {
     title: 'Signing',
     lead,
