@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   describeFsError,
+  findOnPath,
   readSmallRegularFile,
   smallRegularFileProblem,
   writableFolderProblem,
@@ -93,4 +94,29 @@ describe('describeFsError', () => {
       'could not write the key file: the disk is full (ENOSPC); free some space and run again',
     );
   });
+});
+
+describe('findOnPath: the tools signing starts (openssl, pkcs11-tool)', () => {
+  it.runIf(posix)(
+    'never picks a program from a relative or empty PATH entry (the current folder)',
+    async () => {
+      const dir = scratchDir('gav-path-');
+      const planted = path.join(dir, 'here');
+      const real = path.join(dir, 'bin');
+      mkdirSync(planted);
+      mkdirSync(real);
+      for (const folder of [planted, real])
+        writeFileSync(path.join(folder, 'openssl'), '#!/bin/sh\n', { mode: 0o755 });
+      const cwd = process.cwd();
+      process.chdir(dir);
+      try {
+        expect(await findOnPath('openssl', { PATH: `here::${real}` }, 'linux')).toBe(
+          path.join(real, 'openssl'),
+        );
+        expect(await findOnPath('openssl', { PATH: 'here' }, 'linux')).toBeUndefined();
+      } finally {
+        process.chdir(cwd);
+      }
+    },
+  );
 });

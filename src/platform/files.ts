@@ -1,33 +1,18 @@
 import { constants, type Stats } from 'node:fs';
-import { access, mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { resolveProgram } from './which.js';
 
-/** Finds a program on PATH the way the OS would (PATHEXT on Windows); undefined when absent. */
+/**
+ * Finds a program on PATH (PATHEXT on Windows), skipping empty and relative entries, which would mean the
+ * current folder: the search of `which.ts`, for callers that are already async. Undefined when absent.
+ */
 export async function findOnPath(
   name: string,
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
 ): Promise<string | undefined> {
-  const windows = platform === 'win32';
-  const dirs = (env.PATH ?? env.Path ?? '').split(windows ? ';' : ':').filter(Boolean);
-  const extensions = windows && !path.extname(name) ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
-  for (const dir of dirs) {
-    for (const ext of extensions) {
-      const candidate = path.join(dir, name + ext.toLowerCase());
-      if (await isExecutableFile(candidate, windows)) return candidate;
-    }
-  }
-  return undefined;
-}
-
-async function isExecutableFile(file: string, windows: boolean): Promise<boolean> {
-  try {
-    if (!(await stat(file)).isFile()) return false;
-    await access(file, windows ? constants.F_OK : constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return resolveProgram(name, { env, platform });
 }
 
 export async function exists(file: string): Promise<boolean> {
