@@ -43,7 +43,7 @@ if (tooOld) {
     process.exitCode = 1;
 }
 else {
-    const { main } = await Promise.all(/* import() */[__nccwpck_require__.e(650), __nccwpck_require__.e(399)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8399));
+    const { main } = await Promise.all(/* import() */[__nccwpck_require__.e(650), __nccwpck_require__.e(8)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3008));
     process.exitCode = await main();
 }
 

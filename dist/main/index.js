@@ -40692,7 +40692,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(18212);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33355);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -40701,7 +40701,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 18212:
+/***/ 33355:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46133,65 +46133,8 @@ function adviseOnDoctor(facts, now = new Date()) {
     return notes;
 }
 
-;// CONCATENATED MODULE: ./src/platform/which.ts
-
-
-function realIsExecutable(platform) {
-    return (file) => {
-        try {
-            if (!(0,external_node_fs_.statSync)(file).isFile())
-                return false;
-            if (platform !== 'win32')
-                (0,external_node_fs_.accessSync)(file, external_node_fs_.constants.X_OK);
-            return true;
-        }
-        catch {
-            return false;
-        }
-    };
-}
-function envValue(env, name) {
-    const key = Object.keys(env).find((k) => k.toUpperCase() === name);
-    return key === undefined ? undefined : env[key];
-}
-/**
- * The absolute path of a program, searched in PATH only. Windows' own search (and Node's spawn there)
- * looks in the current folder first, which for an action is the workspace: a `go.exe` committed to a
- * repository would run instead of the toolchain. So a bare name is looked up here, skipping empty and
- * relative PATH entries (they mean the current folder too), and the result is what gets started.
- * A name with a folder in it is the caller's explicit choice: made absolute, not searched.
- * Returns undefined when nothing is found.
- */
-function resolveProgram(name, options) {
-    const p = options.platform === 'win32' ? (external_node_path_default()).win32 : (external_node_path_default()).posix;
-    const isExecutable = options.isExecutable ?? realIsExecutable(options.platform);
-    if (name === '')
-        return undefined;
-    if (p.isAbsolute(name))
-        return name;
-    if (name.includes('/') || (options.platform === 'win32' && name.includes('\\')))
-        return p.resolve(name);
-    const dirs = (envValue(options.env, 'PATH') ?? '')
-        .split(options.platform === 'win32' ? ';' : ':')
-        .map((d) => d.trim().replace(/^"(.*)"$/, '$1'))
-        .filter((d) => d !== '' && p.isAbsolute(d));
-    const extensions = options.platform === 'win32'
-        ? p.extname(name) !== ''
-            ? ['']
-            : (envValue(options.env, 'PATHEXT') ?? '.COM;.EXE;.BAT;.CMD')
-                .split(';')
-                .filter((e) => /^\.[a-z0-9]+$/i.test(e))
-                .map((e) => e.toLowerCase())
-        : [''];
-    for (const dir of dirs)
-        for (const ext of extensions) {
-            const candidate = p.join(dir, name + ext);
-            if (isExecutable(candidate))
-                return candidate;
-        }
-    return undefined;
-}
-
+// EXTERNAL MODULE: ./src/platform/which.ts
+var which = __nccwpck_require__(51054);
 ;// CONCATENATED MODULE: ./src/doctor/goenv.ts
 
 
@@ -46205,7 +46148,7 @@ async function probeGo(run, go, where = {
     env: process.env,
     platform: process.platform,
 }) {
-    const executable = resolveProgram(go, where);
+    const executable = (0,which/* resolveProgram */.d)(go, where);
     if (!executable)
         return { found: false, reason: `Go was not found (${go}: not on PATH); ${INSTALL}` };
     const result = await run(executable, ['env', '-json'], { timeoutMs: 60_000 });
@@ -59392,33 +59335,17 @@ function derUtcTime(date) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _which_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51054);
 
 
 
-/** Finds a program on PATH the way the OS would (PATHEXT on Windows); undefined when absent. */
+
+/**
+ * Finds a program on PATH (PATHEXT on Windows), skipping empty and relative entries, which would mean the
+ * current folder: the search of `which.ts`, for callers that are already async. Undefined when absent.
+ */
 async function findOnPath(name, env = process.env, platform = process.platform) {
-    const windows = platform === 'win32';
-    const dirs = (env.PATH ?? env.Path ?? '').split(windows ? ';' : ':').filter(Boolean);
-    const extensions = windows && !node_path__WEBPACK_IMPORTED_MODULE_2___default().extname(name) ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
-    for (const dir of dirs) {
-        for (const ext of extensions) {
-            const candidate = node_path__WEBPACK_IMPORTED_MODULE_2___default().join(dir, name + ext.toLowerCase());
-            if (await isExecutableFile(candidate, windows))
-                return candidate;
-        }
-    }
-    return undefined;
-}
-async function isExecutableFile(file, windows) {
-    try {
-        if (!(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(file)).isFile())
-            return false;
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(file, windows ? node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.F_OK : node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
-        return true;
-    }
-    catch {
-        return false;
-    }
+    return (0,_which_js__WEBPACK_IMPORTED_MODULE_3__/* .resolveProgram */ .d)(name, { env, platform });
 }
 async function exists(file) {
     try {
@@ -59798,6 +59725,77 @@ function describeFailure(file, result) {
         return `${file} did not finish within the time limit and was stopped`;
     const detail = (result.stderr.trim() || result.stdout.trim()).split(/\r?\n/).slice(-3).join(' | ');
     return `${file} exited with code ${result.exitCode}${detail ? `: ${detail}` : ''}`;
+}
+
+
+/***/ }),
+
+/***/ 51054:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ resolveProgram)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+
+
+function realIsExecutable(platform) {
+    return (file) => {
+        try {
+            if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(file).isFile())
+                return false;
+            if (platform !== 'win32')
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(file, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+}
+function envValue(env, name) {
+    const key = Object.keys(env).find((k) => k.toUpperCase() === name);
+    return key === undefined ? undefined : env[key];
+}
+/**
+ * The absolute path of a program, searched in PATH only. Windows' own search (and Node's spawn there)
+ * looks in the current folder first, which for an action is the workspace: a `go.exe` committed to a
+ * repository would run instead of the toolchain. So a bare name is looked up here, skipping empty and
+ * relative PATH entries (they mean the current folder too), and the result is what gets started.
+ * A name with a folder in it is the caller's explicit choice: made absolute, not searched.
+ * Returns undefined when nothing is found.
+ */
+function resolveProgram(name, options) {
+    const p = options.platform === 'win32' ? (node_path__WEBPACK_IMPORTED_MODULE_1___default().win32) : (node_path__WEBPACK_IMPORTED_MODULE_1___default().posix);
+    const isExecutable = options.isExecutable ?? realIsExecutable(options.platform);
+    if (name === '')
+        return undefined;
+    if (p.isAbsolute(name))
+        return name;
+    if (name.includes('/') || (options.platform === 'win32' && name.includes('\\')))
+        return p.resolve(name);
+    const dirs = (envValue(options.env, 'PATH') ?? '')
+        .split(options.platform === 'win32' ? ';' : ':')
+        .map((d) => d.trim().replace(/^"(.*)"$/, '$1'))
+        .filter((d) => d !== '' && p.isAbsolute(d));
+    const extensions = options.platform === 'win32'
+        ? p.extname(name) !== ''
+            ? ['']
+            : (envValue(options.env, 'PATHEXT') ?? '.COM;.EXE;.BAT;.CMD')
+                .split(';')
+                .filter((e) => /^\.[a-z0-9]+$/i.test(e))
+                .map((e) => e.toLowerCase())
+        : [''];
+    for (const dir of dirs)
+        for (const ext of extensions) {
+            const candidate = p.join(dir, name + ext);
+            if (isExecutable(candidate))
+                return candidate;
+        }
+    return undefined;
 }
 
 
