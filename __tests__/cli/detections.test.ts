@@ -55,8 +55,19 @@ describe('go-av-guard detections --from-file', () => {
   it('says so when the file does not exist', async () => {
     const { code, err } = await cli(['detections', '--from-file', '/no/such/file.xml']);
     expect(code).toBe(EXIT.failure);
-    expect(err).toMatch(/--from-file: cannot read \/no\/such\/file\.xml: ENOENT/);
+    expect(err).toMatch(/--from-file: .*\/no\/such\/file\.xml.*ENOENT/);
   });
+
+  it.runIf(process.platform !== 'win32')(
+    'refuses /dev/zero at once instead of reading without end',
+    async () => {
+      const started = Date.now();
+      const { code, err } = await cli(['detections', '--from-file', '/dev/zero']);
+      expect(code).toBe(EXIT.failure);
+      expect(err).toMatch(/--from-file: \/dev\/zero is a character device, not a regular file/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    },
+  );
 
   it('rejects a --since it cannot read as a usage error', async () => {
     const { code, err } = await cli(['detections', '--since', 'yesterday-ish']);

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseConfig, type Config } from '../config.js';
+import { readSmallRegularFile } from '../platform/files.js';
 import { runDemo } from '../demo.js';
 import { classifyRelevance, decodeDetectionsFile, parseDetectionsFile } from '../defender/detections.js';
 import type { Deps } from '../deps.js';
@@ -38,12 +38,12 @@ export async function demoCommand(context: CommandContext): Promise<number> {
 export async function detectionsFromFile(file: string, config: Config, deps: Deps): Promise<Report> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(file);
+    // Saved event logs can be large, but never unbounded: a device, a FIFO or a huge file is refused.
+    bytes = await readSmallRegularFile(file, { maxBytes: 256 * 1024 * 1024, timeoutMs: 60_000 });
   } catch (error) {
-    throw new Error(
-      `--from-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      { cause: error },
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code ? `cannot read ${file}: ${code}` : (error as Error).message;
+    throw new Error(`--from-file: ${why}`, { cause: error });
   }
   let parsed: ReturnType<typeof parseDetectionsFile>;
   try {
