@@ -10410,10 +10410,13 @@ async function demoCommand(context) {
 async function detectionsFromFile(file, config, deps) {
     let bytes;
     try {
-        bytes = await (0,promises_.readFile)(file);
+        // Saved event logs can be large, but never unbounded: a device, a FIFO or a huge file is refused.
+        bytes = await (0,files/* readSmallRegularFile */.qZ)(file, { maxBytes: 256 * 1024 * 1024, timeoutMs: 60_000 });
     }
     catch (error) {
-        throw new Error(`--from-file: cannot read ${file}: ${error.code ?? String(error)}`, { cause: error });
+        const code = error.code;
+        const why = code ? `cannot read ${file}: ${code}` : error.message;
+        throw new Error(`--from-file: ${why}`, { cause: error });
     }
     let parsed;
     try {
@@ -11691,17 +11694,20 @@ async function readBounded(file, maxBytes) {
             throw new Error(`${file} is ${kindOf(info)}, not a regular file`);
         if (info.size > maxBytes)
             throw new Error(`${file} is larger than ${maxBytes} bytes`);
-        const buffer = Buffer.alloc(maxBytes + 1);
+        // Chunks sized to the file, not to the limit: a large limit costs nothing for a small file.
+        const chunks = [];
         let total = 0;
         for (;;) {
-            const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+            const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size - total, 0) + 1, 1024 * 1024));
+            const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
             if (bytesRead === 0)
                 break;
             total += bytesRead;
             if (total > maxBytes)
                 throw new Error(`${file} is larger than ${maxBytes} bytes`);
+            chunks.push(chunk.subarray(0, bytesRead));
         }
-        return Buffer.from(buffer.subarray(0, total));
+        return Buffer.concat(chunks, total);
     }
     finally {
         await handle.close();

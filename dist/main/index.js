@@ -59467,17 +59467,20 @@ async function readBounded(file, maxBytes) {
             throw new Error(`${file} is ${kindOf(info)}, not a regular file`);
         if (info.size > maxBytes)
             throw new Error(`${file} is larger than ${maxBytes} bytes`);
-        const buffer = Buffer.alloc(maxBytes + 1);
+        // Chunks sized to the file, not to the limit: a large limit costs nothing for a small file.
+        const chunks = [];
         let total = 0;
         for (;;) {
-            const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+            const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size - total, 0) + 1, 1024 * 1024));
+            const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
             if (bytesRead === 0)
                 break;
             total += bytesRead;
             if (total > maxBytes)
                 throw new Error(`${file} is larger than ${maxBytes} bytes`);
+            chunks.push(chunk.subarray(0, bytesRead));
         }
-        return Buffer.from(buffer.subarray(0, total));
+        return Buffer.concat(chunks, total);
     }
     finally {
         await handle.close();
