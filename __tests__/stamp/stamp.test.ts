@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, runCli, type CliIo } from '../../src/cli.js';
+import { EXIT } from '../../src/cli.js';
 import { parseConfig } from '../../src/config.js';
 import { analyzeFile, isPeError } from '../../src/pe/index.js';
 import type { PeReport } from '../../src/pe/types.js';
@@ -28,6 +28,7 @@ import {
   SUPPORTED_OS_IDS,
   type VersionInfoInput,
 } from '../../src/stamp/versioninfo.js';
+import { cliInProcess } from '../helpers/harness.js';
 import { expectValidReport } from '../helpers/schema.js';
 import { describeWithTool, pythonWithPefile } from '../helpers/tools.js';
 import { buildWindowsBinaries, FIXTURES, type WindowsBinaries } from '../pe/winbins.js';
@@ -66,19 +67,6 @@ async function pe(file: string): Promise<PeReport> {
   const report = await analyzeFile(file);
   if (isPeError(report)) throw new Error(report.error);
   return report;
-}
-
-function cliIo(cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    readStdin: async () => '',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    cwd,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
 /** Stamps one file with no icon, no tag and nothing signing it again. */
@@ -240,8 +228,8 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
     const before = await pe(file);
     expect(before.findings.map((f) => f.id)).toContain('GAV-PE-NO-VERSIONINFO');
     const buildInfo = goVersionM(file);
-    const t = cliIo(work);
-    const code = await runCli(
+    const cliEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+    const t = await cliInProcess(
       [
         'stamp',
         '--json',
@@ -261,12 +249,13 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
         ICON,
         'hello.exe',
       ],
-      t.io,
+      work,
+      cliEnv,
     );
     // stderr carries only the per-file progress line.
-    expect(t.err()).toBe('analyze: hello.exe: 1 finding(s)\n');
-    expect(code).toBe(EXIT.ok);
-    const report = JSON.parse(t.out()) as Report;
+    expect(t.err).toBe('analyze: hello.exe: 1 finding(s)\n');
+    expect(t.code).toBe(EXIT.ok);
+    const report = JSON.parse(t.out) as Report;
     expectValidReport(report);
     expect(report.stamping?.files).toEqual([
       {
@@ -365,10 +354,12 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
   it('refuses a signed file nothing will sign again, and leaves it byte for byte', async () => {
     const file = osslSign(bins.default, path.join(work, 'signed.exe'));
     const original = sha256(file);
-    const t = cliIo(work);
-    const code = await runCli(['stamp', '--json', '--file-version', '1.0.0', 'signed.exe'], t.io);
-    expect(code).toBe(EXIT.failure);
-    const report = JSON.parse(t.out()) as Report;
+    const t = await cliInProcess(['stamp', '--json', '--file-version', '1.0.0', 'signed.exe'], work, {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+    });
+    expect(t.code).toBe(EXIT.failure);
+    const report = JSON.parse(t.out) as Report;
     expect(report.stamping?.files[0]).toMatchObject({
       status: 'failed',
       reason: expect.stringMatching(/it is signed and stamping would remove the signature/),
