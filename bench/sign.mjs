@@ -5,7 +5,7 @@
 // pair runs `--runs` times and reports medians; also the Node process's CPU seconds and, from one extra run
 // under strace, how many processes it starts per file. Self-contained: certificates, TSA and Go build.
 // Needs: node >= 24, go, osslsigncode, openssl (strace optional), and the bundled CLI (dist/cli/index.js).
-// Usage: node bench/sign.mjs [--files 40,64] [--latency-ms 100,150] [--runs 5]
+// Usage: node bench/sign.mjs [--files 40,64] [--latency-ms 100,150] [--runs 5] [--profile DIR]
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -27,6 +27,10 @@ const FILE_COUNTS = list('files', [40, 64]);
 const LATENCIES = list('latency-ms', [100, 150]);
 const RUNS = list('runs', [5])[0];
 const MIN_RATIO = 8;
+// --profile DIR: our runs write V8 CPU profiles (.cpuprofile) there, for Chrome DevTools or speedscope.
+const PROFILE_DIR = process.argv.includes('--profile')
+  ? path.resolve(process.argv[process.argv.indexOf('--profile') + 1])
+  : undefined;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 // Preloaded into the CLI: writes the process's own CPU time (user + system, seconds) at exit.
 const CPU_PROBE = `data:text/javascript,${encodeURIComponent(
@@ -232,11 +236,20 @@ try {
       const ours = async () => {
         await fresh('ours');
         const start = performance.now();
-        const result = await run(process.execPath, ['--import', CPU_PROBE, ...oursArgs], {
-          cwd: at('ours'),
-          env: oursEnv,
-          maxBuffer: 64 * 1024 * 1024,
-        }).catch((error) => error);
+        const result = await run(
+          process.execPath,
+          [
+            ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []),
+            '--import',
+            CPU_PROBE,
+            ...oursArgs,
+          ],
+          {
+            cwd: at('ours'),
+            env: oursEnv,
+            maxBuffer: 64 * 1024 * 1024,
+          },
+        ).catch((error) => error);
         const ms = performance.now() - start;
         if (result.code)
           throw new Error(
