@@ -2,7 +2,7 @@ import { chmodSync, existsSync, linkSync, readFileSync, statSync, symlinkSync, w
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replaceIfUnchanged, snapshotFile } from '../../src/platform/replace.js';
+import { identityOf, replaceIfUnchanged, snapshotFile } from '../../src/platform/replace.js';
 import { scratchDir } from '../helpers/tmp.js';
 
 const sha = (data: string): string => createHash('sha256').update(data).digest('hex');
@@ -20,12 +20,13 @@ const busy = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`$
 describe('replaceIfUnchanged', () => {
   const dir = scratchDir('gav-replace-');
 
-  it('replaces a file that is still the one read, and reports the hash of the bytes written', async () => {
+  it('replaces a file that is still the one read, and reports the identity of the file written', async () => {
     const { file, temp } = pair(dir);
     const snapshot = await snapshotFile(file);
     expect(snapshot.sha256).toBe(sha('unsigned'));
+    const tempIno = statSync(temp).ino;
     const outcome = await replaceIfUnchanged(snapshot, temp);
-    expect(outcome).toMatchObject({ ok: true, written: { path: file, sha256: sha('signed'), size: 6 } });
+    expect(outcome).toMatchObject({ ok: true, written: { path: file, ino: tempIno, size: 6 } });
     expect(readFileSync(file, 'utf8')).toBe('signed');
   });
 
@@ -51,6 +52,28 @@ describe('replaceIfUnchanged', () => {
     utimesSync(file, before.atime, before.mtime);
     expect((await replaceIfUnchanged(snapshot, temp)).ok).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe('UNSIGNED');
+  });
+
+  it('without a hash, a rewrite that kept size and modification time is caught by its change time', async () => {
+    const { file, temp } = pair(dir);
+    const before = statSync(file);
+    // Past the file system's timestamp granularity, so the rewrite gets a later change time.
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(file, 'UNSIGNED');
+    // What was read: this file as it is now, except its change time (utimes cannot restore an mtime to the
+    // nanosecond, so the identity is built instead: only ctime tells the two apart).
+    const identity = { ...identityOf(file, statSync(file)), ctimeMs: before.ctimeMs };
+    expect(statSync(file).ctimeMs).not.toBe(before.ctimeMs);
+    const outcome = await replaceIfUnchanged(identity, temp);
+    expect(outcome).toMatchObject({ ok: false, changed: true });
+    expect(readFileSync(file, 'utf8')).toBe('UNSIGNED');
+  });
+
+  it('without a hash, an unchanged file is replaced on its identity alone', async () => {
+    const { file, temp } = pair(dir);
+    const outcome = await replaceIfUnchanged(identityOf(file, statSync(file)), temp);
+    expect(outcome.ok).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe('signed');
   });
 
   it('does not bring back a file deleted while it was being signed', async () => {

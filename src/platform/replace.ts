@@ -1,20 +1,56 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { chmod, chown, lstat, open, rename } from 'node:fs/promises';
 
-/** What a file was when we read it; a replacement goes ahead only while the file is still this. */
-export interface FileSnapshot {
+/**
+ * What a file was when we read it; a replacement goes ahead only while the file is still this. The change
+ * time is part of it: writing a file, or setting its modification time back, moves its ctime, which no
+ * ordinary program can set.
+ */
+export interface FileIdentity {
   path: string;
   dev: number;
   ino: number;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
   nlink: number;
   /** Permission bits and owner, carried over to the replacement. */
   mode: number;
   uid: number;
   gid: number;
+}
+
+/** An identity with the hash of the bytes read: a replacement then also checks the content again. */
+export interface FileSnapshot extends FileIdentity {
   sha256: string;
+}
+
+/** The identity fields of an fstat/stat result. */
+export function identityOf(file: string, info: Stats): FileIdentity {
+  return {
+    path: file,
+    dev: info.dev,
+    ino: info.ino,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    ctimeMs: info.ctimeMs,
+    nlink: info.nlink,
+    mode: info.mode,
+    uid: info.uid,
+    gid: info.gid,
+  };
+}
+
+/** Whether two identities name the same, unchanged file. */
+export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return (
+    a.dev === b.dev &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs
+  );
 }
 
 /**
@@ -45,28 +81,25 @@ export async function snapshotFile(file: string): Promise<FileSnapshot> {
       hash.update(buffer.subarray(0, bytesRead));
       position += bytesRead;
     }
-    return {
-      path: file,
-      dev: info.dev,
-      ino: info.ino,
-      size: info.size,
-      mtimeMs: info.mtimeMs,
-      nlink: info.nlink,
-      mode: info.mode,
-      uid: info.uid,
-      gid: info.gid,
-      sha256: hash.digest('hex'),
-    };
+    return { ...identityOf(file, info), sha256: hash.digest('hex') };
   } finally {
     await handle.close();
   }
+}
+
+/** The identity of `file` itself; a symbolic link in its place is refused, as `snapshotFile` does. */
+async function statNoFollow(file: string): Promise<FileIdentity> {
+  const info = await lstat(file);
+  if (info.isSymbolicLink()) throw symlinkError(file);
+  if (!info.isFile()) throw new Error(`${file} is not a regular file`);
+  return identityOf(file, info);
 }
 
 const symlinkError = (file: string): Error =>
   new Error(`${file} is a symbolic link; it is replaced only through the file it points to`);
 
 export type ReplaceOutcome =
-  | { ok: true; /** The file now at the path: the bytes actually written. */ written: FileSnapshot }
+  | { ok: true; /** The file now at the path (the replacement's identity). */ written: FileIdentity }
   | { ok: false; changed: boolean; message: string };
 
 export interface ReplaceOptions {
@@ -89,15 +122,15 @@ const TRANSIENT_ON_WINDOWS = new Set(['EPERM', 'EBUSY', 'EACCES']);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Renames `temp` over `snapshot.path` only if the file is still the one snapshotted (identity, size, time
- * and hash, checked again just before each rename attempt). Otherwise nothing is replaced and the message
+ * Renames `temp` over `snapshot.path` only if the file is still the one read (identity, size, times, and
+ * the hash when the snapshot has one, checked again just before each rename attempt). Otherwise nothing is replaced and the message
  * says the file changed: the new content stays, and a file deleted meanwhile is not brought back. A file
  * with several hard links, or owned by another user, is refused rather than split from its other names or
  * handed to a new owner. The replacement gets the original's permission bits (without setuid/setgid) and,
  * when this process may, its owner. Never throws; `temp` is left for the caller to remove on failure.
  */
 export async function replaceIfUnchanged(
-  snapshot: FileSnapshot,
+  snapshot: FileIdentity | FileSnapshot,
   temp: string,
   options: ReplaceOptions = {},
 ): Promise<ReplaceOutcome> {
@@ -118,14 +151,14 @@ export async function replaceIfUnchanged(
       `${file} belongs to another user (uid ${snapshot.uid}); replacing it would make this user (uid ${uid}) its owner`,
     );
 
-  let written: FileSnapshot;
+  let written: FileIdentity;
   try {
     if (platform !== 'win32') {
       await chmod(temp, snapshot.mode & 0o777);
       if (uid === 0 && (snapshot.uid !== 0 || snapshot.gid !== 0))
         await chown(temp, snapshot.uid, snapshot.gid);
     }
-    written = await snapshotFile(temp);
+    written = identityOf(temp, await lstat(temp));
   } catch (error) {
     return refused(`could not prepare the replacement for ${file}: ${errorText(error)}`);
   }
@@ -153,26 +186,25 @@ export async function replaceIfUnchanged(
   }
 }
 
-/** Why the file is no longer the snapshotted one, or undefined while it still is. */
-async function changedSince(snapshot: FileSnapshot): Promise<string | undefined> {
-  let now: FileSnapshot;
+/** Why the file is no longer the one read, or undefined while it still is. */
+async function changedSince(snapshot: FileIdentity | FileSnapshot): Promise<string | undefined> {
+  let now: FileIdentity | FileSnapshot;
   try {
-    now = await snapshotFile(snapshot.path);
+    now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : await statNoFollow(snapshot.path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return `${snapshot.path} was deleted while it was being signed; nothing was written in its place`;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return deletedWhileSigning(snapshot.path);
     return `${snapshot.path} changed while it was being signed (${errorText(error)}); it was left as it is`;
   }
   const same =
-    now.dev === snapshot.dev &&
-    now.ino === snapshot.ino &&
-    now.size === snapshot.size &&
-    now.mtimeMs === snapshot.mtimeMs &&
-    now.sha256 === snapshot.sha256;
-  return same
-    ? undefined
-    : `${snapshot.path} changed while it was being signed; the new content was kept, sign it again`;
+    sameIdentity(now, snapshot) &&
+    (!('sha256' in snapshot) || ('sha256' in now && now.sha256 === snapshot.sha256));
+  return same ? undefined : changedWhileSigning(snapshot.path);
 }
+
+export const changedWhileSigning = (file: string): string =>
+  `${file} changed while it was being signed; the new content was kept, sign it again`;
+export const deletedWhileSigning = (file: string): string =>
+  `${file} was deleted while it was being signed; nothing was written in its place`;
 
 const refused = (message: string): ReplaceOutcome => ({ ok: false, changed: false, message });
 

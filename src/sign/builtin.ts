@@ -2,18 +2,29 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Digest } from '../config.js';
 import type { Progress } from '../progress.js';
-import { signPe } from './authenticode/engine.js';
+import {
+  assemblePe,
+  preparePe,
+  signatureTable,
+  signedSize,
+  type PreparedPe,
+  type SignatureTable,
+} from './authenticode/engine.js';
+import { BufferPool } from '../platform/bufferpool.js';
+import type { FileIdentity } from '../platform/replace.js';
 import type { TimestampService } from './authenticode/tsa.js';
 import { verifyPe, type FileVerdict, type TrustOptions } from './authenticode/verify.js';
 import type { SigningKey } from './keys/types.js';
-import { readForSigning, replaceWith, type Target, type TempRecorder } from './target.js';
+import {
+  readPooled,
+  replaceWith,
+  sha256,
+  type PooledRead,
+  type Target,
+  type TempRecorder,
+} from './target.js';
 import type { FileVerification, SignedFile } from './types.js';
 
-/**
- * Signs files with the in-process engine. CPU work (hashing, signing, verifying) runs at most one per core;
- * timestamp requests are not limited by that, so every file can wait on its server at once. Bytes read are
- * bounded by a memory budget, so a run of many large files does not hold them all.
- */
 /** What every backend's job carries besides the key or tool. */
 export interface JobCommon {
   skipSigned: boolean;
@@ -35,13 +46,20 @@ export interface BuiltinJob extends JobCommon {
   memoryBudget?: number;
 }
 
+/**
+ * Signs files with the in-process engine. CPU work (hashing, signing, verifying) runs at most one per core;
+ * signing and timestamp requests are not limited by that, so every file can wait on its server at once.
+ * Bytes are held only while a file is read and hashed or written, in buffers reused from file to file, and
+ * within a memory budget, so a run of many large files does not hold them all.
+ */
 export async function signWithEngine(targets: readonly Target[], job: BuiltinJob): Promise<SignedFile[]> {
   const cores = availableParallelism();
-  const cpu = new Semaphore(cores);
-  // Files between reading and writing, less those waiting on a timestamp server: a few per core keeps
-  // allocations (and page faults) low, while every file can still wait on the network at once.
-  const active = new Semaphore(4 * cores);
-  const memory = new Semaphore(job.memoryBudget ?? 512 * 1024 * 1024);
+  const limits: Limits = {
+    cpu: new Semaphore(cores),
+    memory: new Semaphore(job.memoryBudget ?? 512 * 1024 * 1024),
+    // A buffer per core, and one per file being written meanwhile.
+    pool: new BufferPool(2 * cores),
+  };
   const signing = new Semaphore(job.key.maxConcurrency ?? Number.MAX_SAFE_INTEGER);
   // The key's own limit on signatures at once (remote services keep it small).
   const key: SigningKey = {
@@ -58,9 +76,7 @@ export async function signWithEngine(targets: readonly Target[], job: BuiltinJob
     targets.map(async (t) => {
       const started = Date.now();
       const result =
-        'refused' in t
-          ? failed(t.path, t.refused)
-          : await signOne(t.path, t.target, { ...job, key }, { cpu, memory, active });
+        'refused' in t ? failed(t.path, t.refused) : await signOne(t.path, t.target, { ...job, key }, limits);
       job.progress?.({
         kind: 'file',
         capability: 'sign',
@@ -89,61 +105,37 @@ const failed = (file: string, reason: string, extra: Partial<SignedFile> = {}): 
 interface Limits {
   cpu: Semaphore;
   memory: Semaphore;
-  active: Semaphore;
+  pool: BufferPool;
 }
 
+/**
+ * One file in three steps. Only the first and the last hold its bytes, each under a CPU slot: read, check the
+ * signature already there and hash the image; then sign and timestamp with no bytes held, so every file can
+ * wait on the network at once in flat memory; then read the file again into the same kind of buffer, check
+ * it is the file that was hashed, build the signed file in place, verify it and replace the original.
+ */
 async function signOne(file: string, target: string, job: BuiltinJob, limits: Limits): Promise<SignedFile> {
+  const holding = async <T>(size: number, work: () => Promise<T>): Promise<T> =>
+    limits.memory.with(Math.min(size, job.memoryBudget ?? 512 * 1024 * 1024), () => limits.cpu.with(1, work));
   const size = await stat(target).then(
     (s) => s.size,
     () => 0,
   );
-  const weight = Math.min(size, job.memoryBudget ?? 512 * 1024 * 1024);
-  return limits.memory.with(weight, async () => {
-    await limits.active.acquire(1);
-    try {
-      return await signHeld(file, target, job, limits);
-    } finally {
-      limits.active.release(1);
-    }
-  });
-}
+  const first = await holding(size, () => prepare(target, job, limits.pool));
+  if ('result' in first) return { path: file, ...first.result };
+  const { prepared, identity, existing } = first;
 
-/** The work on one file while it holds an `active` slot; the slot is lent out while a timestamp is awaited. */
-async function signHeld(file: string, target: string, job: BuiltinJob, limits: Limits): Promise<SignedFile> {
-  const read = await readForSigning(target);
-  if ('refused' in read) return failed(file, read.refused);
-  const existing = await limits.cpu.with(1, () => verifyPe(read.bytes, job.trust));
-  if (existing.signed && existing.intact && job.skipSigned && !job.appendSignature) {
-    const count = existing.signatures.length;
-    return {
-      path: file,
-      status: 'skipped',
-      reason: `already signed (${count} intact signature${count === 1 ? '' : 's'}) and skip-signed is true; set append-signature to add one`,
-      sha256: read.snapshot.sha256,
-      verification: toVerification(existing, existing.signatures.length - 1),
-    };
-  }
-  // A broken or junk signature is replaced, never nested under nor counted as "already signed".
-  const append = job.appendSignature && existing.signed && existing.intact;
   let server: string | undefined;
-  let signed;
+  let signature: SignatureTable;
   try {
-    signed = await signPe(read.bytes, job.key, {
+    signature = await signatureTable(prepared, job.key, {
       digest: job.digest,
       ...(job.description ? { description: job.description } : {}),
       ...(job.descriptionUrl ? { descriptionUrl: job.descriptionUrl } : {}),
-      append,
-      cpu: (work) => limits.cpu.with(1, work),
       ...(job.timestamps
         ? {
-            timestamp: async (signature: Buffer, digest: Digest) => {
-              limits.active.release(1);
-              let stamped;
-              try {
-                stamped = await (job.timestamps as TimestampService).stamp(signature, digest);
-              } finally {
-                await limits.active.acquire(1);
-              }
+            timestamp: async (value: Buffer, digest: Digest) => {
+              const stamped = await (job.timestamps as TimestampService).stamp(value, digest);
               server = stamped.server;
               return stamped.token;
             },
@@ -153,29 +145,105 @@ async function signHeld(file: string, target: string, job: BuiltinJob, limits: L
   } catch (error) {
     return failed(file, error instanceof Error ? error.message : String(error));
   }
-  const verdict = await limits.cpu.with(1, () => verifyPe(signed.bytes, job.trust));
-  const ours = verdict.signatures[signed.index];
-  const verification = toVerification(verdict, signed.index);
-  if (!ours?.intact) return failed(file, `verification failed: ${verification.detail}`, { verification });
-  if (ours.digest !== job.digest)
-    return failed(file, `verification failed: the signature uses ${ours.digest ?? 'an unknown digest'}`, {
-      verification,
-    });
-  const replaced = await replaceWith(read, signed.bytes, job.temps);
+
+  const built = await holding(size, () => assemble(target, identity, prepared, signature, job, limits.pool));
+  if ('refused' in built)
+    return failed(file, built.refused, built.verification ? { verification: built.verification } : {});
+  let replaced;
+  try {
+    replaced = await replaceWith(built.read, built.bytes, job.temps);
+  } finally {
+    limits.pool.give(built.read.buffer);
+  }
   if (!replaced.ok) return failed(file, replaced.message);
   const notes =
     existing.signed && !existing.intact ? { reason: `replaced a broken signature (${existing.detail})` } : {};
+  const ours = built.verdict.signatures[signature.index];
   return {
     path: file,
     status: 'signed',
     sha256: replaced.sha256,
     signer: job.signerSubject,
     ...(server ? { timestampServer: server } : {}),
-    ...(ours.timestamp?.time ? { timestampTime: ours.timestamp.time } : {}),
-    verification,
-    signatureIndex: signed.index,
+    ...(ours?.timestamp?.time ? { timestampTime: ours.timestamp.time } : {}),
+    verification: built.verification,
+    signatureIndex: signature.index,
     ...notes,
   };
+}
+
+type Prepared =
+  | { prepared: PreparedPe; identity: FileIdentity; existing: FileVerdict }
+  | { result: Omit<SignedFile, 'path'> };
+
+/** Step one: read, judge the signature already there, and hash the image that will be signed. */
+async function prepare(target: string, job: BuiltinJob, pool: BufferPool): Promise<Prepared> {
+  const read = await readPooled(target, pool, (size) => size);
+  if ('refused' in read) return { result: { status: 'failed', reason: read.refused } };
+  try {
+    const existing = await verifyPe(read.bytes, job.trust);
+    if (existing.signed && existing.intact && job.skipSigned && !job.appendSignature) {
+      const count = existing.signatures.length;
+      return {
+        result: {
+          status: 'skipped',
+          reason: `already signed (${count} intact signature${count === 1 ? '' : 's'}) and skip-signed is true; set append-signature to add one`,
+          sha256: sha256(read.bytes),
+          verification: toVerification(existing, existing.signatures.length - 1),
+        },
+      };
+    }
+    // A broken or junk signature is replaced, never nested under nor counted as "already signed".
+    const append = job.appendSignature && existing.signed && existing.intact;
+    const prepared = await preparePe(read.bytes, { digest: job.digest, append });
+    return { prepared, identity: read.snapshot, existing };
+  } catch (error) {
+    return { result: { status: 'failed', reason: error instanceof Error ? error.message : String(error) } };
+  } finally {
+    pool.give(read.buffer);
+  }
+}
+
+type Assembled =
+  | { read: PooledRead; bytes: Buffer; verdict: FileVerdict; verification: FileVerification }
+  | { refused: string; verification?: FileVerification };
+
+/**
+ * Step three: the file again, unchanged since step one, made the signed file in its own buffer and verified
+ * there. On success the caller owns `read.buffer` (written out, then given back to the pool).
+ */
+async function assemble(
+  target: string,
+  identity: FileIdentity,
+  prepared: PreparedPe,
+  signature: SignatureTable,
+  job: BuiltinJob,
+  pool: BufferPool,
+): Promise<Assembled> {
+  const read = await readPooled(
+    target,
+    pool,
+    (size) => Math.max(size, signedSize(prepared, signature)),
+    identity,
+  );
+  if ('refused' in read) return read;
+  let keep = false;
+  try {
+    const bytes = assemblePe(read.buffer, prepared, signature);
+    const verdict = await verifyPe(bytes, job.trust);
+    const ours = verdict.signatures[signature.index];
+    const verification = toVerification(verdict, signature.index);
+    if (!ours?.intact) return { refused: `verification failed: ${verification.detail}`, verification };
+    if (ours.digest !== job.digest)
+      return {
+        refused: `verification failed: the signature uses ${ours.digest ?? 'an unknown digest'}`,
+        verification,
+      };
+    keep = true;
+    return { read, bytes, verdict, verification };
+  } finally {
+    if (!keep) pool.give(read.buffer);
+  }
 }
 
 /** The report's shape of one signature's verdict. */

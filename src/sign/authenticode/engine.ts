@@ -2,7 +2,16 @@ import { childrenOf, oidOf, replaceNested, TAG } from '../../pe/der.js';
 import { PeFormatError } from '../../pe/headers.js';
 import type { DigestAlgorithm, SigningKey } from '../keys/types.js';
 import { addUnsignedAttribute, buildSignedData, locateSignedData, signatureValue } from './cms.js';
-import { certificateEntries, embedSignature, imageDigest, padForSigning, peLayout } from './image.js';
+import {
+  certificateEntries,
+  embedSignature,
+  imageDigest,
+  peLayout,
+  signedContentEnd,
+  signedImageSize,
+  writeSignedImage,
+  type PeLayout,
+} from './image.js';
 import { OID } from './oids.js';
 
 /**
@@ -32,38 +41,85 @@ export interface SignedPe {
   timestamped: boolean;
 }
 
+/** What signing takes from the file's bytes: enough to build the signature and, later, the signed file. */
+export interface PreparedPe {
+  layout: PeLayout;
+  /** Where the signed content ends (see `signedContentEnd`). */
+  end: number;
+  imageHash: Buffer;
+  /** The existing primary signature a new one is nested in (a copy: the bytes read may be reused). */
+  primary?: Buffer;
+}
+
+/** The certificate table to write, and which signature in it is the new one. */
+export interface SignatureTable {
+  table: Buffer;
+  index: number;
+  timestamped: boolean;
+}
+
 const direct = async <T>(work: () => T | Promise<T>): Promise<T> => work();
 
+/** Signs `input` whole: prepare, sign (and timestamp), then write the signed file into a new buffer. */
 export async function signPe(input: Buffer, key: SigningKey, options: SignPeOptions): Promise<SignedPe> {
   const cpu = options.cpu ?? direct;
+  const prepared = await cpu(() => preparePe(input, options));
+  const signature = await signatureTable(prepared, key, options);
+  return cpu(() => {
+    const out = Buffer.allocUnsafe(signedImageSize(prepared.end, signature.table));
+    input.copy(out, 0, 0, prepared.layout.contentEnd);
+    return { ...signature, bytes: assemblePe(out, prepared, signature) };
+  });
+}
+
+/** The layout and image hash of a file about to be signed (CPU only; the caller may reuse `input` after). */
+export async function preparePe(
+  input: Buffer,
+  options: Pick<SignPeOptions, 'digest' | 'append'>,
+): Promise<PreparedPe> {
   const layout = await peLayout(input);
   const existing = options.append ? certificateEntries(input, layout)[0] : undefined;
-  const primary = existing ? trimDer(existing) : undefined;
-  const prepared = await cpu(() => {
-    if (primary) return { content: input.subarray(0, layout.tableOffset), layout };
-    return padForSigning(input, layout);
-  });
-  const imageHash = await cpu(() => imageDigest(prepared.content, prepared.layout, options.digest));
+  const end = signedContentEnd(layout, Boolean(existing));
+  return {
+    layout,
+    end,
+    imageHash: imageDigest(input, layout, options.digest, end),
+    ...(existing ? { primary: Buffer.from(trimDer(existing)) } : {}),
+  };
+}
+
+/** The SignedData over the prepared image hash, timestamped when asked, nested in the primary when appending. */
+export async function signatureTable(
+  prepared: PreparedPe,
+  key: SigningKey,
+  options: SignPeOptions,
+): Promise<SignatureTable> {
   const chain = (await key.chain()).map((c) => Buffer.from(c));
-  let { contentInfo } = await buildSignedData(imageHash, key, chain, options);
+  let { contentInfo } = await buildSignedData(prepared.imageHash, key, chain, options);
   if (options.timestamp) {
     const token = await options.timestamp(signatureValue(contentInfo), options.digest);
     contentInfo = addUnsignedAttribute(contentInfo, OID.rfc3161Timestamp, token);
   }
-  const signed = contentInfo;
-  return cpu(() => {
-    let index = 0;
-    let table = signed;
-    if (primary) {
-      index = countNested(primary) + 1;
-      table = addUnsignedAttribute(primary, OID.spcNestedSignature, signed);
-    }
-    return {
-      bytes: embedSignature(prepared.content, prepared.layout, table),
-      index,
-      timestamped: Boolean(options.timestamp),
-    };
-  });
+  const timestamped = Boolean(options.timestamp);
+  if (!prepared.primary) return { table: contentInfo, index: 0, timestamped };
+  return {
+    table: addUnsignedAttribute(prepared.primary, OID.spcNestedSignature, contentInfo),
+    index: countNested(prepared.primary) + 1,
+    timestamped,
+  };
+}
+
+/** The bytes a signed file needs: `buffer` for `assemblePe` must be at least this long. */
+export function signedSize(prepared: PreparedPe, signature: SignatureTable): number {
+  return signedImageSize(prepared.end, signature.table);
+}
+
+/**
+ * Writes the signed file in place: `buffer` holds the same bytes `preparePe` saw (at least up to the
+ * content's end) and has room for `signedSize`. Returns the signed file, a view of `buffer`.
+ */
+export function assemblePe(buffer: Buffer, prepared: PreparedPe, signature: SignatureTable): Buffer {
+  return writeSignedImage(buffer, prepared.layout, prepared.end, signature.table);
 }
 
 /** A WIN_CERTIFICATE body is padded to 8 bytes: the DER is what its outer length says. */

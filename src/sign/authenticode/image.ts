@@ -54,13 +54,28 @@ export async function peLayout(bytes: Buffer): Promise<PeLayout> {
 /**
  * The Authenticode image hash as osslsigncode and Windows compute it for ordinary files: every byte up to
  * the certificate table (or the end of the file), less the CheckSum field and the security directory entry.
+ * With `end` past the content, the bytes between count as the zeros a signer pads the file with.
  */
-export function imageDigest(bytes: Buffer, layout: PeLayout, algorithm: HashName): Buffer {
+export function imageDigest(
+  bytes: Buffer,
+  layout: PeLayout,
+  algorithm: HashName,
+  end = layout.contentEnd,
+): Buffer {
   const hash = createHash(algorithm);
   hash.update(bytes.subarray(0, layout.checksumOffset));
   hash.update(bytes.subarray(layout.checksumOffset + 4, layout.securityEntryOffset));
   hash.update(bytes.subarray(layout.securityEntryOffset + 8, layout.contentEnd));
+  if (end > layout.contentEnd) hash.update(Buffer.alloc(end - layout.contentEnd));
   return hash.digest();
+}
+
+/**
+ * Where the signed content of a file about to be signed ends: its content (the old table dropped) padded
+ * with zeros to 8 bytes; when a signature is appended, where the existing table starts.
+ */
+export function signedContentEnd(layout: PeLayout, append: boolean): number {
+  return append ? layout.tableOffset : (layout.contentEnd + 7) & ~7;
 }
 
 /** The WIN_CERTIFICATE entries in the table; a table that is not one holds none. */
@@ -81,30 +96,49 @@ export function certificateEntries(bytes: Buffer, layout: PeLayout): Buffer[] {
 /**
  * The file with `signedData` as its only certificate table: content up to the old table (or the end),
  * zero-padded to 8 bytes, then one WIN_CERTIFICATE; the directory entry and the checksum updated. The image
- * hash must have been computed over the same padded content (see `padForSigning`).
+ * hash must have been computed over the same padded content (see `signedContentEnd`).
  */
 export function embedSignature(content: Buffer, layout: PeLayout, signedData: Buffer): Buffer {
-  const body = padTo8(signedData);
-  const entryLength = 8 + body.length;
-  const out = Buffer.allocUnsafe(content.length + entryLength);
+  const out = Buffer.allocUnsafe(signedImageSize(content.length, signedData));
   content.copy(out, 0);
-  out.writeUInt32LE(entryLength, content.length);
-  out.writeUInt16LE(WIN_CERT_REVISION_2_0, content.length + 4);
-  out.writeUInt16LE(WIN_CERT_TYPE_PKCS_SIGNED_DATA, content.length + 6);
-  body.copy(out, content.length + 8);
-  out.writeUInt32LE(content.length, layout.securityEntryOffset);
+  return writeSignedImage(out, { ...layout, contentEnd: content.length }, content.length, signedData);
+}
+
+/** The size of a signed file whose content ends at `end`: content, then the 8-byte aligned WIN_CERTIFICATE. */
+export function signedImageSize(end: number, signedData: Buffer): number {
+  return end + 8 + ((signedData.length + 7) & ~7);
+}
+
+/**
+ * Builds the signed file in place in `buffer`, which holds the file's bytes up to `layout.contentEnd` and has
+ * room for `signedImageSize(end, signedData)`: zero padding up to `end`, the WIN_CERTIFICATE there, the
+ * directory entry and the checksum. Nothing else is copied. Returns the signed file (a view of `buffer`).
+ */
+export function writeSignedImage(buffer: Buffer, layout: PeLayout, end: number, signedData: Buffer): Buffer {
+  const size = signedImageSize(end, signedData);
+  if (buffer.length < size)
+    throw new RangeError(`a signed image needs ${size} bytes, the buffer has ${buffer.length}`);
+  const entryLength = size - end;
+  const out = buffer.subarray(0, size);
+  if (end > layout.contentEnd) out.fill(0, layout.contentEnd, end);
+  out.writeUInt32LE(entryLength, end);
+  out.writeUInt16LE(WIN_CERT_REVISION_2_0, end + 4);
+  out.writeUInt16LE(WIN_CERT_TYPE_PKCS_SIGNED_DATA, end + 6);
+  signedData.copy(out, end + 8);
+  out.fill(0, end + 8 + signedData.length, size);
+  out.writeUInt32LE(end, layout.securityEntryOffset);
   out.writeUInt32LE(entryLength, layout.securityEntryOffset + 4);
   out.writeUInt32LE(peChecksum(out, layout.checksumOffset), layout.checksumOffset);
   return out;
 }
 
 /**
- * The signed content of a file about to be signed: bytes up to the old table (which is dropped) padded with
- * zeros to 8 bytes, with the directory entry cleared. The image hash of this is what the signature covers.
+ * The signed content of a file about to be signed, as a copy: bytes up to the old table (which is dropped)
+ * padded with zeros to 8 bytes, with the directory entry cleared (what signtool is given to sign).
  */
 export function padForSigning(bytes: Buffer, layout: PeLayout): { content: Buffer; layout: PeLayout } {
   const end = layout.contentEnd;
-  const padded = (end + 7) & ~7;
+  const padded = signedContentEnd(layout, false);
   if (padded === end && layout.tableSize === 0 && bytes.readUInt32LE(layout.securityEntryOffset + 4) === 0) {
     // Already aligned with no table: the bytes themselves are the signed content (no copy).
     return { content: bytes.subarray(0, end), layout: { ...layout, contentEnd: end } };
@@ -114,11 +148,6 @@ export function padForSigning(bytes: Buffer, layout: PeLayout): { content: Buffe
   content.writeUInt32LE(0, layout.securityEntryOffset);
   content.writeUInt32LE(0, layout.securityEntryOffset + 4);
   return { content, layout: { ...layout, tableOffset: 0, tableSize: 0, contentEnd: padded } };
-}
-
-function padTo8(data: Buffer): Buffer {
-  const padded = (data.length + 7) & ~7;
-  return padded === data.length ? data : Buffer.concat([data, Buffer.alloc(padded - data.length)]);
 }
 
 /** The PE checksum (imagehlp CheckSumMappedFile): 16-bit one's-complement-style sum, CheckSum read as 0, plus the size. */
