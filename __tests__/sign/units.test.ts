@@ -217,6 +217,17 @@ describe('sign patterns', () => {
       expect(await rel(['dist/*.exe', '!dist/*.exe', 'dist/app.exe'])).toEqual(['dist/app.exe']);
       expect(await rel([path.join(ws, 'dist', 'ünï cødé.exe')])).toEqual(['dist/ünï cødé.exe']);
       expect(await rel(['dist'])).toEqual([]);
+      // Plain paths (no glob syntax) name one file each, as patterns and as exclusions.
+      expect(await rel(['./dist/app.exe', 'dist/missing.exe'])).toEqual(['dist/app.exe']);
+      expect(await rel(['dist/**/*.exe', '!dist/app.exe'])).toEqual([
+        'dist/debug/app.exe',
+        'dist/ünï cødé.exe',
+      ]);
+      expect(await rel(['dist/**/*.exe', '!dist/debug'])).toEqual([
+        'dist/app.exe',
+        'dist/debug/app.exe',
+        'dist/ünï cødé.exe',
+      ]);
     } finally {
       process.stdout.write = write;
     }

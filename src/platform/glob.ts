@@ -16,14 +16,18 @@ export async function expandPatterns(patterns: readonly string[], workspace: str
     // Globbing from the pattern's own root keeps glob characters in the workspace path from being read as globs.
     const cwd = absolute ? path.parse(body).root : workspace;
     const relative = absolute ? body.slice(slashes(cwd).length) : body;
-    return { negated, cwd, relative, literal: path.resolve(cwd, relative) };
+    // A pattern without glob syntax names one path (the CLI's usual case: no globbing, no matcher built).
+    const plain = !GLOB_SYNTAX.test(relative);
+    return { negated, cwd, relative, plain, literal: path.resolve(cwd, relative) };
   });
   // A path naming an existing file is that file, even when it holds glob characters such as [ ] (CLI paths).
   const matches = (rule: (typeof rules)[number], file: string): boolean =>
-    rule.literal === file || path.posix.matchesGlob(slashes(path.relative(rule.cwd, file)), rule.relative);
+    rule.literal === file ||
+    (!rule.plain && path.posix.matchesGlob(slashes(path.relative(rule.cwd, file)), rule.relative));
   const candidates = new Set<string>();
   for (const rule of rules.filter((r) => !r.negated)) {
     if ((await stat(rule.literal).catch(() => undefined))?.isFile()) candidates.add(rule.literal);
+    if (rule.plain) continue;
     for await (const entry of glob(rule.relative, { cwd: rule.cwd }))
       candidates.add(path.resolve(rule.cwd, entry));
   }
@@ -35,6 +39,9 @@ export async function expandPatterns(patterns: readonly string[], workspace: str
   }
   return kept.sort();
 }
+
+/** Characters that make a pattern a glob (minimatch's magic, extglob and escapes included). */
+const GLOB_SYNTAX = /[*?[\]{}()!+@\\]/;
 
 /** Windows users write backslashes; glob syntax wants forward slashes (elsewhere a backslash escapes). */
 const slashes = (p: string): string => (path.sep === '\\' ? p.replace(/\\/g, '/') : p);
