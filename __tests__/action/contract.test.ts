@@ -40,6 +40,10 @@ describe('action.yml is the contract', () => {
     execFileSync(process.execPath, ['scripts/readme-tables.mjs', '--check'], { stdio: 'pipe' });
   });
 
+  it('gives the CLI the inputs of action.yml as they are (src/cli/action-inputs.ts is generated)', () => {
+    execFileSync(process.execPath, ['scripts/action-inputs.mjs', '--check'], { stdio: 'pipe' });
+  });
+
   it('publishes a report schema generated from the Report type', () => {
     execFileSync(process.execPath, ['scripts/schema.mjs', '--check'], { stdio: 'pipe' });
   });
