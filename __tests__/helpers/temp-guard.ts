@@ -13,7 +13,12 @@ export default function setup(): () => void {
   const previous = Object.fromEntries(names.map((n) => [n, process.env[n]]));
   const dir = mkdtempSync(path.join(tmpdir(), 'gav-tests-'));
   for (const name of names) process.env[name] = dir;
+  // The bundled CLI keeps Node's compile cache in the temp folder; runs under test need none.
+  const cache = process.env.NODE_DISABLE_COMPILE_CACHE;
+  process.env.NODE_DISABLE_COMPILE_CACHE = '1';
   return () => {
+    if (cache === undefined) delete process.env.NODE_DISABLE_COMPILE_CACHE;
+    else process.env.NODE_DISABLE_COMPILE_CACHE = cache;
     for (const name of names) {
       if (previous[name] === undefined) delete process.env[name];
       else process.env[name] = previous[name];
