@@ -11,6 +11,7 @@ import {
   TAG,
   type DerNode,
 } from '../../pe/der.js';
+import { post } from '../../platform/httppost.js';
 import type { DigestAlgorithm } from '../keys/types.js';
 import { DIGEST_OIDS, digestName, OID } from './oids.js';
 
@@ -51,55 +52,24 @@ export async function requestTimestamp(
     derInteger(nonce),
     Buffer.from([0x01, 0x01, 0xff]),
   );
-  let body: Buffer;
+  let reply;
   try {
-    const response = await fetch(url, {
-      method: 'POST',
+    reply = await post(url, request, {
       headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' },
-      body: new Uint8Array(request),
-      signal: AbortSignal.timeout(options.timeoutMs),
-      redirect: 'follow',
+      timeoutMs: options.timeoutMs,
+      maxBytes: MAX_REPLY,
     });
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      const code = response.status;
-      throw new TimestampError(
-        `HTTP ${code} ${response.statusText}`.trim(),
-        code >= 500 || code === 408 || code === 429,
-      );
-    }
-    body = await readLimited(response);
   } catch (error) {
-    if (error instanceof TimestampError) throw error;
-    throw new TimestampError(describeFetchError(error, options.timeoutMs), true);
+    throw new TimestampError(error instanceof Error ? error.message : String(error), true);
   }
-  return tokenFromResponse(body, imprint, nonce);
-}
-
-async function readLimited(response: Response): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // A reader rather than for-await: the stream's iterator is typed differently across lib versions.
-  const reader = response.body?.getReader();
-  for (let next = await reader?.read(); next && !next.done; next = await reader?.read()) {
-    size += next.value.length;
-    if (size > MAX_REPLY) {
-      await reader?.cancel().catch(() => undefined);
-      throw new TimestampError(`reply larger than ${MAX_REPLY} bytes`, true);
-    }
-    chunks.push(Buffer.from(next.value));
+  if (reply.status < 200 || reply.status >= 300) {
+    const code = reply.status;
+    throw new TimestampError(
+      `HTTP ${code} ${reply.statusText}`.trim(),
+      code >= 500 || code === 408 || code === 429,
+    );
   }
-  return Buffer.concat(chunks);
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; cause?: { code?: string; message?: string }; message?: string };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `timed out after ${timeoutMs / 1000} s`;
-  const code = e.cause?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found';
-  return e.cause?.message ?? e.message ?? String(error);
+  return tokenFromResponse(reply.body, imprint, nonce);
 }
 
 /** Reads a TimeStampResp: a granted status and a token whose TSTInfo answers our imprint and nonce. */
