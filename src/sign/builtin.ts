@@ -11,18 +11,12 @@ import {
   type SignatureTable,
 } from './authenticode/engine.js';
 import { BufferPool } from '../platform/bufferpool.js';
+import { HashWorker, type Digester } from '../platform/hashworker.js';
 import type { FileIdentity } from '../platform/replace.js';
 import type { TimestampService } from './authenticode/tsa.js';
 import { verifyPe, type FileVerdict, type TrustOptions } from './authenticode/verify.js';
 import type { SigningKey } from './keys/types.js';
-import {
-  readPooled,
-  replaceWith,
-  sha256,
-  type PooledRead,
-  type Target,
-  type TempRecorder,
-} from './target.js';
+import { readPooled, replaceWith, type PooledRead, type Target, type TempRecorder } from './target.js';
 import type { FileVerification, SignedFile } from './types.js';
 
 /** What every backend's job carries besides the key or tool. */
@@ -54,11 +48,14 @@ export interface BuiltinJob extends JobCommon {
  */
 export async function signWithEngine(targets: readonly Target[], job: BuiltinJob): Promise<SignedFile[]> {
   const cores = availableParallelism();
+  // Two files per core between reading and writing: while one waits on the hashing thread, another works.
+  const slots = 2 * cores;
   const limits: Limits = {
-    cpu: new Semaphore(cores),
+    cpu: new Semaphore(slots),
     memory: new Semaphore(job.memoryBudget ?? 512 * 1024 * 1024),
-    // A buffer per core, and one per file being written meanwhile.
-    pool: new BufferPool(2 * cores),
+    // A buffer per slot, and one per file being written meanwhile.
+    pool: new BufferPool(2 * slots),
+    hasher: new HashWorker(),
   };
   const signing = new Semaphore(job.key.maxConcurrency ?? Number.MAX_SAFE_INTEGER);
   // The key's own limit on signatures at once (remote services keep it small).
@@ -72,27 +69,33 @@ export async function signWithEngine(targets: readonly Target[], job: BuiltinJob
         }
       : {}),
   };
-  return Promise.all(
-    targets.map(async (t) => {
-      const started = Date.now();
-      const result =
-        'refused' in t ? failed(t.path, t.refused) : await signOne(t.path, t.target, { ...job, key }, limits);
-      job.progress?.({
-        kind: 'file',
-        capability: 'sign',
-        path: t.path,
-        ok: result.status !== 'failed',
-        verdict:
-          result.status === 'failed'
-            ? `failed: ${result.reason ?? ''}`
-            : result.status === 'skipped'
-              ? `skipped: ${result.reason ?? ''}`
-              : 'signed and verified',
-        durationMs: Date.now() - started,
-      });
-      return result;
-    }),
-  );
+  try {
+    return await Promise.all(
+      targets.map(async (t) => {
+        const started = Date.now();
+        const result =
+          'refused' in t
+            ? failed(t.path, t.refused)
+            : await signOne(t.path, t.target, { ...job, key }, limits);
+        job.progress?.({
+          kind: 'file',
+          capability: 'sign',
+          path: t.path,
+          ok: result.status !== 'failed',
+          verdict:
+            result.status === 'failed'
+              ? `failed: ${result.reason ?? ''}`
+              : result.status === 'skipped'
+                ? `skipped: ${result.reason ?? ''}`
+                : 'signed and verified',
+          durationMs: Date.now() - started,
+        });
+        return result;
+      }),
+    );
+  } finally {
+    await limits.hasher.close();
+  }
 }
 
 const failed = (file: string, reason: string, extra: Partial<SignedFile> = {}): SignedFile => ({
@@ -106,6 +109,7 @@ interface Limits {
   cpu: Semaphore;
   memory: Semaphore;
   pool: BufferPool;
+  hasher: HashWorker;
 }
 
 /**
@@ -121,7 +125,7 @@ async function signOne(file: string, target: string, job: BuiltinJob, limits: Li
     (s) => s.size,
     () => 0,
   );
-  const first = await holding(size, () => prepare(target, job, limits.pool));
+  const first = await holding(size, () => prepare(target, job, limits));
   if ('result' in first) return { path: file, ...first.result };
   const { prepared, identity, existing } = first;
 
@@ -146,12 +150,12 @@ async function signOne(file: string, target: string, job: BuiltinJob, limits: Li
     return failed(file, error instanceof Error ? error.message : String(error));
   }
 
-  const built = await holding(size, () => assemble(target, identity, prepared, signature, job, limits.pool));
+  const built = await holding(size, () => assemble(target, identity, prepared, signature, job, limits));
   if ('refused' in built)
     return failed(file, built.refused, built.verification ? { verification: built.verification } : {});
   let replaced;
   try {
-    replaced = await replaceWith(built.read, built.bytes, job.temps);
+    replaced = await replaceWith(built.read, built.bytes, built.sha256, job.temps);
   } finally {
     limits.pool.give(built.read.buffer);
   }
@@ -172,30 +176,36 @@ async function signOne(file: string, target: string, job: BuiltinJob, limits: Li
   };
 }
 
+const sha256Of = async (bytes: Buffer, digests: Digester): Promise<string> =>
+  ((await digests(bytes, [{ algorithm: 'sha256', ranges: [[0, bytes.length]] }]))[0] as Buffer).toString(
+    'hex',
+  );
+
 type Prepared =
   | { prepared: PreparedPe; identity: FileIdentity; existing: FileVerdict }
   | { result: Omit<SignedFile, 'path'> };
 
 /** Step one: read, judge the signature already there, and hash the image that will be signed. */
-async function prepare(target: string, job: BuiltinJob, pool: BufferPool): Promise<Prepared> {
+async function prepare(target: string, job: BuiltinJob, { pool, hasher }: Limits): Promise<Prepared> {
   const read = await readPooled(target, pool, (size) => size);
   if ('refused' in read) return { result: { status: 'failed', reason: read.refused } };
+  const digests = hasher.digests.bind(hasher);
   try {
-    const existing = await verifyPe(read.bytes, job.trust);
+    const existing = await verifyPe(read.bytes, job.trust, digests);
     if (existing.signed && existing.intact && job.skipSigned && !job.appendSignature) {
       const count = existing.signatures.length;
       return {
         result: {
           status: 'skipped',
           reason: `already signed (${count} intact signature${count === 1 ? '' : 's'}) and skip-signed is true; set append-signature to add one`,
-          sha256: sha256(read.bytes),
+          sha256: await sha256Of(read.bytes, digests),
           verification: toVerification(existing, existing.signatures.length - 1),
         },
       };
     }
     // A broken or junk signature is replaced, never nested under nor counted as "already signed".
     const append = job.appendSignature && existing.signed && existing.intact;
-    const prepared = await preparePe(read.bytes, { digest: job.digest, append });
+    const prepared = await preparePe(read.bytes, { digest: job.digest, append }, digests);
     return { prepared, identity: read.snapshot, existing };
   } catch (error) {
     return { result: { status: 'failed', reason: error instanceof Error ? error.message : String(error) } };
@@ -205,7 +215,7 @@ async function prepare(target: string, job: BuiltinJob, pool: BufferPool): Promi
 }
 
 type Assembled =
-  | { read: PooledRead; bytes: Buffer; verdict: FileVerdict; verification: FileVerification }
+  | { read: PooledRead; bytes: Buffer; sha256: string; verdict: FileVerdict; verification: FileVerification }
   | { refused: string; verification?: FileVerification };
 
 /**
@@ -218,7 +228,7 @@ async function assemble(
   prepared: PreparedPe,
   signature: SignatureTable,
   job: BuiltinJob,
-  pool: BufferPool,
+  { pool, hasher }: Limits,
 ): Promise<Assembled> {
   const read = await readPooled(
     target,
@@ -230,7 +240,11 @@ async function assemble(
   let keep = false;
   try {
     const bytes = assemblePe(read.buffer, prepared, signature);
-    const verdict = await verifyPe(bytes, job.trust);
+    const digests = hasher.digests.bind(hasher);
+    const [verdict, sha256] = await Promise.all([
+      verifyPe(bytes, job.trust, digests),
+      sha256Of(bytes, digests),
+    ]);
     const ours = verdict.signatures[signature.index];
     const verification = toVerification(verdict, signature.index);
     if (!ours?.intact) return { refused: `verification failed: ${verification.detail}`, verification };
@@ -240,7 +254,7 @@ async function assemble(
         verification,
       };
     keep = true;
-    return { read, bytes, verdict, verification };
+    return { read, bytes, sha256, verdict, verification };
   } finally {
     if (!keep) pool.give(read.buffer);
   }

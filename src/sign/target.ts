@@ -172,6 +172,8 @@ export interface TempRecorder {
 export async function replaceWith(
   read: ReadFile,
   bytes: Buffer,
+  /** The SHA-256 of `bytes` when the caller has it already. */
+  sha256Hex: string | undefined,
   temps?: TempRecorder,
 ): Promise<{ ok: true; sha256: string } | { ok: false; message: string }> {
   const target = read.snapshot.path;
@@ -186,7 +188,7 @@ export async function replaceWith(
     await chmod(temp, read.mode & 0o777);
     const outcome = await replaceIfUnchanged(read.snapshot, temp);
     if (!outcome.ok) return { ok: false, message: outcome.message };
-    return { ok: true, sha256: sha256(bytes) };
+    return { ok: true, sha256: sha256Hex ?? sha256(bytes) };
   } catch (error) {
     return {
       ok: false,
