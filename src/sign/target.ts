@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, lstat, open, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, open, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import type { BufferPool } from '../platform/bufferpool.js';
 import type { FileIdentity, FileSnapshot } from '../platform/replace.js';
 import {
@@ -120,24 +120,24 @@ async function readIdentified(
   allocate: (size: number) => Buffer,
   expected?: FileIdentity,
 ): Promise<{ buffer: Buffer; identity: FileIdentity } | { refused: string }> {
-  const info = await stat(target).catch((error: NodeJS.ErrnoException) => error);
-  if (info instanceof Error)
-    return {
-      refused:
-        expected && info.code === 'ENOENT'
-          ? deletedWhileSigning(target)
-          : `cannot read the file: ${info.code ?? String(info)}`,
-    };
-  const refused = refusal(info);
-  if (refused) return { refused };
   let handle;
   try {
-    handle = await open(target, 'r');
+    // Non-blocking, so a FIFO or device in the file's place is refused below instead of hanging the open.
+    handle = await open(target, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
-    return { refused: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      refused:
+        expected && code === 'ENOENT'
+          ? deletedWhileSigning(target)
+          : `cannot read the file: ${code ?? String(error)}`,
+    };
   }
   try {
-    const identity = identityOf(target, await handle.stat());
+    const info = await handle.stat();
+    const refused = refusal(info);
+    if (refused) return { refused };
+    const identity = identityOf(target, info);
     if (expected && !sameIdentity(identity, expected)) return { refused: changedWhileSigning(target) };
     const buffer = allocate(identity.size);
     let at = 0;
@@ -182,12 +182,13 @@ export async function replaceWith(
     `.${path.basename(target)}.${randomBytes(4).toString('hex')}.signed${path.extname(target)}`,
   );
   temps?.record([temp]);
+  let renamed = false;
   try {
+    // Owner-only until renamed; replaceIfUnchanged gives it the original's permissions less set-id bits.
     await writeFile(temp, bytes, { mode: 0o600, flag: 'wx' });
-    // The permissions the file had, less set-id bits: a signed copy must not gain or keep privileges.
-    await chmod(temp, read.mode & 0o777);
     const outcome = await replaceIfUnchanged(read.snapshot, temp);
     if (!outcome.ok) return { ok: false, message: outcome.message };
+    renamed = true;
     return { ok: true, sha256: sha256Hex ?? sha256(bytes) };
   } catch (error) {
     return {
@@ -195,7 +196,7 @@ export async function replaceWith(
       message: `could not write the signed file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     };
   } finally {
-    await rm(temp, { force: true }).catch(() => undefined);
+    if (!renamed) await rm(temp, { force: true }).catch(() => undefined);
     temps?.forget([temp]);
   }
 }

@@ -55,6 +55,22 @@ export interface TrustOptions {
   now?: Date;
 }
 
+/**
+ * A certificate parsed once per run: every file signed in a run carries the same chain and often the same
+ * timestamp authority's, and parsing them again for each file showed in profiles. Bounded, and immutable.
+ */
+const parsed = new Map<string, X509Certificate>();
+function certificateOf(der: Buffer): X509Certificate {
+  const key = der.toString('base64');
+  let certificate = parsed.get(key);
+  if (!certificate) {
+    if (parsed.size >= 256) parsed.clear();
+    certificate = new X509Certificate(der);
+    parsed.set(key, certificate);
+  }
+  return certificate;
+}
+
 /** Parses PEM bundles (system CA bundle, a private CA, a test TSA) into anchors; unreadable entries skipped. */
 export function readAnchors(pemTexts: readonly string[]): X509Certificate[] {
   const out: X509Certificate[] = [];
@@ -323,7 +339,7 @@ function signerOf(
   const certs = certSet
     ? childrenOf(der, certSet).flatMap((c) => {
         try {
-          return c.tag === TAG.sequence ? [new X509Certificate(encodingOf(der, c))] : [];
+          return c.tag === TAG.sequence ? [certificateOf(encodingOf(der, c))] : [];
         } catch {
           return [];
         }
