@@ -18,9 +18,8 @@ export class BufferPool {
       if (size >= capacity && (best < 0 || size < (this.free[best] as Buffer).length)) best = i;
     }
     if (best >= 0) return this.free.splice(best, 1)[0] as Buffer;
-    // Rounded up to 1 MiB so files of similar size share buffers; shared memory, so a hashing thread can
-    // read it without a copy; 8-byte aligned at offset 0.
-    return Buffer.from(new SharedArrayBuffer(Math.ceil(Math.max(capacity, 1) / MIB) * MIB));
+    // Rounded up to 1 MiB so files of similar size share buffers; own memory, 8-byte aligned at offset 0.
+    return Buffer.allocUnsafeSlow(Math.ceil(Math.max(capacity, 1) / MIB) * MIB);
   }
 
   give(buffer: Buffer): void {

@@ -11,12 +11,18 @@ import {
   type SignatureTable,
 } from './authenticode/engine.js';
 import { BufferPool } from '../platform/bufferpool.js';
-import { HashWorker, type Digester } from '../platform/hashworker.js';
 import type { FileIdentity } from '../platform/replace.js';
 import type { TimestampService } from './authenticode/tsa.js';
 import { verifyPe, type FileVerdict, type TrustOptions } from './authenticode/verify.js';
 import type { SigningKey } from './keys/types.js';
-import { readPooled, replaceWith, type PooledRead, type Target, type TempRecorder } from './target.js';
+import {
+  readPooled,
+  replaceWith,
+  sha256,
+  type PooledRead,
+  type Target,
+  type TempRecorder,
+} from './target.js';
 import type { FileVerification, SignedFile } from './types.js';
 
 /** What every backend's job carries besides the key or tool. */
@@ -48,14 +54,11 @@ export interface BuiltinJob extends JobCommon {
  */
 export async function signWithEngine(targets: readonly Target[], job: BuiltinJob): Promise<SignedFile[]> {
   const cores = availableParallelism();
-  // Two files per core between reading and writing: while one waits on the hashing thread, another works.
-  const slots = 2 * cores;
   const limits: Limits = {
-    cpu: new Semaphore(slots),
+    cpu: new Semaphore(cores),
     memory: new Semaphore(job.memoryBudget ?? 512 * 1024 * 1024),
-    // A buffer per slot, and one per file being written meanwhile.
-    pool: new BufferPool(2 * slots),
-    hasher: new HashWorker(),
+    // A buffer per core, and one per file being written meanwhile.
+    pool: new BufferPool(2 * cores),
   };
   const signing = new Semaphore(job.key.maxConcurrency ?? Number.MAX_SAFE_INTEGER);
   // The key's own limit on signatures at once (remote services keep it small).
@@ -69,33 +72,27 @@ export async function signWithEngine(targets: readonly Target[], job: BuiltinJob
         }
       : {}),
   };
-  try {
-    return await Promise.all(
-      targets.map(async (t) => {
-        const started = Date.now();
-        const result =
-          'refused' in t
-            ? failed(t.path, t.refused)
-            : await signOne(t.path, t.target, { ...job, key }, limits);
-        job.progress?.({
-          kind: 'file',
-          capability: 'sign',
-          path: t.path,
-          ok: result.status !== 'failed',
-          verdict:
-            result.status === 'failed'
-              ? `failed: ${result.reason ?? ''}`
-              : result.status === 'skipped'
-                ? `skipped: ${result.reason ?? ''}`
-                : 'signed and verified',
-          durationMs: Date.now() - started,
-        });
-        return result;
-      }),
-    );
-  } finally {
-    await limits.hasher.close();
-  }
+  return Promise.all(
+    targets.map(async (t) => {
+      const started = Date.now();
+      const result =
+        'refused' in t ? failed(t.path, t.refused) : await signOne(t.path, t.target, { ...job, key }, limits);
+      job.progress?.({
+        kind: 'file',
+        capability: 'sign',
+        path: t.path,
+        ok: result.status !== 'failed',
+        verdict:
+          result.status === 'failed'
+            ? `failed: ${result.reason ?? ''}`
+            : result.status === 'skipped'
+              ? `skipped: ${result.reason ?? ''}`
+              : 'signed and verified',
+        durationMs: Date.now() - started,
+      });
+      return result;
+    }),
+  );
 }
 
 const failed = (file: string, reason: string, extra: Partial<SignedFile> = {}): SignedFile => ({
@@ -109,7 +106,6 @@ interface Limits {
   cpu: Semaphore;
   memory: Semaphore;
   pool: BufferPool;
-  hasher: HashWorker;
 }
 
 /**
@@ -125,7 +121,7 @@ async function signOne(file: string, target: string, job: BuiltinJob, limits: Li
     (s) => s.size,
     () => 0,
   );
-  const first = await holding(size, () => prepare(target, job, limits));
+  const first = await holding(size, () => prepare(target, job, limits.pool));
   if ('result' in first) return { path: file, ...first.result };
   const { prepared, identity, existing } = first;
 
@@ -150,12 +146,12 @@ async function signOne(file: string, target: string, job: BuiltinJob, limits: Li
     return failed(file, error instanceof Error ? error.message : String(error));
   }
 
-  const built = await holding(size, () => assemble(target, identity, prepared, signature, job, limits));
+  const built = await holding(size, () => assemble(target, identity, prepared, signature, job, limits.pool));
   if ('refused' in built)
     return failed(file, built.refused, built.verification ? { verification: built.verification } : {});
   let replaced;
   try {
-    replaced = await replaceWith(built.read, built.bytes, built.sha256, job.temps);
+    replaced = await replaceWith(built.read, built.bytes, job.temps);
   } finally {
     limits.pool.give(built.read.buffer);
   }
@@ -176,36 +172,30 @@ async function signOne(file: string, target: string, job: BuiltinJob, limits: Li
   };
 }
 
-const sha256Of = async (bytes: Buffer, digests: Digester): Promise<string> =>
-  ((await digests(bytes, [{ algorithm: 'sha256', ranges: [[0, bytes.length]] }]))[0] as Buffer).toString(
-    'hex',
-  );
-
 type Prepared =
   | { prepared: PreparedPe; identity: FileIdentity; existing: FileVerdict }
   | { result: Omit<SignedFile, 'path'> };
 
 /** Step one: read, judge the signature already there, and hash the image that will be signed. */
-async function prepare(target: string, job: BuiltinJob, { pool, hasher }: Limits): Promise<Prepared> {
+async function prepare(target: string, job: BuiltinJob, pool: BufferPool): Promise<Prepared> {
   const read = await readPooled(target, pool, (size) => size);
   if ('refused' in read) return { result: { status: 'failed', reason: read.refused } };
-  const digests = hasher.digests.bind(hasher);
   try {
-    const existing = await verifyPe(read.bytes, job.trust, digests);
+    const existing = await verifyPe(read.bytes, job.trust);
     if (existing.signed && existing.intact && job.skipSigned && !job.appendSignature) {
       const count = existing.signatures.length;
       return {
         result: {
           status: 'skipped',
           reason: `already signed (${count} intact signature${count === 1 ? '' : 's'}) and skip-signed is true; set append-signature to add one`,
-          sha256: await sha256Of(read.bytes, digests),
+          sha256: sha256(read.bytes),
           verification: toVerification(existing, existing.signatures.length - 1),
         },
       };
     }
     // A broken or junk signature is replaced, never nested under nor counted as "already signed".
     const append = job.appendSignature && existing.signed && existing.intact;
-    const prepared = await preparePe(read.bytes, { digest: job.digest, append }, digests);
+    const prepared = await preparePe(read.bytes, { digest: job.digest, append });
     return { prepared, identity: read.snapshot, existing };
   } catch (error) {
     return { result: { status: 'failed', reason: error instanceof Error ? error.message : String(error) } };
@@ -215,7 +205,7 @@ async function prepare(target: string, job: BuiltinJob, { pool, hasher }: Limits
 }
 
 type Assembled =
-  | { read: PooledRead; bytes: Buffer; sha256: string; verdict: FileVerdict; verification: FileVerification }
+  | { read: PooledRead; bytes: Buffer; verdict: FileVerdict; verification: FileVerification }
   | { refused: string; verification?: FileVerification };
 
 /**
@@ -228,7 +218,7 @@ async function assemble(
   prepared: PreparedPe,
   signature: SignatureTable,
   job: BuiltinJob,
-  { pool, hasher }: Limits,
+  pool: BufferPool,
 ): Promise<Assembled> {
   const read = await readPooled(
     target,
@@ -240,11 +230,7 @@ async function assemble(
   let keep = false;
   try {
     const bytes = assemblePe(read.buffer, prepared, signature);
-    const digests = hasher.digests.bind(hasher);
-    const [verdict, sha256] = await Promise.all([
-      verifyPe(bytes, job.trust, digests),
-      sha256Of(bytes, digests),
-    ]);
+    const verdict = await verifyPe(bytes, job.trust);
     const ours = verdict.signatures[signature.index];
     const verification = toVerification(verdict, signature.index);
     if (!ours?.intact) return { refused: `verification failed: ${verification.detail}`, verification };
@@ -254,7 +240,7 @@ async function assemble(
         verification,
       };
     keep = true;
-    return { read, bytes, sha256, verdict, verification };
+    return { read, bytes, verdict, verification };
   } finally {
     if (!keep) pool.give(read.buffer);
   }

@@ -125,7 +125,7 @@ export async function signWithSigntool(targets: readonly Target[], job: Signtool
       pending
         .filter((p) => !p.result)
         .map(async (p) => {
-          const replaced = await replaceWith(p.read, p.bytes as Buffer, undefined, job.temps);
+          const replaced = await replaceWith(p.read, p.bytes as Buffer, job.temps);
           if (!replaced.ok) p.result = { path: p.target.path, status: 'failed', reason: replaced.message };
           else p.result = { ...(p.done as SignedFile), sha256: replaced.sha256 };
         }),

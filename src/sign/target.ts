@@ -172,8 +172,6 @@ export interface TempRecorder {
 export async function replaceWith(
   read: ReadFile,
   bytes: Buffer,
-  /** The SHA-256 of `bytes` when the caller has it already. */
-  sha256Hex: string | undefined,
   temps?: TempRecorder,
 ): Promise<{ ok: true; sha256: string } | { ok: false; message: string }> {
   const target = read.snapshot.path;
@@ -189,7 +187,7 @@ export async function replaceWith(
     const outcome = await replaceIfUnchanged(read.snapshot, temp);
     if (!outcome.ok) return { ok: false, message: outcome.message };
     renamed = true;
-    return { ok: true, sha256: sha256Hex ?? sha256(bytes) };
+    return { ok: true, sha256: sha256(bytes) };
   } catch (error) {
     return {
       ok: false,

@@ -2,11 +2,10 @@ import { childrenOf, oidOf, replaceNested, TAG } from '../../pe/der.js';
 import { PeFormatError } from '../../pe/headers.js';
 import type { DigestAlgorithm, SigningKey } from '../keys/types.js';
 import { addUnsignedAttribute, buildSignedData, locateSignedData, signatureValue } from './cms.js';
-import { digestsHere, type Digester } from '../../platform/hashworker.js';
 import {
   certificateEntries,
   embedSignature,
-  imageRanges,
+  imageDigest,
   peLayout,
   signedContentEnd,
   signedImageSize,
@@ -77,16 +76,14 @@ export async function signPe(input: Buffer, key: SigningKey, options: SignPeOpti
 export async function preparePe(
   input: Buffer,
   options: Pick<SignPeOptions, 'digest' | 'append'>,
-  digests: Digester = digestsHere,
 ): Promise<PreparedPe> {
   const layout = await peLayout(input);
   const existing = options.append ? certificateEntries(input, layout)[0] : undefined;
   const end = signedContentEnd(layout, Boolean(existing));
-  const [imageHash] = await digests(input, [{ algorithm: options.digest, ...imageRanges(layout, end) }]);
   return {
     layout,
     end,
-    imageHash: imageHash as Buffer,
+    imageHash: imageDigest(input, layout, options.digest, end),
     ...(existing ? { primary: Buffer.from(trimDer(existing)) } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { digestNow } from '../../platform/hashworker.js';
+import { createHash } from 'node:crypto';
 import { DIRECTORY, PeFormatError, readHeaders } from '../../pe/headers.js';
 
 /**
@@ -62,22 +62,12 @@ export function imageDigest(
   algorithm: HashName,
   end = layout.contentEnd,
 ): Buffer {
-  return digestNow(bytes, { algorithm, ...imageRanges(layout, end) });
-}
-
-/** The byte ranges the image hash covers, and how many zeros of padding follow them (see `imageDigest`). */
-export function imageRanges(
-  layout: PeLayout,
-  end = layout.contentEnd,
-): { ranges: Array<[number, number]>; zeros: number } {
-  return {
-    ranges: [
-      [0, layout.checksumOffset],
-      [layout.checksumOffset + 4, layout.securityEntryOffset],
-      [layout.securityEntryOffset + 8, layout.contentEnd],
-    ],
-    zeros: Math.max(0, end - layout.contentEnd),
-  };
+  const hash = createHash(algorithm);
+  hash.update(bytes.subarray(0, layout.checksumOffset));
+  hash.update(bytes.subarray(layout.checksumOffset + 4, layout.securityEntryOffset));
+  hash.update(bytes.subarray(layout.securityEntryOffset + 8, layout.contentEnd));
+  if (end > layout.contentEnd) hash.update(Buffer.alloc(end - layout.contentEnd));
+  return hash.digest();
 }
 
 /**

@@ -1,8 +1,7 @@
 import { createHash, verify as verifySignature, X509Certificate, type KeyObject } from 'node:crypto';
 import { childrenOf, encodingOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
 import { tbsFields } from './cms.js';
-import { digestsHere, type Digester } from '../../platform/hashworker.js';
-import { certificateEntries, imageRanges, peLayout, type HashName, type PeLayout } from './image.js';
+import { certificateEntries, imageDigest, peLayout, type HashName, type PeLayout } from './image.js';
 import { digestName, OID } from './oids.js';
 import { generalizedTime, readTstInfo, utcTime } from './timestamp.js';
 
@@ -86,11 +85,7 @@ export function readAnchors(pemTexts: readonly string[]): X509Certificate[] {
   return out;
 }
 
-export async function verifyPe(
-  bytes: Buffer,
-  trust: TrustOptions,
-  digests: Digester = digestsHere,
-): Promise<FileVerdict> {
+export async function verifyPe(bytes: Buffer, trust: TrustOptions): Promise<FileVerdict> {
   let layout: PeLayout;
   try {
     layout = await peLayout(bytes);
@@ -98,16 +93,13 @@ export async function verifyPe(
     return broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (layout.tableSize === 0) return UNSIGNED;
-  const entry = certificateEntries(bytes, layout)[0];
-  // Every image hash the signatures use (primary and nested), computed in one go.
-  const algorithms = signatureDigests(entry);
-  const { ranges, zeros } = imageRanges(layout);
-  const computed = await digests(
-    bytes,
-    algorithms.map((algorithm) => ({ algorithm, ranges, zeros })),
-  );
-  const hashes = new Map(algorithms.map((a, i) => [a, computed[i] as Buffer]));
-  return verifySignatureTable(entry, (digest) => hashes.get(digest), trust);
+  const hashes = new Map<HashName, Buffer>();
+  const imageHash = (digest: HashName): Buffer => {
+    let hash = hashes.get(digest);
+    if (!hash) hashes.set(digest, (hash = imageDigest(bytes, layout, digest)));
+    return hash;
+  };
+  return verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
 }
 
 const UNSIGNED: FileVerdict = {
