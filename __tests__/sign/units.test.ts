@@ -234,3 +234,32 @@ describe('sign patterns', () => {
     expect(writes).toEqual([]);
   });
 });
+
+describe('peChecksum', () => {
+  /** imagehlp's algorithm written plainly: 16-bit little-endian words, CheckSum as 0, carries folded, + size. */
+  const reference = (bytes: Buffer, checksumOffset: number): number => {
+    let sum = 0;
+    for (let at = 0; at < bytes.length; at += 2) {
+      if (at === checksumOffset || at === checksumOffset + 2) continue;
+      sum += (bytes[at] as number) | ((bytes[at + 1] ?? 0) << 8);
+      sum = (sum & 0xffff) + (sum >>> 16);
+    }
+    return ((sum & 0xffff) + (sum >>> 16) + bytes.length) >>> 0;
+  };
+
+  it.each([
+    ['an even length', 200_001 * 2, 0],
+    ['an odd length', 200_001 * 2 + 1, 0],
+    ['more than one block', 3 * 16384 * 2 + 6, 0],
+    ['a view at an odd offset', 70_001, 1],
+  ])('matches the plain algorithm for %s', async (_name, length, offset) => {
+    const { randomBytes } = await import('node:crypto');
+    const { peChecksum } = await import('../../src/sign/authenticode/image.js');
+    const backing = Buffer.alloc(length + offset);
+    randomBytes(length).copy(backing, offset);
+    const bytes = backing.subarray(offset);
+    expect(peChecksum(bytes, 0x98)).toBe(reference(bytes, 0x98));
+    bytes.fill(0xff);
+    expect(peChecksum(bytes, 0x98)).toBe(reference(bytes, 0x98));
+  });
+});

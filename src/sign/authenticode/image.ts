@@ -152,27 +152,27 @@ export function padForSigning(bytes: Buffer, layout: PeLayout): { content: Buffe
 
 /** The PE checksum (imagehlp CheckSumMappedFile): 16-bit one's-complement-style sum, CheckSum read as 0, plus the size. */
 export function peChecksum(bytes: Buffer, checksumOffset: number): number {
-  let sum = 0;
-  const aligned = (bytes.byteOffset & 3) === 0;
-  const words32 = aligned ? bytes.length >>> 2 : 0;
-  if (aligned) {
-    // Two 16-bit words at a time; the carries are folded in at the end (the sum is associative).
-    const view = new Uint32Array(bytes.buffer, bytes.byteOffset, words32);
-    for (let i = 0; i < words32; i++) {
-      const w = view[i] as number;
-      sum += (w & 0xffff) + (w >>> 16);
-      if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  const words = bytes.length >>> 1;
+  let total = 0;
+  if ((bytes.byteOffset & 1) === 0) {
+    // Blocks of 16 Ki words keep each block's sum a small integer (< 2^30), so the loop does plain adds;
+    // the carries are folded at the end (the sum is associative). ~4x the old word-pair loop with its
+    // overflow test.
+    const view = new Uint16Array(bytes.buffer, bytes.byteOffset, words);
+    for (let start = 0; start < words; start += 16384) {
+      const end = Math.min(words, start + 16384);
+      let sum = 0;
+      for (let i = start; i < end; i++) sum += view[i] as number;
+      total += sum;
     }
-    // The CheckSum field was counted: take it out again.
-    const stored = bytes.readUInt32LE(checksumOffset);
-    sum -= (stored & 0xffff) + (stored >>> 16);
+  } else {
+    for (let at = 0; at + 1 < bytes.length; at += 2)
+      total += (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
   }
-  for (let at = words32 * 4; at + 1 < bytes.length; at += 2) {
-    if (at === checksumOffset || at === checksumOffset + 2) continue;
-    sum += (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
-    if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  }
-  if (bytes.length & 1) sum += bytes[bytes.length - 1] as number;
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return (sum + bytes.length) >>> 0;
+  // The CheckSum field was counted: take it out again.
+  const stored = bytes.readUInt32LE(checksumOffset);
+  total -= (stored & 0xffff) + (stored >>> 16);
+  if (bytes.length & 1) total += bytes[bytes.length - 1] as number;
+  while (total > 0xffff) total = (total % 0x10000) + Math.floor(total / 0x10000);
+  return (total + bytes.length) >>> 0;
 }
