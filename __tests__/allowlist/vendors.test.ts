@@ -95,6 +95,7 @@ describe('CrowdStrike Falcon custom IOC CSV', () => {
   });
 });
 
+// The fixture is our own layout of documented fields, not a vendor sample: see fixtures/allowlist/README.md.
 describe('Bitdefender GravityZone file-hash exclusions', () => {
   it('matches the example layout: header, File hash type, lower-case SHA-256, all scan modules', () => {
     const example = parseCsv(readFileSync(path.join(FIXTURES, 'bitdefender-exclusions-example.csv'), 'utf8'));

@@ -1216,7 +1216,7 @@ function falsePositiveView(analysis, workspace) {
                 [
                     pathCell(allowlist.bitdefender, workspace),
                     'Bitdefender GravityZone file-hash exclusions (SHA-256)',
-                    'GravityZone: Policies > Antimalware > Exclusions (or Configuration profiles > Exclusions)',
+                    'GravityZone: Policies > Antimalware > Exclusions (or Configuration profiles > Exclusions): add each SHA-256 as a File hash exclusion (a list, not an import file)',
                 ],
             ]
             : []),
@@ -1905,12 +1905,17 @@ function csvField(value) {
  * Exclusions, or Configuration profiles > Exclusions; bitdefender.com/business/support/en/77209-1180477-exclusions.html:
  * "File hash: the file with the specified hash. GravityZone supports the SHA-256 hash algorithm").
  * One row per release binary: the exclusion type, the SHA-256, the scan modules it applies to and a
- * description, in the order the console's exclusion grid shows them (Type, Excluded item, Modules).
- * The column layout of the console's CSV import is not on the public page the project could read;
+ * description. This column layout is ours, built from the fields that page documents: no public Bitdefender
+ * document the project found gives an import file or an API request for antimalware exclusions (the
+ * documented CSV import and addToBlocklist are for the Blocklist, which blocks; createCustomRule exclusions
+ * only stop EDR incidents). An administrator adds each SHA-256 as a "File hash" exclusion in the console;
  * see __tests__/fixtures/allowlist/README.md.
  */
 const BITDEFENDER_COLUMNS = ['Type', 'Excluded item', 'Modules', 'Description'];
-/** On-access, on-execute and on-demand scanning, and Advanced Threat Control (the page's module names). */
+/**
+ * Short forms of the scanning methods the page lists for in-policy exclusions (on-access, on-execute and
+ * on-demand scanning, Advanced Threat Control); the page also lists Ransomware Mitigation, not included here.
+ */
 const BITDEFENDER_MODULES = ['On-access', 'On-execute', 'On-demand', 'ATC/IDS'];
 function formatBitdefenderExclusions(rows) {
     const lines = [BITDEFENDER_COLUMNS.join(',')];

@@ -31,7 +31,7 @@ export function falsePositiveView(analysis: AnalysisReport, workspace: string): 
           [
             pathCell(allowlist.bitdefender, workspace),
             'Bitdefender GravityZone file-hash exclusions (SHA-256)',
-            'GravityZone: Policies > Antimalware > Exclusions (or Configuration profiles > Exclusions)',
+            'GravityZone: Policies > Antimalware > Exclusions (or Configuration profiles > Exclusions): add each SHA-256 as a File hash exclusion (a list, not an import file)',
           ],
         ]
       : []),
