@@ -33,17 +33,23 @@ function nodeTooOld(version) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_node_version_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(793);
+/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8995);
+/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_module__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _cli_node_version_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(793);
 // Checks the Node.js version before loading anything that could fail on an older one: the rest of the
 // CLI is imported only once the check has passed, so Node 20 gets one clear line instead of a stack trace.
 
-const tooOld = (0,_cli_node_version_js__WEBPACK_IMPORTED_MODULE_0__/* .nodeTooOld */ .u)(process.versions.node);
+
+const tooOld = (0,_cli_node_version_js__WEBPACK_IMPORTED_MODULE_1__/* .nodeTooOld */ .u)(process.versions.node);
 if (tooOld) {
     process.stderr.write(`${tooOld}\n`);
     process.exitCode = 1;
 }
 else {
-    const { main } = await Promise.all(/* import() */[__nccwpck_require__.e(650), __nccwpck_require__.e(8)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3008));
+    // Node's on-disk compile cache (in the OS temp folder, as npm and tsc use it): a second run skips compiling
+    // ~1.5 MB of bundled code. NODE_DISABLE_COMPILE_CACHE=1 turns it off. The action's steps do not use it.
+    node_module__WEBPACK_IMPORTED_MODULE_0___default().enableCompileCache?.();
+    const { main } = await Promise.all(/* import() */[__nccwpck_require__.e(156), __nccwpck_require__.e(669)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9669));
     process.exitCode = await main();
 }
 
@@ -185,6 +191,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https")
 
 /***/ }),
 
+/***/ 8995:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+
+/***/ }),
+
 /***/ 8161:
 /***/ ((module) => {
 
@@ -252,13 +265,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-
-/***/ }),
-
-/***/ 932:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
 
 /***/ }),
 
