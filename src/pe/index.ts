@@ -1,4 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { SigningReport } from '../sign/types.js';
 import { buildInfoSection, BUILDINFO_WINDOW, parseBuildInfo } from './buildinfo.js';
@@ -19,6 +20,7 @@ import { detectPacker } from './packer.js';
 import { readResources } from './resources.js';
 import { evaluateRules } from './rules.js';
 import { parseCertificateTable } from './signature.js';
+import { inlineHasher, workerHasher, type ChunkHasher } from './sha256.js';
 import { streamOnce, type CaptureRange, type HistogramRange, type ImageHashPlan } from './stream.js';
 import { signatureDigests, verifySignatureTable, type TrustOptions } from '../sign/authenticode/verify.js';
 import { systemAnchors } from '../sign/trust.js';
@@ -53,23 +55,53 @@ export interface AnalyzeContext {
   trust?: TrustOptions;
 }
 
+/** Files this large are worth a worker thread (starting one costs ~50-100 ms of a core). */
+const WORKER_ABOVE = 32 * 1024 * 1024;
+/** At most this many files at once: each holds a few 1 MiB buffers and its captured ranges. */
+const MAX_LANES = 4;
+
 export async function analyzeFiles(
   paths: string[],
   ctx: AnalyzeContext = {},
 ): Promise<AnalysisReport['files']> {
-  const files: AnalysisReport['files'] = [];
-  let trust = ctx.trust;
-  const anchors = async (): Promise<TrustOptions> => (trust ??= { anchors: await systemAnchors() });
-  // One at a time: memory stays at one chunk buffer and throughput is bound by the disk anyway.
-  for (const file of paths) {
-    const signed = ctx.signing?.files.find(
-      (f) => f.status !== 'failed' && f.verification && path.resolve(f.path) === path.resolve(file),
+  const files: AnalysisReport['files'] = new Array(paths.length);
+  let trust: Promise<TrustOptions> | undefined;
+  const anchors = (): Promise<TrustOptions> =>
+    (trust ??= ctx.trust ? Promise.resolve(ctx.trust) : systemAnchors().then((a) => ({ anchors: a })));
+  // SHA-256 is most of the work and runs on one core per file, so large files are analyzed side by side:
+  // one lane hashes on this thread, each other lane in a worker thread. Largest first, for the best split.
+  const sizes = await Promise.all(paths.map(sizeOf));
+  const order = paths.map((_, i) => i).sort((a, b) => (sizes[b] as number) - (sizes[a] as number));
+  const large = sizes.filter((s) => s >= WORKER_ABOVE).length;
+  const hashers: ChunkHasher[] = [inlineHasher()];
+  try {
+    for (let i = 1; i < Math.min(large, availableParallelism(), MAX_LANES); i++) hashers.push(workerHasher());
+    let next = 0;
+    await Promise.all(
+      hashers.map(async (hasher) => {
+        for (let i = order[next++]; i !== undefined; i = order[next++]) {
+          const file = paths[i] as string;
+          const signed = ctx.signing?.files.find(
+            (f) => f.status !== 'failed' && f.verification && path.resolve(f.path) === path.resolve(file),
+          );
+          const verify = { trust: anchors, ...(signed ? { signed } : {}) };
+          files[i] = withSigning(await analyzeFile(file, verify, hasher), ctx.signing);
+        }
+      }),
     );
-    files.push(
-      withSigning(await analyzeFile(file, { trust: anchors, ...(signed ? { signed } : {}) }), ctx.signing),
-    );
+  } finally {
+    await Promise.all(hashers.map((h) => h.close()));
   }
   return files;
+}
+
+/** The size for scheduling only: a file that cannot be read gets its error from analyzeFile. */
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** The negation of isPeReport, for callers that handle the error case first. */
@@ -83,14 +115,18 @@ interface VerifyOptions {
   signed?: SignedFile;
 }
 
-export async function analyzeFile(file: string, verify?: VerifyOptions): Promise<PeReport | PeError> {
+export async function analyzeFile(
+  file: string,
+  verify?: VerifyOptions,
+  hasher: ChunkHasher = inlineHasher(),
+): Promise<PeReport | PeError> {
   let handle: FileHandle | undefined;
   try {
     const info = await stat(file);
     if (info.isDirectory()) return { path: file, error: `${file} is a directory, not an executable file` };
     if (!info.isFile()) return { path: file, error: `${file} is not a regular file` };
     handle = await open(file, 'r');
-    return await analyzeOpen(file, handle, info.size, verify);
+    return await analyzeOpen(file, handle, info.size, verify, hasher);
   } catch (error) {
     return { path: file, error: describeError(file, error) };
   } finally {
@@ -103,6 +139,7 @@ async function analyzeOpen(
   handle: FileHandle,
   size: number,
   verify: VerifyOptions | undefined,
+  hasher: ChunkHasher,
 ): Promise<PeReport | PeError> {
   const readAt = async (offset: number, length: number): Promise<Buffer> => {
     const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
@@ -132,7 +169,7 @@ async function analyzeOpen(
     table && table.length >= 8 ? table.subarray(8, Math.min(table.length, table.readUInt32LE(0))) : undefined;
   const imageHashes =
     table && entry && !verify?.signed ? imagePlan(headers, entry, security?.rva ?? size) : undefined;
-  const streamed = await streamOnce(handle, size, histograms, Object.values(captures), imageHashes);
+  const streamed = await streamOnce(handle, size, histograms, Object.values(captures), imageHashes, hasher);
   if (streamed.bytesRead !== size) {
     return {
       path: file,
@@ -162,8 +199,9 @@ async function analyzeOpen(
       let hashes = streamed.imageHashes;
       // The file changed since signing verified it: one more pass for its image hashes.
       if (!hashes && entry)
-        hashes = (await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size)))
-          .imageHashes;
+        hashes = (
+          await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size), hasher)
+        ).imageHashes;
       const checked = verifySignatureTable(entry, (digest) => hashes?.get(digest), await verify.trust());
       verdict = { intact: checked.intact, trusted: checked.trusted, detail: checked.detail };
     }
