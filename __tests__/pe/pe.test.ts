@@ -146,8 +146,9 @@ describeWithTool(
     });
 
     it('several large files analyzed side by side get the reports they get one at a time, in the order given', async () => {
-      // Over 32 MiB each, so on two or more cores some are hashed in a worker thread.
-      const padding = randomBytes(40 * 1024 * 1024);
+      // 70 MiB each: the files besides the largest hold over 128 MiB, so on two or more cores some are
+      // hashed in a worker thread.
+      const padding = randomBytes(70 * 1024 * 1024);
       const large = (source: string, name: string): string => {
         const file = path.join(bins.dir, name);
         writeFileSync(file, Buffer.concat([readFileSync(source), padding]));
@@ -173,6 +174,23 @@ describeWithTool(
           .update(readFileSync(files[2] as string))
           .digest('hex'),
       );
+    });
+
+    it('a file the hashing thread finds shorter than its size is reported as changed, not hashed', async () => {
+      const size = readFileSync(bins.default).length;
+      const shrunk = {
+        hash: async () => ({ sha256: '0'.repeat(64), bytesRead: size - 1 }),
+        close: async () => {},
+      };
+      const result = await analyzeFile(bins.default, undefined, shrunk);
+      expect(isPeError(result) && result.error).toMatch(
+        /changed while it was being read \(\d+ of \d+ bytes\)/,
+      );
+      const whole = {
+        hash: async () => ({ sha256: 'f'.repeat(64), bytesRead: size }),
+        close: async () => {},
+      };
+      expect(await analyzeFile(bins.default, undefined, whole)).toMatchObject({ sha256: 'f'.repeat(64) });
     });
 
     it('falls back to the signing report for the signer only when the file does not name one', async () => {

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ByteHistogram, entropyOf, shannonEntropy } from '../../src/pe/entropy.js';
-import { inlineHasher, workerHasher, type ChunkHasher } from '../../src/pe/sha256.js';
+import { workerFileHasher } from '../../src/pe/sha256.js';
 import { streamOnce, type CaptureRange } from '../../src/pe/stream.js';
 
 it('a section over 64 MiB gets its entropy from a sample that stays within 0.01 bit of the exact value', async () => {
@@ -41,7 +41,7 @@ it('a section over 64 MiB gets its entropy from a sample that stays within 0.01 
   }
 });
 
-describe('streamOnce with either SHA-256 hasher', () => {
+describe('hashing in a worker thread while the streaming pass counts', () => {
   const MIB = 1 << 20;
   let dir: string;
   let file: string;
@@ -71,75 +71,87 @@ describe('streamOnce with either SHA-256 hasher', () => {
     return h.counts();
   }
 
-  async function stream(hasher: ChunkHasher, size = bytes.length) {
-    const histograms = [small, large].map((s) => ({ ...s, histogram: new ByteHistogram() }));
+  /** streamOnce over the test file, counting the reads it makes. */
+  async function stream(hash: boolean, sections = [small, large], image = true) {
+    const histograms = sections.map((s) => ({ ...s, histogram: new ByteHistogram() }));
     const captures: CaptureRange[] = captureRanges.map((c) => ({ ...c }));
-    const image = { algorithms: ['sha256'], skip: [[10, 14] as [number, number]], end: bytes.length - 100 };
+    const plan = { algorithms: ['sha256'], skip: [[10, 14] as [number, number]], end: bytes.length - 100 };
     const handle = await open(file, 'r');
+    let reads = 0;
+    const counting = {
+      read: (...args: Parameters<FileHandle['read']>) => {
+        reads++;
+        return handle.read(...args);
+      },
+    } as unknown as FileHandle;
     try {
-      const result = await streamOnce(handle, size, histograms, captures, image, hasher);
-      return { result, histograms, captures };
+      const result = await streamOnce(
+        counting,
+        bytes.length,
+        histograms,
+        captures,
+        image ? plan : undefined,
+        hash,
+      );
+      return { result, histograms, captures, reads };
     } finally {
       await handle.close();
     }
   }
 
-  it('gives the same hash, histograms, captures and image hash on this thread, in a worker, at any chunk size', async () => {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+  it('the worker hashes what the pass would, and the pass without its hash counts and captures the same', async () => {
+    const hasher = workerFileHasher();
+    try {
+      const handle = await open(file, 'r');
+      const hashed = await hasher.hash(handle.fd, bytes.length).finally(() => handle.close());
+      expect(hashed).toEqual({
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        bytesRead: bytes.length,
+      });
+    } finally {
+      await hasher.close();
+    }
     const imageHash = createHash('sha256')
       .update(bytes.subarray(0, 10))
       .update(bytes.subarray(14, bytes.length - 100))
       .digest();
     const smallCounts = new ByteHistogram();
     smallCounts.add(bytes.subarray(small.offset, small.offset + small.length));
-    const hashers: Array<[string, ChunkHasher]> = [
-      ['inline 1 MiB', inlineHasher()],
-      ['inline odd chunk', inlineHasher(300_007)],
-      ['worker 1 MiB', workerHasher()],
-      ['worker odd chunk, 2 buffers', workerHasher(777_777, 2)],
-    ];
+    for (const hash of [true, false]) {
+      const { result, histograms, captures } = await stream(hash);
+      expect(result.sha256).toBe(hash ? createHash('sha256').update(bytes).digest('hex') : undefined);
+      expect(result.bytesRead).toBe(bytes.length);
+      expect(result.imageHashes?.get('sha256')?.equals(imageHash)).toBe(true);
+      expect(histograms[0]?.histogram.counts()).toEqual(smallCounts.counts());
+      expect(histograms[1]?.histogram.counts()).toEqual(sampledCounts(large.offset, large.length));
+      for (const c of captures)
+        expect(c.data?.equals(bytes.subarray(c.offset, c.offset + c.length))).toBe(true);
+    }
+  });
+
+  it('without its own hash, the pass reads only the chunks a section, capture or image hash needs', async () => {
+    expect((await stream(true, [small], false)).reads).toBe(70);
+    // The small section ends in chunk 3 and the last capture in chunk 4 (of 1 MiB): chunks 0-4 only.
+    expect((await stream(false, [small], false)).reads).toBe(5);
+    expect((await stream(false, [small], true)).reads).toBe(70);
+  });
+
+  it('reports a file shorter than asked, fails on a bad descriptor, and keeps working after either', async () => {
+    const hasher = workerFileHasher();
     try {
-      for (const [name, hasher] of hashers) {
-        const { result, histograms, captures } = await stream(hasher);
-        expect(result.bytesRead, name).toBe(bytes.length);
-        expect(result.sha256, name).toBe(sha256);
-        expect(result.imageHashes?.get('sha256')?.equals(imageHash), name).toBe(true);
-        expect(histograms[0]?.histogram.counts(), name).toEqual(smallCounts.counts());
-        expect(histograms[1]?.histogram.counts(), name).toEqual(sampledCounts(large.offset, large.length));
-        for (const c of captures)
-          expect(c.data?.equals(bytes.subarray(c.offset, c.offset + c.length))).toBe(true);
+      const handle = await open(file, 'r');
+      try {
+        expect((await hasher.hash(handle.fd, bytes.length + 5 * MIB)).bytesRead).toBe(bytes.length);
+        await expect(hasher.hash(2 ** 30, 10)).rejects.toThrow(/EBADF/);
+        expect((await hasher.hash(handle.fd, 1000)).sha256).toBe(
+          createHash('sha256').update(bytes.subarray(0, 1000)).digest('hex'),
+        );
+      } finally {
+        await handle.close();
       }
     } finally {
-      for (const [, h] of hashers) await h.close();
+      await hasher.close();
     }
-  });
-
-  it('reports a file that shrinks while it is read, and the same hasher then hashes the next file right', async () => {
-    for (const hasher of [inlineHasher(), workerHasher()]) {
-      try {
-        // More shrunk streams than the worker has buffers: a buffer lost on that path would hang the next.
-        for (let i = 0; i < 6; i++) {
-          const { result } = await stream(hasher, bytes.length + 3 * MIB);
-          expect(result.bytesRead).toBe(bytes.length);
-        }
-        const handle = await open(file, 'r');
-        const shrinking = streamOnce(handle, bytes.length, [], [], undefined, hasher);
-        // No read has started yet (streamOnce waits for a buffer first): every read sees 1 MiB.
-        truncateSync(file, MIB);
-        const shrunk = await shrinking.finally(() => handle.close());
-        expect(shrunk.bytesRead).toBe(MIB);
-        writeFileSync(file, bytes);
-        const { result } = await stream(hasher);
-        expect(result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-      } finally {
-        await hasher.close();
-      }
-    }
-  });
-
-  it('a closed worker fails the stream instead of leaving it waiting', async () => {
-    const hasher = workerHasher();
-    await hasher.close();
-    await expect(stream(hasher)).rejects.toThrow(/worker thread was closed/);
+    await expect(hasher.hash(0, 1)).rejects.toThrow(/worker thread was closed/);
   });
 });
