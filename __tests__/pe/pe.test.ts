@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -143,6 +143,54 @@ describeWithTool(
       // The certificate table is part of the image, not overlay.
       expect(signed.overlaySize).toBe(0);
       expect(stamped.overlaySize).toBe(0);
+    });
+
+    it('several large files analyzed side by side get the reports they get one at a time, in the order given', async () => {
+      // 70 MiB each: the files besides the largest hold over 128 MiB, so on two or more cores some are
+      // hashed in a worker thread.
+      const padding = randomBytes(70 * 1024 * 1024);
+      const large = (source: string, name: string): string => {
+        const file = path.join(bins.dir, name);
+        writeFileSync(file, Buffer.concat([readFileSync(source), padding]));
+        return file;
+      };
+      const files = [
+        large(bins.default, 'large-default.exe'),
+        bins.stripped,
+        large(bins.signed, 'large-signed.exe'),
+        path.join(bins.dir, 'missing.exe'),
+        large(bins.windowsgui, 'large-gui.exe'),
+      ];
+      const together = await analyzeFiles(files, { trust: { anchors: [] } });
+      const oneByOne = [];
+      for (const file of files)
+        oneByOne.push(await analyzeFile(file, { trust: async () => ({ anchors: [] }) }));
+      expect(together).toEqual(oneByOne);
+      expect(together.map((r) => r.path)).toEqual(files);
+      const signed = together[2];
+      expect(signed && !isPeError(signed) && signed.signature.verdict?.intact).toBe(true);
+      expect(signed && !isPeError(signed) && signed.sha256).toBe(
+        createHash('sha256')
+          .update(readFileSync(files[2] as string))
+          .digest('hex'),
+      );
+    });
+
+    it('a file the hashing thread finds shorter than its size is reported as changed, not hashed', async () => {
+      const size = readFileSync(bins.default).length;
+      const shrunk = {
+        hash: async () => ({ sha256: '0'.repeat(64), bytesRead: size - 1 }),
+        close: async () => {},
+      };
+      const result = await analyzeFile(bins.default, undefined, shrunk);
+      expect(isPeError(result) && result.error).toMatch(
+        /changed while it was being read \(\d+ of \d+ bytes\)/,
+      );
+      const whole = {
+        hash: async () => ({ sha256: 'f'.repeat(64), bytesRead: size }),
+        close: async () => {},
+      };
+      expect(await analyzeFile(bins.default, undefined, whole)).toMatchObject({ sha256: 'f'.repeat(64) });
     });
 
     it('falls back to the signing report for the signer only when the file does not name one', async () => {

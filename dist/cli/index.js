@@ -49,7 +49,7 @@ else {
     // Node's on-disk compile cache (in the OS temp folder, as npm and tsc use it): a second run skips compiling
     // ~1.5 MB of bundled code. NODE_DISABLE_COMPILE_CACHE=1 turns it off. The action's steps do not use it.
     node_module__WEBPACK_IMPORTED_MODULE_0___default().enableCompileCache?.();
-    const { main } = await Promise.all(/* import() */[__nccwpck_require__.e(156), __nccwpck_require__.e(669)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9669));
+    const { main } = await Promise.all(/* import() */[__nccwpck_require__.e(156), __nccwpck_require__.e(294)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6294));
     process.exitCode = await main();
 }
 
@@ -251,6 +251,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
 
 /***/ }),
 

@@ -40692,7 +40692,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(23553);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4232);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -40701,7 +40701,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 23553:
+/***/ 4232:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46979,18 +46979,80 @@ function findCertificate(buf, certificates, sid) {
     return undefined;
 }
 
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(75919);
+;// CONCATENATED MODULE: ./src/pe/sha256.ts
+
+// Plain CommonJS run with `eval: true`: no file to locate, so it works the same from src/ and the bundle.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { readSync } = require('node:fs');
+const buffer = Buffer.allocUnsafeSlow(1 << 20);
+parentPort.on('message', ({ fd, size }) => {
+  try {
+    const hash = createHash('sha256');
+    let position = 0;
+    while (position < size) {
+      const n = readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+      position += n;
+    }
+    parentPort.postMessage({ sha256: hash.digest('hex'), bytesRead: position });
+  } catch (error) {
+    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
+function workerFileHasher() {
+    // Not unref'd: this thread may be waiting on nothing but the worker's reply. Callers close() it.
+    const worker = new external_node_worker_threads_.Worker(WORKER_SOURCE, { eval: true });
+    const waiting = [];
+    let failure;
+    // A dead worker fails every pending and later request instead of leaving them hanging.
+    const fail = (error) => {
+        failure ??= error;
+        for (const w of waiting.splice(0))
+            w.reject(failure);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the SHA-256 worker thread exited (code ${code})`)));
+    worker.on('message', (reply) => waiting.shift()?.resolve(reply));
+    return {
+        hash: async (fd, size) => {
+            if (failure)
+                throw failure;
+            // Replies come in request order: one queue is enough.
+            const reply = await new Promise((resolve, reject) => {
+                waiting.push({ resolve, reject });
+                worker.postMessage({ fd, size });
+            });
+            if ('error' in reply)
+                throw new Error(reply.error);
+            return reply;
+        },
+        close: async () => {
+            fail(new Error('the SHA-256 worker thread was closed'));
+            await worker.terminate();
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/pe/stream.ts
 
 /**
  * The one pass over the whole file: SHA-256, a byte histogram per section and copies of the few small
- * ranges the parsers need (resource tree, import table, build info, signature), all from one reused
- * buffer, so memory stays flat however large the file is.
+ * ranges the parsers need (resource tree, import table, build info, signature), all from two reused
+ * buffers, so memory stays flat however large the file is.
  */
 const stream_CHUNK = 1 << 20;
 const SAMPLE_ABOVE = 64 * stream_CHUNK;
 const SAMPLE_SPAN = stream_CHUNK / 4;
-async function streamOnce(file, size, histograms, captures, image) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
+async function streamOnce(file, size, histograms, captures, image, 
+/** False when another thread hashes the file: then chunks that no range needs are not even read. */
+hash = true) {
+    const sha256 = hash ? (0,external_node_crypto_.createHash)('sha256') : undefined;
     const imageHashers = (image?.algorithms ?? []).map((a) => ({ algorithm: a, hash: (0,external_node_crypto_.createHash)(a) }));
     const skip = [...(image?.skip ?? [])].sort((a, b) => a[0] - b[0]);
     // Two buffers of their own (word-aligned, so the histogram can read whole words): the next chunk is
@@ -46998,9 +47060,18 @@ async function streamOnce(file, size, histograms, captures, image) {
     const buffers = [Buffer.from(new ArrayBuffer(stream_CHUNK)), Buffer.from(new ArrayBuffer(stream_CHUNK))];
     for (const c of captures)
         c.data = Buffer.alloc(c.length);
-    const readChunk = (index, at) => at >= size
-        ? Promise.resolve(0)
-        : file.read(buffers[index % 2], 0, Math.min(stream_CHUNK, size - at), at).then((r) => r.bytesRead);
+    const needed = (from, to) => hash ||
+        (image !== undefined && from < image.end) ||
+        [...histograms, ...captures].some((r) => r.offset < to && r.offset + r.length > from);
+    const readChunk = (index, at) => {
+        const length = Math.min(stream_CHUNK, size - at);
+        if (length <= 0)
+            return Promise.resolve(0);
+        // Not read, only counted: nothing below touches bytes outside the ranges.
+        if (!needed(at, at + length))
+            return Promise.resolve(length);
+        return file.read(buffers[index % 2], 0, length, at).then((r) => r.bytesRead);
+    };
     let position = 0;
     let index = 0;
     let pending = readChunk(0, 0);
@@ -47011,7 +47082,7 @@ async function streamOnce(file, size, histograms, captures, image) {
         const end = position + bytesRead;
         pending = readChunk(index + 1, end);
         const chunk = buffers[index % 2].subarray(0, bytesRead);
-        hash.update(chunk);
+        sha256?.update(chunk);
         if (image && imageHashers.length > 0) {
             // The chunk's part before `end`, cut around the skipped ranges.
             let from = position;
@@ -47048,7 +47119,7 @@ async function streamOnce(file, size, histograms, captures, image) {
     // Never leave a read in flight on a handle the caller is about to close.
     await pending;
     return {
-        sha256: hash.digest('hex'),
+        ...(sha256 ? { sha256: sha256.digest('hex') } : {}),
         bytesRead: position,
         ...(imageHashers.length > 0
             ? { imageHashes: new Map(imageHashers.map((h) => [h.algorithm, h.hash.digest()])) }
@@ -48071,10 +48142,14 @@ async function systemAnchors(env = process.env) {
 
 
 
+
+
 /**
  * Static PE report for one binary, from one streaming pass (SHA-256, section entropy, and copies of the
- * small ranges the parsers need) plus a few small positional reads of headers. Never throws: a file that
- * is missing, a directory, not a PE or damaged becomes a PeError with one sentence saying which.
+ * small ranges the parsers need) plus a few small positional reads of headers. With several large files,
+ * some are hashed by a worker thread that reads the same open file itself, while the pass here reads only
+ * the chunks its sections and ranges need. Never throws: a file that is missing, a directory, not a PE
+ * or damaged becomes a PeError with one sentence saying which.
  *
  * Why our own reader and not pe-library: pe-library parses a whole in-memory ArrayBuffer, so memory would
  * grow with the file and the bytes would be walked again for hashing and entropy; we need only headers,
@@ -48087,22 +48162,59 @@ async function systemAnchors(env = process.env) {
 /** Captured ranges are kept in memory for parsing; anything larger is read on demand instead. */
 const MAX_CAPTURE = 4 * 1024 * 1024;
 const IMAGE_FILE_DLL = 0x2000;
+/**
+ * Worker threads only pay when the files besides the largest hold this much: starting one costs about
+ * 0.1 s of a core, what hashing ~150 MB costs.
+ */
+const WORKER_WORTH = 128 * 1024 * 1024;
+/** At most this many files at once: each holds two 1 MiB buffers and its captured ranges. */
+const MAX_LANES = 4;
 async function analyzeFiles(paths, ctx = {}) {
-    const files = [];
-    let trust = ctx.trust;
-    const anchors = async () => (trust ??= { anchors: await systemAnchors() });
-    // One at a time: memory stays at one chunk buffer and throughput is bound by the disk anyway.
-    for (const file of paths) {
-        const signed = ctx.signing?.files.find((f) => f.status !== 'failed' && f.verification && external_node_path_default().resolve(f.path) === external_node_path_default().resolve(file));
-        files.push(withSigning(await analyzeFile(file, { trust: anchors, ...(signed ? { signed } : {}) }), ctx.signing));
+    const files = new Array(paths.length);
+    let trust;
+    const anchors = () => (trust ??= ctx.trust ? Promise.resolve(ctx.trust) : systemAnchors().then((a) => ({ anchors: a })));
+    // SHA-256 is most of the work and runs on one core per file, so large files are analyzed side by side:
+    // one lane hashes on this thread, each other lane in a worker thread. Largest first, for the best split;
+    // this thread takes the first file, as a worker needs a moment to start.
+    const sizes = await Promise.all(paths.map(sizeOf));
+    const order = paths.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a]);
+    const besidesLargest = sizes.reduce((sum, s) => sum + s, 0) - Math.max(0, ...sizes);
+    const workers = besidesLargest >= WORKER_WORTH ? Math.min((0,external_node_os_.availableParallelism)(), MAX_LANES) - 1 : 0;
+    const lanes = [undefined];
+    try {
+        for (let i = 0; i < workers; i++)
+            lanes.push(workerFileHasher());
+        let next = 0;
+        await Promise.all(lanes.map(async (hasher) => {
+            for (let i = order[next++]; i !== undefined; i = order[next++]) {
+                const file = paths[i];
+                const signed = ctx.signing?.files.find((f) => f.status !== 'failed' && f.verification && external_node_path_default().resolve(f.path) === external_node_path_default().resolve(file));
+                const verify = { trust: anchors, ...(signed ? { signed } : {}) };
+                files[i] = withSigning(await analyzeFile(file, verify, hasher), ctx.signing);
+            }
+        }));
+    }
+    finally {
+        await Promise.all(lanes.map((h) => h?.close()));
     }
     return files;
+}
+/** The size for scheduling only: a file that cannot be read gets its error from analyzeFile. */
+async function sizeOf(file) {
+    try {
+        return (await (0,promises_.stat)(file)).size;
+    }
+    catch {
+        return 0;
+    }
 }
 /** The negation of isPeReport, for callers that handle the error case first. */
 function isPeError(result) {
     return 'error' in result;
 }
-async function analyzeFile(file, verify) {
+async function analyzeFile(file, verify, 
+/** Hashes the file in another thread; without one, the streaming pass hashes it here. */
+hasher) {
     let handle;
     try {
         const info = await (0,promises_.stat)(file);
@@ -48111,7 +48223,7 @@ async function analyzeFile(file, verify) {
         if (!info.isFile())
             return { path: file, error: `${file} is not a regular file` };
         handle = await (0,promises_.open)(file, 'r');
-        return await analyzeOpen(file, handle, info.size, verify);
+        return await analyzeOpen(file, handle, info.size, verify, hasher);
     }
     catch (error) {
         return { path: file, error: pe_describeError(file, error) };
@@ -48120,7 +48232,7 @@ async function analyzeFile(file, verify) {
         await handle?.close().catch(() => undefined);
     }
 }
-async function analyzeOpen(file, handle, size, verify) {
+async function analyzeOpen(file, handle, size, verify, hasher) {
     const readAt = async (offset, length) => {
         const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
         if (buffer.length === 0)
@@ -48145,11 +48257,16 @@ async function analyzeOpen(file, handle, size, verify) {
         : undefined;
     const entry = table && table.length >= 8 ? table.subarray(8, Math.min(table.length, table.readUInt32LE(0))) : undefined;
     const imageHashes = table && entry && !verify?.signed ? imagePlan(headers, entry, security?.rva ?? size) : undefined;
-    const streamed = await streamOnce(handle, size, histograms, Object.values(captures), imageHashes);
-    if (streamed.bytesRead !== size) {
+    const hashing = hasher?.hash(handle.fd, size);
+    // The worker reads through this handle: wait for it even when the pass fails, as the caller closes it.
+    const streamed = await streamOnce(handle, size, histograms, Object.values(captures), imageHashes, !hasher).finally(() => hashing?.catch(() => undefined));
+    const hashed = await hashing;
+    const sha256 = (hashed?.sha256 ?? streamed.sha256);
+    const bytesRead = Math.min(streamed.bytesRead, hashed?.bytesRead ?? size);
+    if (bytesRead !== size) {
         return {
             path: file,
-            error: `${file} changed while it was being read (${streamed.bytesRead} of ${size} bytes); analyze it again once it is written`,
+            error: `${file} changed while it was being read (${bytesRead} of ${size} bytes); analyze it again once it is written`,
         };
     }
     const image = new PeImage(headers, size, handle, Object.values(captures));
@@ -48167,7 +48284,7 @@ async function analyzeOpen(file, handle, size, verify) {
         : undefined;
     let verdict;
     if (verify && table) {
-        const reused = verify.signed?.sha256 === streamed.sha256 ? verify.signed?.verification : undefined;
+        const reused = verify.signed?.sha256 === sha256 ? verify.signed?.verification : undefined;
         if (reused) {
             verdict = { intact: reused.ok, trusted: reused.chainTrusted, detail: reused.detail };
         }
@@ -48175,8 +48292,7 @@ async function analyzeOpen(file, handle, size, verify) {
             let hashes = streamed.imageHashes;
             // The file changed since signing verified it: one more pass for its image hashes.
             if (!hashes && entry)
-                hashes = (await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size)))
-                    .imageHashes;
+                hashes = (await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size), false)).imageHashes;
             const checked = verifySignatureTable(entry, (digest) => hashes?.get(digest), await verify.trust());
             verdict = { intact: checked.intact, trusted: checked.trusted, detail: checked.detail };
         }
@@ -48185,7 +48301,7 @@ async function analyzeOpen(file, handle, size, verify) {
     const report = {
         path: file,
         size,
-        sha256: streamed.sha256,
+        sha256,
         machine: machineName(headers.machine),
         format: headers.format,
         subsystem: subsystemName(headers.subsystem),

@@ -1,4 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { SigningReport } from '../sign/types.js';
 import { buildInfoSection, BUILDINFO_WINDOW, parseBuildInfo } from './buildinfo.js';
@@ -19,6 +20,7 @@ import { detectPacker } from './packer.js';
 import { readResources } from './resources.js';
 import { evaluateRules } from './rules.js';
 import { parseCertificateTable } from './signature.js';
+import { workerFileHasher, type FileHasher } from './sha256.js';
 import { streamOnce, type CaptureRange, type HistogramRange, type ImageHashPlan } from './stream.js';
 import { signatureDigests, verifySignatureTable, type TrustOptions } from '../sign/authenticode/verify.js';
 import { systemAnchors } from '../sign/trust.js';
@@ -30,8 +32,10 @@ export type { AnalysisReport, Finding, PeError, PeReport } from './types.js';
 
 /**
  * Static PE report for one binary, from one streaming pass (SHA-256, section entropy, and copies of the
- * small ranges the parsers need) plus a few small positional reads of headers. Never throws: a file that
- * is missing, a directory, not a PE or damaged becomes a PeError with one sentence saying which.
+ * small ranges the parsers need) plus a few small positional reads of headers. With several large files,
+ * some are hashed by a worker thread that reads the same open file itself, while the pass here reads only
+ * the chunks its sections and ranges need. Never throws: a file that is missing, a directory, not a PE
+ * or damaged becomes a PeError with one sentence saying which.
  *
  * Why our own reader and not pe-library: pe-library parses a whole in-memory ArrayBuffer, so memory would
  * grow with the file and the bytes would be walked again for hashing and entropy; we need only headers,
@@ -53,23 +57,58 @@ export interface AnalyzeContext {
   trust?: TrustOptions;
 }
 
+/**
+ * Worker threads only pay when the files besides the largest hold this much: starting one costs about
+ * 0.1 s of a core, what hashing ~150 MB costs.
+ */
+const WORKER_WORTH = 128 * 1024 * 1024;
+/** At most this many files at once: each holds two 1 MiB buffers and its captured ranges. */
+const MAX_LANES = 4;
+
 export async function analyzeFiles(
   paths: string[],
   ctx: AnalyzeContext = {},
 ): Promise<AnalysisReport['files']> {
-  const files: AnalysisReport['files'] = [];
-  let trust = ctx.trust;
-  const anchors = async (): Promise<TrustOptions> => (trust ??= { anchors: await systemAnchors() });
-  // One at a time: memory stays at one chunk buffer and throughput is bound by the disk anyway.
-  for (const file of paths) {
-    const signed = ctx.signing?.files.find(
-      (f) => f.status !== 'failed' && f.verification && path.resolve(f.path) === path.resolve(file),
+  const files: AnalysisReport['files'] = new Array(paths.length);
+  let trust: Promise<TrustOptions> | undefined;
+  const anchors = (): Promise<TrustOptions> =>
+    (trust ??= ctx.trust ? Promise.resolve(ctx.trust) : systemAnchors().then((a) => ({ anchors: a })));
+  // SHA-256 is most of the work and runs on one core per file, so large files are analyzed side by side:
+  // one lane hashes on this thread, each other lane in a worker thread. Largest first, for the best split;
+  // this thread takes the first file, as a worker needs a moment to start.
+  const sizes = await Promise.all(paths.map(sizeOf));
+  const order = paths.map((_, i) => i).sort((a, b) => (sizes[b] as number) - (sizes[a] as number));
+  const besidesLargest = sizes.reduce((sum, s) => sum + s, 0) - Math.max(0, ...sizes);
+  const workers = besidesLargest >= WORKER_WORTH ? Math.min(availableParallelism(), MAX_LANES) - 1 : 0;
+  const lanes: Array<FileHasher | undefined> = [undefined];
+  try {
+    for (let i = 0; i < workers; i++) lanes.push(workerFileHasher());
+    let next = 0;
+    await Promise.all(
+      lanes.map(async (hasher) => {
+        for (let i = order[next++]; i !== undefined; i = order[next++]) {
+          const file = paths[i] as string;
+          const signed = ctx.signing?.files.find(
+            (f) => f.status !== 'failed' && f.verification && path.resolve(f.path) === path.resolve(file),
+          );
+          const verify = { trust: anchors, ...(signed ? { signed } : {}) };
+          files[i] = withSigning(await analyzeFile(file, verify, hasher), ctx.signing);
+        }
+      }),
     );
-    files.push(
-      withSigning(await analyzeFile(file, { trust: anchors, ...(signed ? { signed } : {}) }), ctx.signing),
-    );
+  } finally {
+    await Promise.all(lanes.map((h) => h?.close()));
   }
   return files;
+}
+
+/** The size for scheduling only: a file that cannot be read gets its error from analyzeFile. */
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** The negation of isPeReport, for callers that handle the error case first. */
@@ -83,14 +122,19 @@ interface VerifyOptions {
   signed?: SignedFile;
 }
 
-export async function analyzeFile(file: string, verify?: VerifyOptions): Promise<PeReport | PeError> {
+export async function analyzeFile(
+  file: string,
+  verify?: VerifyOptions,
+  /** Hashes the file in another thread; without one, the streaming pass hashes it here. */
+  hasher?: FileHasher,
+): Promise<PeReport | PeError> {
   let handle: FileHandle | undefined;
   try {
     const info = await stat(file);
     if (info.isDirectory()) return { path: file, error: `${file} is a directory, not an executable file` };
     if (!info.isFile()) return { path: file, error: `${file} is not a regular file` };
     handle = await open(file, 'r');
-    return await analyzeOpen(file, handle, info.size, verify);
+    return await analyzeOpen(file, handle, info.size, verify, hasher);
   } catch (error) {
     return { path: file, error: describeError(file, error) };
   } finally {
@@ -103,6 +147,7 @@ async function analyzeOpen(
   handle: FileHandle,
   size: number,
   verify: VerifyOptions | undefined,
+  hasher: FileHasher | undefined,
 ): Promise<PeReport | PeError> {
   const readAt = async (offset: number, length: number): Promise<Buffer> => {
     const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
@@ -132,11 +177,23 @@ async function analyzeOpen(
     table && table.length >= 8 ? table.subarray(8, Math.min(table.length, table.readUInt32LE(0))) : undefined;
   const imageHashes =
     table && entry && !verify?.signed ? imagePlan(headers, entry, security?.rva ?? size) : undefined;
-  const streamed = await streamOnce(handle, size, histograms, Object.values(captures), imageHashes);
-  if (streamed.bytesRead !== size) {
+  const hashing = hasher?.hash(handle.fd, size);
+  // The worker reads through this handle: wait for it even when the pass fails, as the caller closes it.
+  const streamed = await streamOnce(
+    handle,
+    size,
+    histograms,
+    Object.values(captures),
+    imageHashes,
+    !hasher,
+  ).finally(() => hashing?.catch(() => undefined));
+  const hashed = await hashing;
+  const sha256 = (hashed?.sha256 ?? streamed.sha256) as string;
+  const bytesRead = Math.min(streamed.bytesRead, hashed?.bytesRead ?? size);
+  if (bytesRead !== size) {
     return {
       path: file,
-      error: `${file} changed while it was being read (${streamed.bytesRead} of ${size} bytes); analyze it again once it is written`,
+      error: `${file} changed while it was being read (${bytesRead} of ${size} bytes); analyze it again once it is written`,
     };
   }
   const image = new PeImage(headers, size, handle, Object.values(captures));
@@ -155,15 +212,16 @@ async function analyzeOpen(
     : undefined;
   let verdict: PeReport['signature']['verdict'];
   if (verify && table) {
-    const reused = verify.signed?.sha256 === streamed.sha256 ? verify.signed?.verification : undefined;
+    const reused = verify.signed?.sha256 === sha256 ? verify.signed?.verification : undefined;
     if (reused) {
       verdict = { intact: reused.ok, trusted: reused.chainTrusted, detail: reused.detail };
     } else {
       let hashes = streamed.imageHashes;
       // The file changed since signing verified it: one more pass for its image hashes.
       if (!hashes && entry)
-        hashes = (await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size)))
-          .imageHashes;
+        hashes = (
+          await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size), false)
+        ).imageHashes;
       const checked = verifySignatureTable(entry, (digest) => hashes?.get(digest), await verify.trust());
       verdict = { intact: checked.intact, trusted: checked.trusted, detail: checked.detail };
     }
@@ -175,7 +233,7 @@ async function analyzeOpen(
   const report: Omit<PeReport, 'findings'> = {
     path: file,
     size,
-    sha256: streamed.sha256,
+    sha256,
     machine: machineName(headers.machine),
     format: headers.format,
     subsystem: subsystemName(headers.subsystem),

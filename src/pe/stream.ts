@@ -4,8 +4,8 @@ import { ByteHistogram } from './entropy.js';
 
 /**
  * The one pass over the whole file: SHA-256, a byte histogram per section and copies of the few small
- * ranges the parsers need (resource tree, import table, build info, signature), all from one reused
- * buffer, so memory stays flat however large the file is.
+ * ranges the parsers need (resource tree, import table, build info, signature), all from two reused
+ * buffers, so memory stays flat however large the file is.
  */
 
 const CHUNK = 1 << 20;
@@ -33,7 +33,8 @@ export interface ImageHashPlan {
 }
 
 export interface StreamResult {
-  sha256: string;
+  /** Absent when the caller hashes the file elsewhere (`hash: false`). */
+  sha256?: string;
   imageHashes?: Map<string, Buffer>;
   /** Bytes actually read: less than expected means the file shrank while being read. */
   bytesRead: number;
@@ -45,18 +46,27 @@ export async function streamOnce(
   histograms: HistogramRange[],
   captures: CaptureRange[],
   image?: ImageHashPlan,
+  /** False when another thread hashes the file: then chunks that no range needs are not even read. */
+  hash = true,
 ): Promise<StreamResult> {
-  const hash = createHash('sha256');
+  const sha256 = hash ? createHash('sha256') : undefined;
   const imageHashers = (image?.algorithms ?? []).map((a) => ({ algorithm: a, hash: createHash(a) }));
   const skip = [...(image?.skip ?? [])].sort((a, b) => a[0] - b[0]);
   // Two buffers of their own (word-aligned, so the histogram can read whole words): the next chunk is
   // read by the thread pool while this one is hashed and counted.
   const buffers = [Buffer.from(new ArrayBuffer(CHUNK)), Buffer.from(new ArrayBuffer(CHUNK))] as const;
   for (const c of captures) c.data = Buffer.alloc(c.length);
-  const readChunk = (index: number, at: number): Promise<number> =>
-    at >= size
-      ? Promise.resolve(0)
-      : file.read(buffers[index % 2] as Buffer, 0, Math.min(CHUNK, size - at), at).then((r) => r.bytesRead);
+  const needed = (from: number, to: number): boolean =>
+    hash ||
+    (image !== undefined && from < image.end) ||
+    [...histograms, ...captures].some((r) => r.offset < to && r.offset + r.length > from);
+  const readChunk = (index: number, at: number): Promise<number> => {
+    const length = Math.min(CHUNK, size - at);
+    if (length <= 0) return Promise.resolve(0);
+    // Not read, only counted: nothing below touches bytes outside the ranges.
+    if (!needed(at, at + length)) return Promise.resolve(length);
+    return file.read(buffers[index % 2] as Buffer, 0, length, at).then((r) => r.bytesRead);
+  };
   let position = 0;
   let index = 0;
   let pending = readChunk(0, 0);
@@ -66,7 +76,7 @@ export async function streamOnce(
     const end = position + bytesRead;
     pending = readChunk(index + 1, end);
     const chunk = (buffers[index % 2] as Buffer).subarray(0, bytesRead);
-    hash.update(chunk);
+    sha256?.update(chunk);
     if (image && imageHashers.length > 0) {
       // The chunk's part before `end`, cut around the skipped ranges.
       let from = position;
@@ -98,7 +108,7 @@ export async function streamOnce(
   // Never leave a read in flight on a handle the caller is about to close.
   await pending;
   return {
-    sha256: hash.digest('hex'),
+    ...(sha256 ? { sha256: sha256.digest('hex') } : {}),
     bytesRead: position,
     ...(imageHashers.length > 0
       ? { imageHashes: new Map(imageHashers.map((h) => [h.algorithm, h.hash.digest()])) }
