@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { analyzeFile, analyzeFiles, isPeError } from '../../src/pe/index.js';
@@ -191,6 +191,29 @@ describeWithTool(
         close: async () => {},
       };
       expect(await analyzeFile(bins.default, undefined, whole)).toMatchObject({ sha256: 'f'.repeat(64) });
+    });
+
+    it('a file rewritten in place (same size) while it is read is reported as changed', async () => {
+      const copy = path.join(path.dirname(bins.default), `rewritten-${process.pid}.exe`);
+      copyFileSync(bins.default, copy);
+      const bytes = readFileSync(copy);
+      try {
+        // The "hashing thread" is where the rewrite lands: the same length, other bytes, mid-analysis.
+        const rewriting = {
+          hash: async () => {
+            await new Promise((r) => setTimeout(r, 20));
+            writeFileSync(copy, Buffer.from(bytes).fill(0x41, bytes.length - 4096));
+            return { sha256: '0'.repeat(64), bytesRead: bytes.length };
+          },
+          close: async () => {},
+        };
+        const result = await analyzeFile(copy, undefined, rewriting);
+        expect(isPeError(result) && result.error).toMatch(
+          /changed while it was being read \(it was written meanwhile\)/,
+        );
+      } finally {
+        rmSync(copy, { force: true });
+      }
     });
 
     it('falls back to the signing report for the signer only when the file does not name one', async () => {
