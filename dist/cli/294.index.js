@@ -4845,6 +4845,162 @@ const constants_STATE = {
     relevance: 'relevance-context',
 };
 
+;// CONCATENATED MODULE: ./src/platform/replace.ts
+
+
+
+/** The identity fields of an fstat/stat result. */
+function identityOf(file, info) {
+    return {
+        path: file,
+        dev: info.dev,
+        ino: info.ino,
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+        ctimeMs: info.ctimeMs,
+        nlink: info.nlink,
+        mode: info.mode,
+        uid: info.uid,
+        gid: info.gid,
+    };
+}
+/** Whether two identities name the same, unchanged file. */
+function sameIdentity(a, b) {
+    return (a.dev === b.dev &&
+        a.ino === b.ino &&
+        a.size === b.size &&
+        a.mtimeMs === b.mtimeMs &&
+        a.ctimeMs === b.ctimeMs);
+}
+/**
+ * Reads `file` once through one handle: identity, size, time and the hash of exactly those bytes. A symbolic
+ * link is refused (the caller decides whether its target may be signed, and snapshots the target), as is
+ * anything that is not a regular file.
+ */
+async function snapshotFile(file) {
+    const noFollow = external_node_fs_.constants.O_NOFOLLOW ?? 0;
+    if (!noFollow && (await (0,promises_.lstat)(file)).isSymbolicLink())
+        throw symlinkError(file);
+    let handle;
+    try {
+        handle = await (0,promises_.open)(file, external_node_fs_.constants.O_RDONLY | noFollow | (external_node_fs_.constants.O_NONBLOCK ?? 0));
+    }
+    catch (error) {
+        if (error.code === 'ELOOP')
+            throw symlinkError(file);
+        throw error;
+    }
+    try {
+        const info = await handle.stat();
+        if (!info.isFile())
+            throw new Error(`${file} is not a regular file`);
+        const hash = (0,external_node_crypto_.createHash)('sha256');
+        // Not zero-filled (every byte hashed is one just read) and no larger than the file: a snapshot is taken
+        // two or three times per signed file, and zeroing/faulting in 1 MiB each time showed in CPU profiles.
+        const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(1024 * 1024, info.size)));
+        for (let position = 0;;) {
+            const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+            if (bytesRead === 0)
+                break;
+            hash.update(buffer.subarray(0, bytesRead));
+            position += bytesRead;
+        }
+        return { ...identityOf(file, info), sha256: hash.digest('hex') };
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** The identity of `file` itself; a symbolic link in its place is refused, as `snapshotFile` does. */
+async function statNoFollow(file) {
+    const info = await (0,promises_.lstat)(file);
+    if (info.isSymbolicLink())
+        throw symlinkError(file);
+    if (!info.isFile())
+        throw new Error(`${file} is not a regular file`);
+    return identityOf(file, info);
+}
+const symlinkError = (file) => new Error(`${file} is a symbolic link; it is replaced only through the file it points to`);
+/**
+ * On Windows a file that real-time scanning, the indexer or a backup agent has open cannot be renamed over
+ * for a moment: the rename fails with EPERM, EBUSY or EACCES. Go's own robustio retries these for the same
+ * reason. Elsewhere these codes mean what they say and are not retried.
+ */
+const TRANSIENT_ON_WINDOWS = new Set(['EPERM', 'EBUSY', 'EACCES']);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Renames `temp` over `snapshot.path` only if the file is still the one read (identity, size, times, and
+ * the hash when the snapshot has one, checked again just before each rename attempt). Otherwise nothing is replaced and the message
+ * says the file changed: the new content stays, and a file deleted meanwhile is not brought back. A file
+ * with several hard links, or owned by another user, is refused rather than split from its other names or
+ * handed to a new owner. The replacement gets the original's permission bits (without setuid/setgid) and,
+ * when this process may, its owner. Never throws; `temp` is left for the caller to remove on failure.
+ */
+async function replaceIfUnchanged(snapshot, temp, options = {}) {
+    const file = snapshot.path;
+    const platform = options.platform ?? process.platform;
+    const uid = 'uid' in options ? options.uid : typeof process.getuid === 'function' ? process.getuid() : undefined;
+    const doRename = options.rename ?? promises_.rename;
+    const wait = options.wait ?? sleep;
+    const limitMs = options.retryForMs ?? 10_000;
+    if (snapshot.nlink > 1)
+        return refused(`${file} has ${snapshot.nlink} hard links; replacing it would leave the other ${snapshot.nlink - 1} name(s) pointing at the unsigned bytes. Sign a copy with a single link, or remove the extra links first`);
+    if (platform !== 'win32' && uid !== undefined && uid !== 0 && snapshot.uid !== uid)
+        return refused(`${file} belongs to another user (uid ${snapshot.uid}); replacing it would make this user (uid ${uid}) its owner`);
+    let written;
+    try {
+        if (platform !== 'win32') {
+            await (0,promises_.chmod)(temp, snapshot.mode & 0o777);
+            if (uid === 0 && (snapshot.uid !== 0 || snapshot.gid !== 0))
+                await (0,promises_.chown)(temp, snapshot.uid, snapshot.gid);
+        }
+        written = identityOf(temp, await (0,promises_.lstat)(temp));
+    }
+    catch (error) {
+        return refused(`could not prepare the replacement for ${file}: ${errorText(error)}`);
+    }
+    const started = Date.now();
+    for (let attempt = 0;; attempt++) {
+        const changed = await changedSince(snapshot);
+        if (changed)
+            return { ok: false, changed: true, message: changed };
+        try {
+            await doRename(temp, file);
+            return { ok: true, written: { ...written, path: file } };
+        }
+        catch (error) {
+            const code = error.code ?? '';
+            const transient = platform === 'win32' && TRANSIENT_ON_WINDOWS.has(code);
+            const elapsed = Date.now() - started;
+            if (!transient)
+                return refused(`could not replace ${file}: ${errorText(error)}; the original is unchanged`);
+            if (elapsed >= limitMs)
+                return refused(`could not replace ${file}: another program kept it open (${code}) for ${Math.round(elapsed / 1000)} s, most likely antivirus or a backup or indexing agent scanning it; the original is unchanged. Exclude the output folder from real-time scanning or run again`);
+            // 10 ms, 20, 40, ... up to 500 ms between attempts, never past the limit.
+            await wait(Math.min(500, 10 * 2 ** attempt, Math.max(1, limitMs - elapsed)));
+        }
+    }
+}
+/** Why the file is no longer the one read, or undefined while it still is. */
+async function changedSince(snapshot) {
+    let now;
+    try {
+        now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : await statNoFollow(snapshot.path);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return deletedWhileSigning(snapshot.path);
+        return `${snapshot.path} changed while it was being signed (${errorText(error)}); it was left as it is`;
+    }
+    const same = sameIdentity(now, snapshot) &&
+        (!('sha256' in snapshot) || ('sha256' in now && now.sha256 === snapshot.sha256));
+    return same ? undefined : changedWhileSigning(snapshot.path);
+}
+const changedWhileSigning = (file) => `${file} changed while it was being signed; the new content was kept, sign it again`;
+const deletedWhileSigning = (file) => `${file} was deleted while it was being signed; nothing was written in its place`;
+const refused = (message) => ({ ok: false, changed: false, message });
+const errorText = (error) => error.code ?? (error instanceof Error ? error.message : String(error));
+
 ;// CONCATENATED MODULE: ./src/pe/buildinfo.ts
 /**
  * Go build info, as Go's own debug/buildinfo reads it: a 32-byte header starting "\xff Go buildinf:",
@@ -6682,6 +6838,7 @@ async function systemAnchors(env = process.env) {
 
 
 
+
 /**
  * Static PE report for one binary, from one streaming pass (SHA-256, section entropy, and copies of the
  * small ranges the parsers need) plus a few small positional reads of headers. With several large files,
@@ -6691,7 +6848,7 @@ async function systemAnchors(env = process.env) {
  *
  * Why our own reader and not pe-library: pe-library parses a whole in-memory ArrayBuffer, so memory would
  * grow with the file and the bytes would be walked again for hashing and entropy; we need only headers,
- * a few small tables and one pass, which is about 1,000 lines here and runs at ~0.7x openssl's SHA-256 alone.
+ * a few small tables and one pass, which is about 1,000 lines here and keeps pace with openssl's SHA-256 alone (npm run bench:analyze).
  *
  * Overlay: bytes after everything the headers account for, i.e. after the section data, the COFF symbol
  * and string tables, and the Authenticode certificate table. The certificate table is not counted as
@@ -6778,6 +6935,9 @@ async function analyzeOpen(file, handle, size, verify, hasher) {
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
         return buffer.subarray(0, bytesRead);
     };
+    // What the file was before the pass: a rewrite in place (same size) while the pass or the hashing thread
+    // reads it would mix old and new bytes, and shows as a new modification or change time.
+    const before = identityOf(file, await handle.stat());
     const headers = await readHeaders(readAt, size);
     const stringTableLength = headers.symbolTableOffset > 0 && headers.symbolCount > 0
         ? (await readAt(headers.symbolTableOffset + headers.symbolCount * 18, 4)).readUInt32LE(0)
@@ -6805,6 +6965,12 @@ async function analyzeOpen(file, handle, size, verify, hasher) {
         return {
             path: file,
             error: `${file} changed while it was being read (${bytesRead} of ${size} bytes); analyze it again once it is written`,
+        };
+    }
+    if (!sameIdentity(identityOf(file, await handle.stat()), before)) {
+        return {
+            path: file,
+            error: `${file} changed while it was being read (it was written meanwhile); analyze it again once it is written`,
         };
     }
     const image = new PeImage(headers, size, handle, Object.values(captures));
@@ -7471,7 +7637,7 @@ function backoffDelay(policy, failedAttempts, random = Math.random) {
     const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
     return Math.round(exponential * (0.5 + random()));
 }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const retry_sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 ;// CONCATENATED MODULE: ./src/sign/authenticode/tsa.ts
 
@@ -7521,7 +7687,7 @@ class TimestampService {
                     }
                     const delayMs = backoffDelay(this.options.retry, attempt);
                     this.options.progress?.({ kind: 'retry', server: url, attempt, reason: e.message, delayMs });
-                    await (this.options.wait ?? sleep)(delayMs);
+                    await (this.options.wait ?? retry_sleep)(delayMs);
                 }
             }
         }
@@ -7706,162 +7872,6 @@ class BufferPool {
     }
 }
 const MIB = 1024 * 1024;
-
-;// CONCATENATED MODULE: ./src/platform/replace.ts
-
-
-
-/** The identity fields of an fstat/stat result. */
-function identityOf(file, info) {
-    return {
-        path: file,
-        dev: info.dev,
-        ino: info.ino,
-        size: info.size,
-        mtimeMs: info.mtimeMs,
-        ctimeMs: info.ctimeMs,
-        nlink: info.nlink,
-        mode: info.mode,
-        uid: info.uid,
-        gid: info.gid,
-    };
-}
-/** Whether two identities name the same, unchanged file. */
-function sameIdentity(a, b) {
-    return (a.dev === b.dev &&
-        a.ino === b.ino &&
-        a.size === b.size &&
-        a.mtimeMs === b.mtimeMs &&
-        a.ctimeMs === b.ctimeMs);
-}
-/**
- * Reads `file` once through one handle: identity, size, time and the hash of exactly those bytes. A symbolic
- * link is refused (the caller decides whether its target may be signed, and snapshots the target), as is
- * anything that is not a regular file.
- */
-async function snapshotFile(file) {
-    const noFollow = external_node_fs_.constants.O_NOFOLLOW ?? 0;
-    if (!noFollow && (await (0,promises_.lstat)(file)).isSymbolicLink())
-        throw symlinkError(file);
-    let handle;
-    try {
-        handle = await (0,promises_.open)(file, external_node_fs_.constants.O_RDONLY | noFollow | (external_node_fs_.constants.O_NONBLOCK ?? 0));
-    }
-    catch (error) {
-        if (error.code === 'ELOOP')
-            throw symlinkError(file);
-        throw error;
-    }
-    try {
-        const info = await handle.stat();
-        if (!info.isFile())
-            throw new Error(`${file} is not a regular file`);
-        const hash = (0,external_node_crypto_.createHash)('sha256');
-        // Not zero-filled (every byte hashed is one just read) and no larger than the file: a snapshot is taken
-        // two or three times per signed file, and zeroing/faulting in 1 MiB each time showed in CPU profiles.
-        const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(1024 * 1024, info.size)));
-        for (let position = 0;;) {
-            const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-            if (bytesRead === 0)
-                break;
-            hash.update(buffer.subarray(0, bytesRead));
-            position += bytesRead;
-        }
-        return { ...identityOf(file, info), sha256: hash.digest('hex') };
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** The identity of `file` itself; a symbolic link in its place is refused, as `snapshotFile` does. */
-async function statNoFollow(file) {
-    const info = await (0,promises_.lstat)(file);
-    if (info.isSymbolicLink())
-        throw symlinkError(file);
-    if (!info.isFile())
-        throw new Error(`${file} is not a regular file`);
-    return identityOf(file, info);
-}
-const symlinkError = (file) => new Error(`${file} is a symbolic link; it is replaced only through the file it points to`);
-/**
- * On Windows a file that real-time scanning, the indexer or a backup agent has open cannot be renamed over
- * for a moment: the rename fails with EPERM, EBUSY or EACCES. Go's own robustio retries these for the same
- * reason. Elsewhere these codes mean what they say and are not retried.
- */
-const TRANSIENT_ON_WINDOWS = new Set(['EPERM', 'EBUSY', 'EACCES']);
-const replace_sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/**
- * Renames `temp` over `snapshot.path` only if the file is still the one read (identity, size, times, and
- * the hash when the snapshot has one, checked again just before each rename attempt). Otherwise nothing is replaced and the message
- * says the file changed: the new content stays, and a file deleted meanwhile is not brought back. A file
- * with several hard links, or owned by another user, is refused rather than split from its other names or
- * handed to a new owner. The replacement gets the original's permission bits (without setuid/setgid) and,
- * when this process may, its owner. Never throws; `temp` is left for the caller to remove on failure.
- */
-async function replaceIfUnchanged(snapshot, temp, options = {}) {
-    const file = snapshot.path;
-    const platform = options.platform ?? process.platform;
-    const uid = 'uid' in options ? options.uid : typeof process.getuid === 'function' ? process.getuid() : undefined;
-    const doRename = options.rename ?? promises_.rename;
-    const wait = options.wait ?? replace_sleep;
-    const limitMs = options.retryForMs ?? 10_000;
-    if (snapshot.nlink > 1)
-        return refused(`${file} has ${snapshot.nlink} hard links; replacing it would leave the other ${snapshot.nlink - 1} name(s) pointing at the unsigned bytes. Sign a copy with a single link, or remove the extra links first`);
-    if (platform !== 'win32' && uid !== undefined && uid !== 0 && snapshot.uid !== uid)
-        return refused(`${file} belongs to another user (uid ${snapshot.uid}); replacing it would make this user (uid ${uid}) its owner`);
-    let written;
-    try {
-        if (platform !== 'win32') {
-            await (0,promises_.chmod)(temp, snapshot.mode & 0o777);
-            if (uid === 0 && (snapshot.uid !== 0 || snapshot.gid !== 0))
-                await (0,promises_.chown)(temp, snapshot.uid, snapshot.gid);
-        }
-        written = identityOf(temp, await (0,promises_.lstat)(temp));
-    }
-    catch (error) {
-        return refused(`could not prepare the replacement for ${file}: ${errorText(error)}`);
-    }
-    const started = Date.now();
-    for (let attempt = 0;; attempt++) {
-        const changed = await changedSince(snapshot);
-        if (changed)
-            return { ok: false, changed: true, message: changed };
-        try {
-            await doRename(temp, file);
-            return { ok: true, written: { ...written, path: file } };
-        }
-        catch (error) {
-            const code = error.code ?? '';
-            const transient = platform === 'win32' && TRANSIENT_ON_WINDOWS.has(code);
-            const elapsed = Date.now() - started;
-            if (!transient)
-                return refused(`could not replace ${file}: ${errorText(error)}; the original is unchanged`);
-            if (elapsed >= limitMs)
-                return refused(`could not replace ${file}: another program kept it open (${code}) for ${Math.round(elapsed / 1000)} s, most likely antivirus or a backup or indexing agent scanning it; the original is unchanged. Exclude the output folder from real-time scanning or run again`);
-            // 10 ms, 20, 40, ... up to 500 ms between attempts, never past the limit.
-            await wait(Math.min(500, 10 * 2 ** attempt, Math.max(1, limitMs - elapsed)));
-        }
-    }
-}
-/** Why the file is no longer the one read, or undefined while it still is. */
-async function changedSince(snapshot) {
-    let now;
-    try {
-        now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : await statNoFollow(snapshot.path);
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return deletedWhileSigning(snapshot.path);
-        return `${snapshot.path} changed while it was being signed (${errorText(error)}); it was left as it is`;
-    }
-    const same = sameIdentity(now, snapshot) &&
-        (!('sha256' in snapshot) || ('sha256' in now && now.sha256 === snapshot.sha256));
-    return same ? undefined : changedWhileSigning(snapshot.path);
-}
-const changedWhileSigning = (file) => `${file} changed while it was being signed; the new content was kept, sign it again`;
-const deletedWhileSigning = (file) => `${file} was deleted while it was being signed; nothing was written in its place`;
-const refused = (message) => ({ ok: false, changed: false, message });
-const errorText = (error) => error.code ?? (error instanceof Error ? error.message : String(error));
 
 ;// CONCATENATED MODULE: ./src/sign/target.ts
 
