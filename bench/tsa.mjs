@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { benchCa, TSA_EXTENSIONS } from './pki.mjs';
 import { promisify } from 'node:util';
 import {
   Attribute,
@@ -375,60 +376,8 @@ async function selfTest() {
   const at = (...p) => path.join(work, ...p);
   let tsa;
   try {
-    const openssl = (...args) => run('openssl', args);
-    await openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      at('ca.key'),
-      '-out',
-      at('ca.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=Self-test CA',
-      '-addext',
-      'basicConstraints=critical,CA:true',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    );
-    await openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      at('tsa.key'),
-      '-out',
-      at('tsa.csr'),
-      '-subj',
-      '/CN=Self-test TSA',
-    );
-    await writeFile(
-      at('tsa.ext'),
-      'basicConstraints=CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n',
-    );
-    await openssl(
-      'x509',
-      '-req',
-      '-in',
-      at('tsa.csr'),
-      '-CA',
-      at('ca.pem'),
-      '-CAkey',
-      at('ca.key'),
-      '-set_serial',
-      '4660',
-      '-out',
-      at('tsa.pem'),
-      '-days',
-      '2',
-      '-extfile',
-      at('tsa.ext'),
-    );
+    const { openssl, issue } = await benchCa(work, 'Self-test CA');
+    await issue('tsa', 'Self-test TSA', TSA_EXTENSIONS);
     await writeFile(at('data.bin'), randomBytes(4096));
     const [certPem, keyPem, caPem] = await Promise.all(
       ['tsa.pem', 'tsa.key', 'ca.pem'].map((f) => readFile(at(f))),
