@@ -22,7 +22,7 @@ const inputs = Object.fromEntries(
 const source = [
   '// Generated from action.yml by scripts/action-inputs.mjs: do not edit; run `npm run action-inputs`.',
   '',
-  '/** action.yml\'s inputs, as written there: the CLI takes each one as a flag. */',
+  "/** action.yml's inputs, as written there: the CLI takes each one as a flag. */",
   `export const ACTION_INPUTS: Readonly<Record<string, { description: string; default?: string }>> = ${JSON.stringify(inputs, null, 2)};`,
   '',
 ].join('\n');
