@@ -2,7 +2,7 @@ import { chmodSync, existsSync, linkSync, readFileSync, statSync, symlinkSync, w
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { identityOf, replaceIfUnchanged, snapshotFile } from '../../src/platform/replace.js';
+import { identityOf, readSnapshot, replaceIfUnchanged, snapshotFile } from '../../src/platform/replace.js';
 import { scratchDir } from '../helpers/tmp.js';
 
 const sha = (data: string): string => createHash('sha256').update(data).digest('hex');
@@ -74,6 +74,14 @@ describe('replaceIfUnchanged', () => {
     const outcome = await replaceIfUnchanged(identityOf(file, statSync(file)), temp);
     expect(outcome.ok).toBe(true);
     expect(readFileSync(file, 'utf8')).toBe('signed');
+  });
+
+  it('readSnapshot gives the bytes and a snapshot hashing exactly them, from one read', async () => {
+    const { file } = pair(dir, 'x'.repeat(3 * 1024 * 1024 + 7));
+    const { snapshot, bytes } = await readSnapshot(file);
+    expect(bytes.equals(readFileSync(file))).toBe(true);
+    expect(snapshot).toEqual(await snapshotFile(file));
+    expect(snapshot.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
   it('does not bring back a file deleted while it was being signed', async () => {

@@ -59,6 +59,19 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
  * anything that is not a regular file.
  */
 export async function snapshotFile(file: string): Promise<FileSnapshot> {
+  return (await readNoFollow(file, false)).snapshot;
+}
+
+/** The snapshot and the very bytes it hashes, from one read: for a caller that rewrites the file. */
+export async function readSnapshot(file: string): Promise<{ snapshot: FileSnapshot; bytes: Buffer }> {
+  const { snapshot, bytes } = await readNoFollow(file, true);
+  return { snapshot, bytes: bytes as Buffer };
+}
+
+async function readNoFollow(
+  file: string,
+  keep: boolean,
+): Promise<{ snapshot: FileSnapshot; bytes?: Buffer }> {
   const noFollow = constants.O_NOFOLLOW ?? 0;
   if (!noFollow && (await lstat(file)).isSymbolicLink()) throw symlinkError(file);
   let handle;
@@ -72,16 +85,20 @@ export async function snapshotFile(file: string): Promise<FileSnapshot> {
     const info = await handle.stat();
     if (!info.isFile()) throw new Error(`${file} is not a regular file`);
     const hash = createHash('sha256');
-    // Not zero-filled (every byte hashed is one just read) and no larger than the file: a snapshot is taken
-    // two or three times per signed file, and zeroing/faulting in 1 MiB each time showed in CPU profiles.
-    const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(1024 * 1024, info.size)));
-    for (let position = 0; ;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    // Kept: the whole file. Otherwise one chunk reused, not zero-filled (every byte hashed is one just read)
+    // and no larger than the file, so memory stays flat however large the file is.
+    const buffer = Buffer.allocUnsafe(Math.max(1, keep ? info.size : Math.min(1024 * 1024, info.size)));
+    let position = 0;
+    for (;;) {
+      const at = keep ? position : 0;
+      if (at >= buffer.length) break; // kept: the whole file, as fstat saw it
+      const { bytesRead } = await handle.read(buffer, at, buffer.length - at, position);
       if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
+      hash.update(buffer.subarray(at, at + bytesRead));
       position += bytesRead;
     }
-    return { ...identityOf(file, info), sha256: hash.digest('hex') };
+    const snapshot = { ...identityOf(file, info), sha256: hash.digest('hex') };
+    return keep ? { snapshot, bytes: buffer.subarray(0, position) } : { snapshot };
   } finally {
     await handle.close();
   }
@@ -123,10 +140,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * Renames `temp` over `snapshot.path` only if the file is still the one read (identity, size, times, and
- * the hash when the snapshot has one, checked again just before each rename attempt). Otherwise nothing is replaced and the message
- * says the file changed: the new content stays, and a file deleted meanwhile is not brought back. A file
- * with several hard links, or owned by another user, is refused rather than split from its other names or
- * handed to a new owner. The replacement gets the original's permission bits (without setuid/setgid) and,
+ * the hash when the snapshot has one, checked again just before each rename attempt). Otherwise nothing is
+ * replaced and the message says the file changed: the new content stays, and a file deleted meanwhile is
+ * not brought back. A file with several hard links, or owned by another user, is refused rather than split
+ * from its other names or handed to a new owner. The replacement gets the original's permission bits (without setuid/setgid) and,
  * when this process may, its owner. Never throws; `temp` is left for the caller to remove on failure.
  */
 export async function replaceIfUnchanged(

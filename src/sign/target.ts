@@ -60,7 +60,6 @@ export interface ReadFile {
   bytes: Buffer;
   /** The file as read; with a hash, the content is compared again before it is replaced. */
   snapshot: FileIdentity | FileSnapshot;
-  mode: number;
 }
 
 /** A file read into a buffer of its own, with the hash of the bytes read. */
@@ -84,7 +83,7 @@ export async function readForSigning(target: string): Promise<HashedRead | { ref
   const read = await readIdentified(target, (size) => Buffer.allocUnsafeSlow(Math.max(size, 1)));
   if ('refused' in read) return read;
   const bytes = read.buffer.subarray(0, read.identity.size);
-  return { bytes, mode: read.identity.mode, snapshot: { ...read.identity, sha256: sha256(bytes) } };
+  return { bytes, snapshot: { ...read.identity, sha256: sha256(bytes) } };
 }
 
 /** A file read into a buffer from a pool: give `buffer` back once `bytes` are no longer needed. */
@@ -109,7 +108,6 @@ export async function readPooled(
   return {
     buffer: read.buffer,
     bytes: read.buffer.subarray(0, read.identity.size),
-    mode: read.identity.mode,
     snapshot: read.identity,
   };
 }

@@ -1,7 +1,7 @@
 import { chmod, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { StampConfig } from '../config.js';
-import { replaceIfUnchanged, snapshotFile } from '../platform/replace.js';
+import { readSnapshot, replaceIfUnchanged, type FileSnapshot } from '../platform/replace.js';
 import { info, warning } from '../report/note.js';
 import { readResourceFacts, stampImage } from './pe.js';
 import type { StampedFile, StampReport } from './types.js';
@@ -71,11 +71,10 @@ async function stampOne(
   ctx: StampContext,
 ): Promise<StampedFile> {
   const failed = (reason: string): StampedFile => ({ path: file, status: 'failed', reason });
-  let snapshot: Awaited<ReturnType<typeof snapshotFile>>;
+  let snapshot: FileSnapshot;
   let original: Buffer;
   try {
-    snapshot = await snapshotFile(file);
-    original = await readFile(file);
+    ({ snapshot, bytes: original } = await readSnapshot(file));
   } catch (error) {
     return failed(`cannot read it: ${errorCode(error)}`);
   }

@@ -30,8 +30,6 @@ export interface SignPeOptions {
   append?: boolean;
   /** Returns an RFC 3161 TimeStampToken (ContentInfo DER) over the signature value; omitted: no timestamp. */
   timestamp?: (signature: Buffer, digest: DigestAlgorithm) => Promise<Buffer>;
-  /** Runs CPU-bound steps (hashing, assembling) under the caller's per-core limit. */
-  cpu?: <T>(work: () => T | Promise<T>) => Promise<T>;
 }
 
 export interface SignedPe {
@@ -58,18 +56,13 @@ export interface SignatureTable {
   timestamped: boolean;
 }
 
-const direct = async <T>(work: () => T | Promise<T>): Promise<T> => work();
-
 /** Signs `input` whole: prepare, sign (and timestamp), then write the signed file into a new buffer. */
 export async function signPe(input: Buffer, key: SigningKey, options: SignPeOptions): Promise<SignedPe> {
-  const cpu = options.cpu ?? direct;
-  const prepared = await cpu(() => preparePe(input, options));
+  const prepared = await preparePe(input, options);
   const signature = await signatureTable(prepared, key, options);
-  return cpu(() => {
-    const out = Buffer.allocUnsafe(signedImageSize(prepared.end, signature.table));
-    input.copy(out, 0, 0, prepared.layout.contentEnd);
-    return { ...signature, bytes: assemblePe(out, prepared, signature) };
-  });
+  const out = Buffer.allocUnsafe(signedImageSize(prepared.end, signature.table));
+  input.copy(out, 0, 0, prepared.layout.contentEnd);
+  return { ...signature, bytes: assemblePe(out, prepared, signature) };
 }
 
 /** The layout and image hash of a file about to be signed (CPU only; the caller may reuse `input` after). */
