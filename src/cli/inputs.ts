@@ -16,7 +16,6 @@ export interface FlagSpec {
 }
 
 interface ActionYml {
-  name?: string;
   inputs?: Record<string, { description?: string; default?: unknown }>;
 }
 

@@ -1,7 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { identityOf, sameIdentity } from '../platform/replace.js';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { identityOf, sameIdentity } from '../platform/replace.js';
 import type { SigningReport } from '../sign/types.js';
 import { buildInfoSection, BUILDINFO_WINDOW, parseBuildInfo } from './buildinfo.js';
 import { ByteHistogram, shannonEntropy } from './entropy.js';
@@ -40,7 +40,8 @@ export type { AnalysisReport, Finding, PeError, PeReport } from './types.js';
  *
  * Why our own reader and not pe-library: pe-library parses a whole in-memory ArrayBuffer, so memory would
  * grow with the file and the bytes would be walked again for hashing and entropy; we need only headers,
- * a few small tables and one pass, which is about 1,000 lines here and keeps pace with openssl's SHA-256 alone (npm run bench:analyze).
+ * a few small tables and one pass, which is about 1,000 lines here and keeps pace with openssl's SHA-256
+ * alone (npm run bench:analyze).
  *
  * Overlay: bytes after everything the headers account for, i.e. after the section data, the COFF symbol
  * and string tables, and the Authenticode certificate table. The certificate table is not counted as
