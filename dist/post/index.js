@@ -46883,7 +46883,15 @@ function replace_sameIdentity(a, b) {
  * link is refused (the caller decides whether its target may be signed, and snapshots the target), as is
  * anything that is not a regular file.
  */
-async function replace_snapshotFile(file) {
+async function snapshotFile(file) {
+    return (await readNoFollow(file, false)).snapshot;
+}
+/** The snapshot and the very bytes it hashes, from one read: for a caller that rewrites the file. */
+async function replace_readSnapshot(file) {
+    const { snapshot, bytes } = await readNoFollow(file, true);
+    return { snapshot, bytes: bytes };
+}
+async function readNoFollow(file, keep) {
     const noFollow = constants.O_NOFOLLOW ?? 0;
     if (!noFollow && (await lstat(file)).isSymbolicLink())
         throw symlinkError(file);
@@ -46901,17 +46909,22 @@ async function replace_snapshotFile(file) {
         if (!info.isFile())
             throw new Error(`${file} is not a regular file`);
         const hash = createHash('sha256');
-        // Not zero-filled (every byte hashed is one just read) and no larger than the file: a snapshot is taken
-        // two or three times per signed file, and zeroing/faulting in 1 MiB each time showed in CPU profiles.
-        const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(1024 * 1024, info.size)));
-        for (let position = 0;;) {
-            const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        // Kept: the whole file. Otherwise one chunk reused, not zero-filled (every byte hashed is one just read)
+        // and no larger than the file, so memory stays flat however large the file is.
+        const buffer = Buffer.allocUnsafe(Math.max(1, keep ? info.size : Math.min(1024 * 1024, info.size)));
+        let position = 0;
+        for (;;) {
+            const at = keep ? position : 0;
+            if (at >= buffer.length)
+                break; // kept: the whole file, as fstat saw it
+            const { bytesRead } = await handle.read(buffer, at, buffer.length - at, position);
             if (bytesRead === 0)
                 break;
-            hash.update(buffer.subarray(0, bytesRead));
+            hash.update(buffer.subarray(at, at + bytesRead));
             position += bytesRead;
         }
-        return { ...replace_identityOf(file, info), sha256: hash.digest('hex') };
+        const snapshot = { ...replace_identityOf(file, info), sha256: hash.digest('hex') };
+        return keep ? { snapshot, bytes: buffer.subarray(0, position) } : { snapshot };
     }
     finally {
         await handle.close();
@@ -46936,10 +46949,10 @@ const TRANSIENT_ON_WINDOWS = new Set(['EPERM', 'EBUSY', 'EACCES']);
 const replace_sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Renames `temp` over `snapshot.path` only if the file is still the one read (identity, size, times, and
- * the hash when the snapshot has one, checked again just before each rename attempt). Otherwise nothing is replaced and the message
- * says the file changed: the new content stays, and a file deleted meanwhile is not brought back. A file
- * with several hard links, or owned by another user, is refused rather than split from its other names or
- * handed to a new owner. The replacement gets the original's permission bits (without setuid/setgid) and,
+ * the hash when the snapshot has one, checked again just before each rename attempt). Otherwise nothing is
+ * replaced and the message says the file changed: the new content stays, and a file deleted meanwhile is
+ * not brought back. A file with several hard links, or owned by another user, is refused rather than split
+ * from its other names or handed to a new owner. The replacement gets the original's permission bits (without setuid/setgid) and,
  * when this process may, its owner. Never throws; `temp` is left for the caller to remove on failure.
  */
 async function replace_replaceIfUnchanged(snapshot, temp, options = {}) {
@@ -46991,7 +47004,7 @@ async function replace_replaceIfUnchanged(snapshot, temp, options = {}) {
 async function changedSince(snapshot) {
     let now;
     try {
-        now = 'sha256' in snapshot ? await replace_snapshotFile(snapshot.path) : await statNoFollow(snapshot.path);
+        now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : await statNoFollow(snapshot.path);
     }
     catch (error) {
         if (error.code === 'ENOENT')
@@ -48464,7 +48477,8 @@ async function trust_systemAnchors(env = process.env) {
  *
  * Why our own reader and not pe-library: pe-library parses a whole in-memory ArrayBuffer, so memory would
  * grow with the file and the bytes would be walked again for hashing and entropy; we need only headers,
- * a few small tables and one pass, which is about 1,000 lines here and keeps pace with openssl's SHA-256 alone (npm run bench:analyze).
+ * a few small tables and one pass, which is about 1,000 lines here and keeps pace with openssl's SHA-256
+ * alone (npm run bench:analyze).
  *
  * Overlay: bytes after everything the headers account for, i.e. after the section data, the COFF symbol
  * and string tables, and the Authenticode certificate table. The certificate table is not counted as
@@ -49321,17 +49335,13 @@ class tsa_TimestampService {
 
 
 
-const direct = async (work) => work();
 /** Signs `input` whole: prepare, sign (and timestamp), then write the signed file into a new buffer. */
 async function signPe(input, key, options) {
-    const cpu = options.cpu ?? direct;
-    const prepared = await cpu(() => engine_preparePe(input, options));
+    const prepared = await engine_preparePe(input, options);
     const signature = await engine_signatureTable(prepared, key, options);
-    return cpu(() => {
-        const out = Buffer.allocUnsafe(signedImageSize(prepared.end, signature.table));
-        input.copy(out, 0, 0, prepared.layout.contentEnd);
-        return { ...signature, bytes: engine_assemblePe(out, prepared, signature) };
-    });
+    const out = Buffer.allocUnsafe(signedImageSize(prepared.end, signature.table));
+    input.copy(out, 0, 0, prepared.layout.contentEnd);
+    return { ...signature, bytes: engine_assemblePe(out, prepared, signature) };
 }
 /** The layout and image hash of a file about to be signed (CPU only; the caller may reuse `input` after). */
 async function engine_preparePe(input, options) {
@@ -49508,7 +49518,7 @@ async function target_readForSigning(target) {
     if ('refused' in read)
         return read;
     const bytes = read.buffer.subarray(0, read.identity.size);
-    return { bytes, mode: read.identity.mode, snapshot: { ...read.identity, sha256: target_sha256(bytes) } };
+    return { bytes, snapshot: { ...read.identity, sha256: target_sha256(bytes) } };
 }
 /**
  * Reads `target` into a pooled buffer of at least `capacity` bytes (room to build the signed file in place).
@@ -49521,7 +49531,6 @@ async function target_readPooled(target, pool, capacity, expected) {
     return {
         buffer: read.buffer,
         bytes: read.buffer.subarray(0, read.identity.size),
-        mode: read.identity.mode,
         snapshot: read.identity,
     };
 }
@@ -58535,8 +58544,7 @@ async function stampOne(file, options, ctx) {
     let snapshot;
     let original;
     try {
-        snapshot = await snapshotFile(file);
-        original = await readFile(file);
+        ({ snapshot, bytes: original } = await readSnapshot(file));
     }
     catch (error) {
         return failed(`cannot read it: ${errorCode(error)}`);
