@@ -164,6 +164,22 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode eng
     },
   );
 
+  it.each([
+    ['a signed file re-signed (its old table dropped)', 'resign'],
+    ['content of odd length (padded to 8 bytes)', 'odd'],
+  ])('writes the right checksum for %s', async (_name, kind) => {
+    const key = keyOf(pki.leaf, pki);
+    const input =
+      kind === 'resign'
+        ? (await signPe(pe, key, { digest: 'sha384' })).bytes
+        : Buffer.concat([pe, Buffer.from([0xab])]);
+    const signed = await signPe(input, key, { digest: 'sha256' });
+    const layout = await peLayout(signed.bytes);
+    expect(signed.bytes.readUInt32LE(layout.checksumOffset)).toBe(
+      peChecksum(signed.bytes, layout.checksumOffset),
+    );
+  });
+
   it('writes the checksum pefile computes', async () => {
     const python = pythonWithPefile();
     if (!python && process.env.CI !== 'true') return;

@@ -252,6 +252,8 @@ describe('peChecksum', () => {
     ['an odd length', 200_001 * 2 + 1, 0],
     ['more than one block', 3 * 16384 * 2 + 6, 0],
     ['a view at an odd offset', 70_001, 1],
+    ['a view at an even offset not a multiple of 4', 70_002, 2],
+    ['a length of 4n + 3', 70_003, 0],
   ])('matches the plain algorithm for %s', async (_name, length, offset) => {
     const { randomBytes } = await import('node:crypto');
     const { peChecksum } = await import('../../src/sign/authenticode/image.js');

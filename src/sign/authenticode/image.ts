@@ -113,8 +113,15 @@ export function signedImageSize(end: number, signedData: Buffer): number {
  * Builds the signed file in place in `buffer`, which holds the file's bytes up to `layout.contentEnd` and has
  * room for `signedImageSize(end, signedData)`: zero padding up to `end`, the WIN_CERTIFICATE there, the
  * directory entry and the checksum. Nothing else is copied. Returns the signed file (a view of `buffer`).
+ * With `contentSum` (see `contentWordSum`) the checksum reads only the new bytes, not the content again.
  */
-export function writeSignedImage(buffer: Buffer, layout: PeLayout, end: number, signedData: Buffer): Buffer {
+export function writeSignedImage(
+  buffer: Buffer,
+  layout: PeLayout,
+  end: number,
+  signedData: Buffer,
+  contentSum?: number,
+): Buffer {
   const size = signedImageSize(end, signedData);
   if (buffer.length < size)
     throw new RangeError(`a signed image needs ${size} bytes, the buffer has ${buffer.length}`);
@@ -128,7 +135,14 @@ export function writeSignedImage(buffer: Buffer, layout: PeLayout, end: number, 
   out.fill(0, end + 8 + signedData.length, size);
   out.writeUInt32LE(end, layout.securityEntryOffset);
   out.writeUInt32LE(entryLength, layout.securityEntryOffset + 4);
-  out.writeUInt32LE(peChecksum(out, layout.checksumOffset), layout.checksumOffset);
+  const checksum =
+    contentSum === undefined
+      ? peChecksum(out, layout.checksumOffset)
+      : finishChecksum(
+          contentSum + fieldSum(out, layout.securityEntryOffset, 8) + wordSum(out.subarray(end, size)),
+          size,
+        );
+  out.writeUInt32LE(checksum, layout.checksumOffset);
   return out;
 }
 
@@ -152,12 +166,29 @@ export function padForSigning(bytes: Buffer, layout: PeLayout): { content: Buffe
 
 /** The PE checksum (imagehlp CheckSumMappedFile): 16-bit one's-complement-style sum, CheckSum read as 0, plus the size. */
 export function peChecksum(bytes: Buffer, checksumOffset: number): number {
+  return finishChecksum(wordSum(bytes) - fieldSum(bytes, checksumOffset, 4), bytes.length);
+}
+
+/**
+ * The checksum's sum of the content a signed file keeps: bytes up to `layout.contentEnd`, with the CheckSum
+ * field and the security directory entry left out (both are rewritten). The sum is additive, so the signed
+ * file's checksum is this plus the sums of the parts written later, without reading the content again.
+ */
+export function contentWordSum(bytes: Buffer, layout: PeLayout): number {
+  return (
+    wordSum(bytes.subarray(0, layout.contentEnd)) -
+    fieldSum(bytes, layout.checksumOffset, 4) -
+    fieldSum(bytes, layout.securityEntryOffset, 8)
+  );
+}
+
+/** The exact sum of the 16-bit little-endian words of bytes that start at an even file offset. */
+export function wordSum(bytes: Buffer): number {
   const words = bytes.length >>> 1;
   let total = 0;
   if ((bytes.byteOffset & 1) === 0) {
     // Blocks of 16 Ki words keep each block's sum a small integer (< 2^30), so the loop does plain adds;
-    // the carries are folded at the end (the sum is associative). ~4x the old word-pair loop with its
-    // overflow test.
+    // ~4x a loop with an overflow test per word.
     const view = new Uint16Array(bytes.buffer, bytes.byteOffset, words);
     for (let start = 0; start < words; start += 16384) {
       const end = Math.min(words, start + 16384);
@@ -169,10 +200,21 @@ export function peChecksum(bytes: Buffer, checksumOffset: number): number {
     for (let at = 0; at + 1 < bytes.length; at += 2)
       total += (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
   }
-  // The CheckSum field was counted: take it out again.
-  const stored = bytes.readUInt32LE(checksumOffset);
-  total -= (stored & 0xffff) + (stored >>> 16);
   if (bytes.length & 1) total += bytes[bytes.length - 1] as number;
+  return total;
+}
+
+/** What the `length` bytes at `offset` add to `wordSum` (to take a field out, or put its new value in). */
+export function fieldSum(bytes: Buffer, offset: number, length: number): number {
+  let total = 0;
+  for (let at = offset; at < offset + length && at < bytes.length; at++)
+    total += (bytes[at] as number) * (at & 1 ? 0x100 : 1);
+  return total;
+}
+
+/** The checksum from a file's word sum (CheckSum field left out) and its size: carries folded, size added. */
+export function finishChecksum(sum: number, size: number): number {
+  let total = sum;
   while (total > 0xffff) total = (total % 0x10000) + Math.floor(total / 0x10000);
-  return (total + bytes.length) >>> 0;
+  return (total + size) >>> 0;
 }
