@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { StampConfig } from '../config.js';
 import { readSnapshot, replaceIfUnchanged, type FileSnapshot } from '../platform/replace.js';
 import { info, warning } from '../report/note.js';
-import { readResourceFacts, stampImage } from './pe.js';
 import type { StampedFile, StampReport } from './types.js';
 import type { VersionInfoInput } from './versioninfo.js';
 
@@ -59,7 +58,9 @@ export async function stampFiles(
       report.notes.push(warning(`stamp: cannot read the icon ${config.iconPath}: ${errorCode(error)}`));
     }
   }
-  for (const file of files) report.files.push(await stampOne(file, { mode, version, icon }, ctx));
+  // resedit and pe-library (~270 KB) load only when a run stamps: signing alone starts faster without them.
+  const pe = await import('./pe.js');
+  for (const file of files) report.files.push(await stampOne(file, { mode, version, icon }, ctx, pe));
   const stamped = report.files.filter((f) => f.status === 'stamped').length;
   report.notes.push(info(`stamp: ${stamped} of ${files.length} file(s) stamped.`));
   return report;
@@ -69,6 +70,7 @@ async function stampOne(
   file: string,
   options: { mode: 'auto' | 'true'; version: VersionInfoInput; icon: Uint8Array | undefined },
   ctx: StampContext,
+  { readResourceFacts, stampImage }: typeof import('./pe.js'),
 ): Promise<StampedFile> {
   const failed = (reason: string): StampedFile => ({ path: file, status: 'failed', reason });
   let snapshot: FileSnapshot;
