@@ -118,6 +118,8 @@ export interface PfxOptions {
   withoutKey?: boolean;
   /** RC2/3DES + SHA-1 MAC, as older OpenSSL and Windows "TripleDES-SHA1" write; default is OpenSSL 3's AES-256/PBKDF2. */
   legacy?: boolean;
+  /** No MAC (openssl -nomac): only the encryption's padding tells a wrong password. */
+  nomac?: boolean;
 }
 
 /**
@@ -139,6 +141,7 @@ export function exportPfx(
   else args.push('-inkey', issued.keyFile);
   if (options.chain) args.push('-certfile', options.chain.certFile);
   if (options.legacy) args.push('-legacy');
+  if (options.nomac) args.push('-nomac');
   execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   return out;
 }

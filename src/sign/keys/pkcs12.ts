@@ -6,26 +6,16 @@ import {
   pbkdf2Sync,
   timingSafeEqual,
 } from 'node:crypto';
-import { ContentInfo } from '@peculiar/asn1-cms';
-import {
-  AuthenticatedSafe,
-  CertBag,
-  id_pbeWithSHAAnd3_KeyTripleDES_CBC,
-  id_pbewithSHAAnd40BitRC2_CBC,
-  PFX,
-  PKCS8ShroudedKeyBag,
-  SafeContents,
-} from '@peculiar/asn1-pfx';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
 import { childrenOf, oidOf, readNode, TAG } from '../../pe/der.js';
 import { rc2CbcDecrypt } from './rc2.js';
 
 /**
- * PKCS#12 (RFC 7292) read in process: the outer structures with @peculiar/asn1-pfx, the password-based
- * encryption with node:crypto (PBES2 with PBKDF2 and AES or 3DES, the legacy PKCS#12 PBEs with SHA-1 and
- * 3DES or RC2-40). Whether the file is a PKCS#12 at all is decided before the password is tried, so a
- * corrupt file and a wrong password get different answers.
+ * PKCS#12 (RFC 7292) read in process: the structures with asn1js, which reads BER as well as DER (Java
+ * keytool, Outlook and some Windows exports write indefinite lengths and octet strings in pieces), the
+ * password-based encryption with node:crypto (PBES2 with PBKDF2 and AES or 3DES, the legacy PKCS#12 PBEs
+ * with SHA-1 and 3DES or RC2-40). Whether the file is a PKCS#12 at all is decided before the password is
+ * tried, so a corrupt file and a wrong password get different answers.
  */
 
 export class Pkcs12Error extends Error {
@@ -52,6 +42,8 @@ const BAG_CERT = '1.2.840.113549.1.12.10.1.3';
 const OID_X509 = '1.2.840.113549.1.9.22.1';
 const OID_PBES2 = '1.2.840.113549.1.5.13';
 const OID_PBKDF2 = '1.2.840.113549.1.5.12';
+const OID_PBE_SHA1_3DES = '1.2.840.113549.1.12.1.3';
+const OID_PBE_SHA1_RC2_40 = '1.2.840.113549.1.12.1.6';
 const HASHES: Record<string, string> = {
   '1.3.14.3.2.26': 'sha1',
   '2.16.840.1.101.3.4.2.1': 'sha256',
@@ -71,40 +63,58 @@ const CIPHERS: Record<string, string> = {
 
 /** Opens a PKCS#12; throws Pkcs12Error saying whether the file or the password is at fault. */
 export function readPkcs12(bytes: Buffer, password: string): Pkcs12Contents {
-  let pfx: PFX;
-  let safes: AuthenticatedSafe;
-  let authSafeContent: Buffer;
-  try {
-    pfx = AsnConvert.parse(bytes, PFX);
-    if (pfx.authSafe.contentType !== OID_DATA) throw new Error('public-key protected PKCS#12');
-    authSafeContent = Buffer.from(AsnConvert.parse(pfx.authSafe.content, OctetString).buffer);
-    safes = AsnConvert.parse(authSafeContent, AuthenticatedSafe);
-  } catch {
-    throw new Pkcs12Error('corrupt', 'not a PKCS#12 (.pfx/.p12) file, or a damaged one');
-  }
-  if (pfx.macData) checkMac(pfx, authSafeContent, password);
+  const pfx = structure(
+    () => readPfx(bytes),
+    () => new Pkcs12Error('corrupt', 'not a PKCS#12 (.pfx/.p12) file, or a damaged one'),
+  );
+  if (pfx.mac) checkMac(pfx.mac, pfx.authSafeContent, password);
   const out: Pkcs12Contents = { keys: [], certificates: [] };
-  for (const safe of safes) readSafe(safe, password, out, Boolean(pfx.macData));
+  for (const safe of pfx.safes) readSafe(safe, password, out, Boolean(pfx.mac));
   return out;
 }
 
+interface ContentInfo {
+  contentType: string;
+  content: asn1js.AsnType;
+}
+
+interface MacData {
+  algorithm: string;
+  digest: Buffer;
+  salt: Buffer;
+  iterations: number;
+}
+
+/** PFX: version, authSafe (data only: public-key protected files are not read), macData. */
+function readPfx(bytes: Buffer): { authSafeContent: Buffer; safes: ContentInfo[]; mac?: MacData } {
+  const [version, authSafe, macData] = children(parseBer(bytes));
+  integer(version);
+  const { contentType, content } = contentInfo(authSafe);
+  if (contentType !== OID_DATA) throw new ShapeError();
+  const authSafeContent = octets(content);
+  const safes = children(parseBer(authSafeContent)).map(contentInfo);
+  if (!macData) return { authSafeContent, safes };
+  const [digestInfo, salt, iterations] = children(macData);
+  const [algorithm, digest] = children(digestInfo);
+  const mac = {
+    algorithm: oid(children(algorithm)[0]),
+    digest: octets(digest),
+    salt: octets(salt),
+    iterations: iterations ? integer(iterations) : 1,
+  };
+  return { authSafeContent, safes, mac };
+}
+
 /** The MAC proves the password before anything is decrypted (PKCS#12 key derivation, id 3). */
-function checkMac(pfx: PFX, content: Buffer, password: string): void {
-  const hash = HASHES[pfx.macData.mac.digestAlgorithm.algorithm];
-  if (!hash)
-    throw new Pkcs12Error(
-      'unsupported',
-      `unsupported PKCS#12 MAC ${pfx.macData.mac.digestAlgorithm.algorithm}`,
-    );
-  const expected = Buffer.from(pfx.macData.mac.digest.buffer);
-  const salt = Buffer.from(pfx.macData.macSalt.buffer);
-  const iterations = pfx.macData.iterations || 1;
+function checkMac(mac: MacData, content: Buffer, password: string): void {
+  const hash = HASHES[mac.algorithm];
+  if (!hash) throw new Pkcs12Error('unsupported', `unsupported PKCS#12 MAC ${mac.algorithm}`);
   const length = createHash(hash).digest().length;
   // An empty password is two zero bytes (BMPString terminator) in OpenSSL, nothing at all in some tools.
   for (const pass of passwordForms(password)) {
-    const key = pkcs12Kdf(hash, pass, salt, 3, iterations, length);
-    const mac = createHmac(hash, key).update(content).digest();
-    if (mac.length === expected.length && timingSafeEqual(mac, expected)) return;
+    const key = pkcs12Kdf(hash, pass, mac.salt, 3, mac.iterations || 1, length);
+    const computed = createHmac(hash, key).update(content).digest();
+    if (computed.length === mac.digest.length && timingSafeEqual(computed, mac.digest)) return;
   }
   throw new Pkcs12Error('password', 'wrong password');
 }
@@ -115,64 +125,132 @@ function passwordForms(password: string): Buffer[] {
 }
 
 function readSafe(safe: ContentInfo, password: string, out: Pkcs12Contents, macChecked: boolean): void {
+  const damaged = (): Pkcs12Error =>
+    new Pkcs12Error('corrupt', 'a PKCS#12 part could not be read (damaged file)');
   let contents: Buffer;
   if (safe.contentType === OID_DATA) {
-    contents = Buffer.from(AsnConvert.parse(safe.content, OctetString).buffer);
+    contents = structure(() => octets(safe.content), damaged);
   } else if (safe.contentType === OID_ENCRYPTED_DATA) {
-    const { algorithm, data } = encryptedData(Buffer.from(safe.content));
+    const { algorithm, data } = structure(() => encryptedData(safe.content), damaged);
     contents = decrypt(algorithm, data, password, macChecked);
   } else {
     return;
   }
-  let bags: SafeContents;
-  try {
-    bags = AsnConvert.parse(contents, SafeContents);
-  } catch {
-    throw macChecked
-      ? new Pkcs12Error('corrupt', 'a PKCS#12 bag could not be read (damaged file)')
-      : new Pkcs12Error('password', 'could not be decrypted; is the password right?');
-  }
+  // Decrypted bytes that do not read as bags: a damaged file when the MAC passed, else a wrong password.
+  const bags = structure(
+    () => children(parseBer(contents)).map(safeBag),
+    () =>
+      macChecked
+        ? new Pkcs12Error('corrupt', 'a PKCS#12 bag could not be read (damaged file)')
+        : new Pkcs12Error('password', 'could not be decrypted; is the password right?'),
+  );
   for (const bag of bags) {
-    if (bag.bagId === BAG_CERT) {
-      const cert = AsnConvert.parse(bag.bagValue, CertBag);
-      if (cert.certId === OID_X509)
-        out.certificates.push(Buffer.from(AsnConvert.parse(cert.certValue, OctetString).buffer));
-    } else if (bag.bagId === BAG_KEY) {
-      out.keys.push(Buffer.from(bag.bagValue));
-    } else if (bag.bagId === BAG_SHROUDED_KEY) {
-      const shrouded = AsnConvert.parse(bag.bagValue, PKCS8ShroudedKeyBag);
-      const algorithm = Buffer.from(AsnConvert.serialize(shrouded.encryptionAlgorithm));
-      out.keys.push(decrypt(algorithm, Buffer.from(shrouded.encryptedData.buffer), password, macChecked));
+    if (bag.id === BAG_CERT) {
+      const cert = structure(() => {
+        const [certId, certValue] = children(bag.value);
+        return oid(certId) === OID_X509 ? octets(explicit0(certValue)) : undefined;
+      }, damaged);
+      if (cert) out.certificates.push(cert);
+    } else if (bag.id === BAG_KEY) {
+      out.keys.push(encoding(bag.value));
+    } else if (bag.id === BAG_SHROUDED_KEY) {
+      // EncryptedPrivateKeyInfo: the algorithm, then the encrypted PKCS#8.
+      const { algorithm, data } = structure(() => {
+        const [algorithmNode, encrypted] = children(bag.value);
+        children(algorithmNode);
+        return { algorithm: encoding(algorithmNode), data: octets(encrypted) };
+      }, damaged);
+      out.keys.push(decrypt(algorithm, data, password, macChecked));
     }
   }
 }
 
-/** PKCS#7 EncryptedData: the algorithm and the encrypted bytes (primitive, or BER constructed pieces). */
-function encryptedData(content: Buffer): { algorithm: Buffer; data: Buffer } {
-  const parsed = asn1js.fromBER(content);
-  const seq = parsed.result as asn1js.Sequence;
-  const info = seq.valueBlock?.value?.[1] as asn1js.Sequence | undefined;
-  const [, algorithm, encrypted] = (info?.valueBlock?.value ?? []) as asn1js.BaseBlock[];
-  if (parsed.offset === -1 || !algorithm || !encrypted)
-    throw new Pkcs12Error('corrupt', 'a PKCS#12 encrypted part could not be read (damaged file)');
-  const data = encrypted.idBlock.isConstructed
-    ? Buffer.concat(
-        ((encrypted as asn1js.Constructed).valueBlock.value as asn1js.OctetString[]).map((piece) =>
-          Buffer.from(piece.valueBlock.valueHexView),
-        ),
-      )
-    : Buffer.from((encrypted as asn1js.Primitive).valueBlock.valueHexView);
-  return { algorithm: Buffer.from(algorithm.toBER()), data };
+/** SafeBag: its type and the value in its [0]. */
+function safeBag(node: asn1js.AsnType): { id: string; value: asn1js.AsnType } {
+  const [id, value] = children(node);
+  return { id: oid(id), value: explicit0(value) };
+}
+
+/** PKCS#7 EncryptedData: the algorithm (its encoding) and the encrypted bytes, primitive or in pieces. */
+function encryptedData(node: asn1js.AsnType): { algorithm: Buffer; data: Buffer } {
+  const [, info] = children(node);
+  const [, algorithm, encrypted] = children(info);
+  children(algorithm);
+  return { algorithm: encoding(algorithm), data: octets(encrypted) };
+}
+
+// --- reading the BER tree (asn1js); anything of the wrong shape throws ShapeError ---
+
+class ShapeError extends Error {}
+
+/** Runs `read`; a ShapeError (the bytes are not the structure expected) becomes the caller's error. */
+function structure<T>(read: () => T, error: () => Pkcs12Error): T {
+  try {
+    return read();
+  } catch (caught) {
+    if (caught instanceof ShapeError) throw error();
+    throw caught;
+  }
+}
+
+function parseBer(bytes: Uint8Array): asn1js.AsnType {
+  const parsed = asn1js.fromBER(bytes);
+  if (parsed.offset === -1) throw new ShapeError();
+  return parsed.result;
+}
+
+/** The elements of a SEQUENCE, SET, constructed string or constructed tagged value. */
+function children(node: asn1js.AsnType | undefined): asn1js.AsnType[] {
+  if (!node?.idBlock.isConstructed) throw new ShapeError();
+  const value = (node as asn1js.Constructed).valueBlock.value as asn1js.AsnType[] | undefined;
+  if (!Array.isArray(value)) throw new ShapeError();
+  return value;
+}
+
+function oid(node: asn1js.AsnType | undefined): string {
+  if (!(node instanceof asn1js.ObjectIdentifier)) throw new ShapeError();
+  return node.valueBlock.toString();
+}
+
+function integer(node: asn1js.AsnType | undefined): number {
+  if (!(node instanceof asn1js.Integer)) throw new ShapeError();
+  return node.valueBlock.valueDec;
+}
+
+/** The value inside an explicit [0] tag. */
+function explicit0(node: asn1js.AsnType | undefined): asn1js.AsnType {
+  if (node?.idBlock.tagClass !== 3 || node.idBlock.tagNumber !== 0) throw new ShapeError();
+  const [inner] = children(node);
+  if (!inner) throw new ShapeError();
+  return inner;
+}
+
+/** An octet string's bytes (or an implicitly tagged one's): primitive, or BER segments joined in order. */
+function octets(node: asn1js.AsnType | undefined): Buffer {
+  if (!node) throw new ShapeError();
+  if (node.idBlock.isConstructed) return Buffer.concat(children(node).map(octets));
+  return Buffer.from((node as asn1js.Primitive).valueBlock.valueHexView);
+}
+
+/** A node's own encoding, as it was in the file. */
+function encoding(node: asn1js.AsnType): Buffer {
+  return Buffer.from(node.valueBeforeDecodeView);
+}
+
+/** ContentInfo: its type and the value in its [0]. */
+function contentInfo(node: asn1js.AsnType | undefined): ContentInfo {
+  const [type, content] = children(node);
+  return { contentType: oid(type), content: explicit0(content) };
 }
 
 /** Decrypts with the AlgorithmIdentifier's scheme; a bad padding is the password's fault unless the MAC passed. */
 function decrypt(algorithmDer: Buffer, data: Buffer, password: string, macChecked: boolean): Buffer {
   const root = readNode(algorithmDer, 0);
   const [oidNode, params] = root ? childrenOf(algorithmDer, root) : [];
-  const oid = oidNode ? oidOf(algorithmDer, oidNode) : undefined;
+  const scheme = oidNode ? oidOf(algorithmDer, oidNode) : undefined;
   try {
-    if (oid === OID_PBES2 && params) return pbes2(algorithmDer, params, data, password);
-    if ((oid === id_pbeWithSHAAnd3_KeyTripleDES_CBC || oid === id_pbewithSHAAnd40BitRC2_CBC) && params) {
+    if (scheme === OID_PBES2 && params) return pbes2(algorithmDer, params, data, password);
+    if ((scheme === OID_PBE_SHA1_3DES || scheme === OID_PBE_SHA1_RC2_40) && params) {
       const [saltNode, countNode] = childrenOf(algorithmDer, params);
       if (!saltNode || !countNode) throw new Error('bad parameters');
       const salt = algorithmDer.subarray(saltNode.start, saltNode.end);
@@ -183,7 +261,7 @@ function decrypt(algorithmDer: Buffer, data: Buffer, password: string, macChecke
       const errors: unknown[] = [];
       for (const pass of passwordForms(password)) {
         try {
-          if (oid === id_pbeWithSHAAnd3_KeyTripleDES_CBC) {
+          if (scheme === OID_PBE_SHA1_3DES) {
             const key = pkcs12Kdf('sha1', pass, salt, 1, iterations, 24);
             const iv = pkcs12Kdf('sha1', pass, salt, 2, iterations, 8);
             const d = createDecipheriv('des-ede3-cbc', key, iv);
@@ -209,7 +287,7 @@ function decrypt(algorithmDer: Buffer, data: Buffer, password: string, macChecke
   }
   throw new Pkcs12Error(
     'unsupported',
-    `unsupported PKCS#12 encryption ${oid ?? 'unknown'}; export it again with AES-256 or 3DES`,
+    `unsupported PKCS#12 encryption ${scheme ?? 'unknown'}; export it again with AES-256 or 3DES`,
   );
 }
 

@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childrenOf, readNode, type DerNode } from '../../src/pe/der.js';
+import { readPkcs12 } from '../../src/sign/keys/pkcs12.js';
+import { exportPfx, makeTestPki, type TestPki } from '../helpers/pki.js';
+
+/**
+ * PKCS#12 in BER, as other tools write it: X.690 allows indefinite lengths (8.1.3.6) and octet strings in
+ * segments (8.7.3). Java keytool and PKI.js write that shape (PKI.js#405: indefinite lengths, the encrypted
+ * payload in 1024-byte pieces), and wolfSSL added it for customers' files (wolfSSL#6160). These files are
+ * made from a DER one by openssl, re-encoded that way; `openssl pkcs12` reads each of them (checked below).
+ */
+const PASSWORD = 'bér "$(x)" `y` %Z%';
+const SEGMENT = 1024;
+
+const tlv = (tag: number, value: Buffer): Buffer => {
+  const n = value.length;
+  const length =
+    n < 0x80
+      ? [n]
+      : n < 0x100
+        ? [0x81, n]
+        : n < 0x10000
+          ? [0x82, n >> 8, n & 0xff]
+          : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  return Buffer.concat([Buffer.from([tag, ...length]), value]);
+};
+const indefinite = (tag: number, parts: Buffer[]): Buffer =>
+  Buffer.concat([Buffer.from([tag | 0x20, 0x80]), ...parts, Buffer.from([0, 0])]);
+
+/**
+ * The element at `node` re-encoded: constructed ones with indefinite lengths; octet strings (and the
+ * [0] IMPLICIT one of EncryptedData) longer than a segment in segments. `values` swaps an octet string's
+ * value, keyed by its offset (the authenticated safe re-encoded in turn).
+ */
+function ber(der: Buffer, node: DerNode, values = new Map<number, Buffer>()): Buffer {
+  const tag = der[node.headerStart] as number;
+  if (tag & 0x20)
+    return indefinite(
+      tag,
+      childrenOf(der, node).map((child) => ber(der, child, values)),
+    );
+  if (tag !== 0x04 && tag !== 0x80) return der.subarray(node.headerStart, node.end);
+  const value = values.get(node.start) ?? der.subarray(node.start, node.end);
+  if (value.length <= SEGMENT) return tlv(tag, value);
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < value.length; at += SEGMENT) pieces.push(tlv(0x04, value.subarray(at, at + SEGMENT)));
+  return indefinite(tag, pieces);
+}
+
+/** The PFX in BER; with `inner`, the authenticated safe inside its octet string as well (no MAC covers it then). */
+function pfxToBer(der: Buffer, inner: boolean): Buffer {
+  const root = readNode(der, 0) as DerNode;
+  const values = new Map<number, Buffer>();
+  if (inner) {
+    const [, authSafe] = childrenOf(der, root);
+    const [, explicit] = childrenOf(der, authSafe as DerNode);
+    const [octets] = childrenOf(der, explicit as DerNode);
+    const content = der.subarray((octets as DerNode).start, (octets as DerNode).end);
+    values.set((octets as DerNode).start, ber(content, readNode(content, 0) as DerNode));
+  }
+  return ber(der, root, values);
+}
+
+describe('PKCS#12 in BER (indefinite lengths, octet strings in segments)', () => {
+  let dir: string;
+  let pki: TestPki;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gag-pkcs12-ber-'));
+    pki = makeTestPki(path.join(dir, 'pki'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['with a MAC, the outer structures in BER', { legacy: false, nomac: false }],
+    ['legacy 3DES/RC2 with a MAC, the outer structures in BER', { legacy: true, nomac: false }],
+    ['without a MAC, the encrypted parts in BER too', { legacy: false, nomac: true }],
+  ])('reads a file %s, with the same key and certificates as its DER original', (_name, options) => {
+    const derFile = exportPfx(dir, `der-${options.legacy}-${options.nomac}`, pki.leaf, PASSWORD, {
+      chain: pki.ca,
+      ...options,
+    });
+    const der = readFileSync(derFile);
+    const berBytes = pfxToBer(der, options.nomac);
+    expect(berBytes.equals(der)).toBe(false);
+    expect(berBytes.subarray(0, 2)).toEqual(Buffer.from([0x30, 0x80]));
+    // A real reader of PKCS#12 accepts the re-encoded file (valid BER, MAC intact).
+    const berFile = path.join(dir, `ber-${options.legacy}-${options.nomac}.pfx`);
+    writeFileSync(berFile, berBytes);
+    writeFileSync(`${berFile}.pass`, PASSWORD);
+    execFileSync('openssl', [
+      'pkcs12',
+      '-in',
+      berFile,
+      '-passin',
+      `file:${berFile}.pass`,
+      '-nokeys',
+      ...(options.legacy ? ['-legacy'] : []),
+      '-out',
+      `${berFile}.pem`,
+    ]);
+    expect(readFileSync(`${berFile}.pem`, 'utf8')).toContain('BEGIN CERTIFICATE');
+
+    const fromDer = readPkcs12(der, PASSWORD);
+    const fromBer = readPkcs12(berBytes, PASSWORD);
+    expect(fromBer.keys).toHaveLength(1);
+    expect(fromBer.certificates).toHaveLength(2);
+    expect(fromBer).toEqual(fromDer);
+    expect(() => readPkcs12(berBytes, 'wrong')).toThrow(/wrong password|could not be decrypted/);
+  });
+});
