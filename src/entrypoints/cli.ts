@@ -13,5 +13,6 @@ if (tooOld) {
   // ~1.5 MB of bundled code. NODE_DISABLE_COMPILE_CACHE=1 turns it off. The action's steps do not use it.
   module.enableCompileCache?.();
   const { main } = await import('../cli/main.js');
-  process.exitCode = await main();
+  const { exitWhenWritten } = await import('../cli/exit.js');
+  await exitWhenWritten(await main());
 }
