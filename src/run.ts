@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeAllowlist } from './allowlist/index.js';
 import { checkInputsOnDisk, type Config } from './config.js';
 import { folderExcludedAfter, guardExclusions } from './defender/apply.js';
-import { collectDetections, detectionWindowStart, type RelevanceContext } from './defender/detections.js';
+import type { RelevanceContext } from './defender/detections.js';
 import { scanArtifacts } from './defender/scan.js';
 import { writeFleetPolicy } from './defender/fleet.js';
 import { wantedExclusions } from './defender/plan.js';
@@ -27,6 +27,11 @@ import { sharePowerShell } from './platform/powershell.js';
 import { citeDetections, runSmoke } from './smoke/index.js';
 import { maskConfigSecrets } from './runscope.js';
 import { VERSION } from './version.js';
+
+// The detections reader (with an XML parser, ~230 KB) loads only when a run reads detections: a run that
+// only signs starts faster without it.
+const loadDetections = (): Promise<typeof import('./defender/detections.js')> =>
+  import('./defender/detections.js');
 
 export const CAPABILITIES = [
   'doctor',
@@ -144,6 +149,7 @@ async function pipeline(
   // The post step reads detections again for the whole job, judged by the same facts.
   writeJsonState(deps.state, STATE.relevance, relevance);
   if (wants('detections') && config.detections.enabled) {
+    const { collectDetections, detectionWindowStart } = await loadDetections();
     const since = options.since ?? detectionWindowStart(deps, new Date(report.startedAt));
     const detections = await phase('Defender detections', () =>
       collectDetections(report.phase, since, relevance, defenderDeps),
@@ -330,6 +336,7 @@ async function postSteps(
   );
   if (config?.detections.enabled !== false && deps.platform === 'win32') {
     const relevance = savedRelevance(deps, workspace);
+    const { collectDetections, detectionWindowStart } = await loadDetections();
     const since = detectionWindowStart(deps, new Date(report.startedAt));
     report.detections = await phase('Defender detections of the whole job', () =>
       collectDetections('post', since, relevance, deps),

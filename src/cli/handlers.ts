@@ -2,7 +2,6 @@ import path from 'node:path';
 import { parseConfig, type Config } from '../config.js';
 import { readSmallRegularFile } from '../platform/files.js';
 import { runDemo } from '../demo.js';
-import { classifyRelevance, decodeDetectionsFile, parseDetectionsFile } from '../defender/detections.js';
 import type { Deps } from '../deps.js';
 import { newReport, type Report } from '../report/model.js';
 import { info } from '../report/note.js';
@@ -45,6 +44,9 @@ export async function detectionsFromFile(file: string, config: Config, deps: Dep
     const why = code ? `cannot read ${file}: ${code}` : (error as Error).message;
     throw new Error(`--from-file: ${why}`, { cause: error });
   }
+  // Loaded here, not at start-up: only this command reads saved detections (with an XML parser).
+  const { classifyRelevance, decodeDetectionsFile, parseDetectionsFile } =
+    await import('../defender/detections.js');
   let parsed: ReturnType<typeof parseDetectionsFile>;
   try {
     parsed = parseDetectionsFile(decodeDetectionsFile(bytes));
