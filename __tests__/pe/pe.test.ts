@@ -7,6 +7,7 @@ import { MACHINES, SUBSYSTEMS } from '../../src/pe/headers.js';
 import type { PeReport } from '../../src/pe/types.js';
 import { describeWithTool, pythonWithPefile } from '../helpers/tools.js';
 import { buildWindowsBinaries, fakeUpx, pefileDump, type WindowsBinaries } from './winbins.js';
+import { readAnchors } from '../../src/sign/authenticode/anchors.js';
 
 async function report(file: string): Promise<PeReport> {
   const result = await analyzeFile(file);
@@ -161,10 +162,10 @@ describeWithTool(
         path.join(bins.dir, 'missing.exe'),
         large(bins.windowsgui, 'large-gui.exe'),
       ];
-      const together = await analyzeFiles(files, { trust: { anchors: [] } });
+      const together = await analyzeFiles(files, { trust: { anchors: readAnchors([]) } });
       const oneByOne = [];
       for (const file of files)
-        oneByOne.push(await analyzeFile(file, { trust: async () => ({ anchors: [] }) }));
+        oneByOne.push(await analyzeFile(file, { trust: async () => ({ anchors: readAnchors([]) }) }));
       expect(together).toEqual(oneByOne);
       expect(together.map((r) => r.path)).toEqual(files);
       const signed = together[2];

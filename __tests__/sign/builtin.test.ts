@@ -23,7 +23,7 @@ import type { Deps } from '../../src/deps.js';
 import { runProcess, type ProcessRunner } from '../../src/platform/process.js';
 import { memoryState } from '../../src/platform/state.js';
 import { signFiles, SIGNING_CLEANUP_STATE, type SignContext } from '../../src/sign/index.js';
-import { readAnchors } from '../../src/sign/authenticode/verify.js';
+import { readAnchors } from '../../src/sign/authenticode/anchors.js';
 import { signWithEngine } from '../../src/sign/builtin.js';
 import type { SigningKey } from '../../src/sign/keys/types.js';
 import { buildWindowsPe, copyPe } from '../helpers/gobuild.js';

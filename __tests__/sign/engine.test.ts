@@ -6,7 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signPe } from '../../src/sign/authenticode/engine.js';
-import { readAnchors, verifyPe } from '../../src/sign/authenticode/verify.js';
+import { readAnchors } from '../../src/sign/authenticode/anchors.js';
+import { verifyPe } from '../../src/sign/authenticode/verify.js';
 import { peChecksum, peLayout } from '../../src/sign/authenticode/image.js';
 import type { DigestAlgorithm, SigningKey } from '../../src/sign/keys/types.js';
 import { buildWindowsPe } from '../helpers/gobuild.js';
@@ -105,7 +106,7 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode eng
       timestamp: (sig, d) => timestampToken(tsa.url('good'), sig, d),
     });
     const anchors = readAnchors([pki.ca.certPem]);
-    const untrusted = await verifyPe(signed.bytes, { anchors: [] });
+    const untrusted = await verifyPe(signed.bytes, { anchors: readAnchors([]) });
     expect(untrusted.intact).toBe(true);
     expect(untrusted.trusted).toBe(false);
     expect(untrusted.detail).toMatch(/intact, chain not trusted/);

@@ -105,13 +105,13 @@ describeWithTool(['go', 'openssl'], 'the PE report verdict for files we sign', (
     const pe = readFileSync(await buildWindowsPe());
     const file = path.join(dir, 'signed.exe');
     writeFileSync(file, (await signPe(pe, keyOf(pki.leaf, pki), { digest: 'sha384' })).bytes);
-    const { readAnchors } = await import('../../src/sign/authenticode/verify.js');
+    const { readAnchors } = await import('../../src/sign/authenticode/anchors.js');
     const [report] = await analyzeFiles([file], { trust: { anchors: readAnchors([pki.ca.certPem]) } });
     expect(report).toMatchObject({ signature: { verdict: { intact: true, trusted: true } } });
     const junk = Buffer.from(readFileSync(file));
     junk[junk.length - 40] = (junk[junk.length - 40] as number) ^ 0xff;
     writeFileSync(file, junk);
-    const [broken] = await analyzeFiles([file], { trust: { anchors: [] } });
+    const [broken] = await analyzeFiles([file], { trust: { anchors: readAnchors([]) } });
     expect(broken).toMatchObject({ signature: { verdict: { intact: false } } });
   });
 });

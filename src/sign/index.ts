@@ -8,7 +8,8 @@ import type { Deps } from '../deps.js';
 import { expandPatterns } from '../platform/glob.js';
 import { error as errorNote, info, warning } from '../report/note.js';
 import { TimestampService } from './authenticode/tsa.js';
-import { readAnchors, type TrustOptions } from './authenticode/verify.js';
+import { readAnchors } from './authenticode/anchors.js';
+import type { TrustOptions } from './authenticode/verify.js';
 import { signWithEngine } from './builtin.js';
 import {
   CertificateError,

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { X509Certificate } from 'node:crypto';
-import { readAnchors } from './authenticode/verify.js';
+import { readAnchors, type TrustAnchors } from './authenticode/anchors.js';
 
 /** The system CA bundle, the trust anchors of in-process verification besides a run's own. */
 const SYSTEM_CA_BUNDLES = [
@@ -18,6 +17,6 @@ export async function systemBundle(env: NodeJS.ProcessEnv = process.env): Promis
   return '';
 }
 
-export async function systemAnchors(env: NodeJS.ProcessEnv = process.env): Promise<X509Certificate[]> {
+export async function systemAnchors(env: NodeJS.ProcessEnv = process.env): Promise<TrustAnchors> {
   return readAnchors([await systemBundle(env)]);
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Progress } from '../progress.js';
-import { readAnchors, verifyPe, type FileVerdict } from './authenticode/verify.js';
+import { readAnchors } from './authenticode/anchors.js';
+import { verifyPe, type FileVerdict } from './authenticode/verify.js';
 import { systemBundle } from './trust.js';
 
 /** One file's verification for `go-av-guard verify`. */

@@ -1,5 +1,6 @@
 import { createHash, verify as verifySignature, X509Certificate, type KeyObject } from 'node:crypto';
 import { childrenOf, encodingOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
+import type { TrustAnchors } from './anchors.js';
 import { tbsFields } from './cms.js';
 import { certificateEntries, imageDigest, peLayout, type HashName, type PeLayout } from './image.js';
 import { digestName, OID } from './oids.js';
@@ -49,7 +50,7 @@ export interface FileVerdict {
 }
 
 export interface TrustOptions {
-  anchors: readonly X509Certificate[];
+  anchors: TrustAnchors;
   /** Verification time when a signature has no valid timestamp. */
   now?: Date;
 }
@@ -68,21 +69,6 @@ function certificateOf(der: Buffer): X509Certificate {
     parsed.set(key, certificate);
   }
   return certificate;
-}
-
-/** Parses PEM bundles (system CA bundle, a private CA, a test TSA) into anchors; unreadable entries skipped. */
-export function readAnchors(pemTexts: readonly string[]): X509Certificate[] {
-  const out: X509Certificate[] = [];
-  for (const text of pemTexts) {
-    for (const pem of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
-      try {
-        out.push(new X509Certificate(pem));
-      } catch {
-        /* not a certificate OpenSSL reads: skipped, as OpenSSL would */
-      }
-    }
-  }
-  return out;
 }
 
 export async function verifyPe(bytes: Buffer, trust: TrustOptions): Promise<FileVerdict> {
@@ -465,11 +451,11 @@ const chainCache = new Map<string, string[]>();
 export function chainProblems(
   leaf: X509Certificate,
   pool: readonly X509Certificate[],
-  anchors: readonly X509Certificate[],
+  anchors: TrustAnchors,
   at: Date,
   usage: string,
 ): string[] {
-  const key = `${leaf.fingerprint256}|${usage}|${at.toISOString().slice(0, 13)}|${anchors.length}`;
+  const key = `${leaf.fingerprint256}|${usage}|${at.toISOString().slice(0, 13)}|${anchors.id}`;
   const cached = chainCache.get(key);
   if (cached) return cached;
   const problems: string[] = [];
@@ -479,12 +465,12 @@ export function chainProblems(
   const chain: X509Certificate[] = [leaf];
   let trusted = false;
   for (let current = leaf; chain.length < 10;) {
-    if (anchors.some((a) => a.raw.equals(current.raw))) {
+    if (anchors.includes(current)) {
       trusted = true;
       break;
     }
     const issuer =
-      anchors.find((a) => issues(a, current)) ??
+      anchors.issuersOf(current).find((a) => issues(a, current)) ??
       pool.find((c) => c !== current && !c.raw.equals(current.raw) && issues(c, current));
     if (!issuer) {
       problems.push(
