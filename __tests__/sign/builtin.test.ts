@@ -122,7 +122,7 @@ describeWithTool(
     /** The engine straight, on files as they are, with the test CA as anchor. */
     const engineSign = (files: string[], key: SigningKey) =>
       signWithEngine(
-        files.map((f) => ({ path: f, target: f })),
+        files.map((f) => ({ path: f, target: f, size: statSync(f).size })),
         {
           key,
           digest: 'sha256',

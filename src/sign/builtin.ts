@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Digest } from '../config.js';
 import type { Progress } from '../progress.js';
@@ -75,8 +74,7 @@ export async function signWithEngine(targets: readonly Target[], job: BuiltinJob
   return Promise.all(
     targets.map(async (t) => {
       const started = Date.now();
-      const result =
-        'refused' in t ? failed(t.path, t.refused) : await signOne(t.path, t.target, { ...job, key }, limits);
+      const result = 'refused' in t ? failed(t.path, t.refused) : await signOne(t, { ...job, key }, limits);
       job.progress?.({
         kind: 'file',
         capability: 'sign',
@@ -114,13 +112,13 @@ interface Limits {
  * wait on the network at once in flat memory; then read the file again into the same kind of buffer, check
  * it is the file that was hashed, build the signed file in place, verify it and replace the original.
  */
-async function signOne(file: string, target: string, job: BuiltinJob, limits: Limits): Promise<SignedFile> {
+async function signOne(
+  { path: file, target, size }: Extract<Target, { target: string }>,
+  job: BuiltinJob,
+  limits: Limits,
+): Promise<SignedFile> {
   const holding = async <T>(size: number, work: () => Promise<T>): Promise<T> =>
     limits.memory.with(Math.min(size, job.memoryBudget ?? 512 * 1024 * 1024), () => limits.cpu.with(1, work));
-  const size = await stat(target).then(
-    (s) => s.size,
-    () => 0,
-  );
   const first = await holding(size, () => prepare(target, job, limits.pool));
   if ('result' in first) return { path: file, ...first.result };
   const { prepared, identity, existing } = first;

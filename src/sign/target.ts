@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, open, realpath, rm, writeFile } from 'node:fs/promises';
+import { lstat, open, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { constants, type Stats } from 'node:fs';
 import type { BufferPool } from '../platform/bufferpool.js';
@@ -17,24 +17,22 @@ import {
  * target only when the target lies inside the workspace (or a root the caller names); a file with several
  * hard links is refused, since a replacement would leave the other names pointing at the unsigned bytes.
  */
-export type Target = { path: string; target: string } | { path: string; refused: string };
+/** A file to sign (`target` is its real path; `size` as listed, for the memory budget), or why not. */
+export type Target = { path: string; target: string; size: number } | { path: string; refused: string };
 
 export async function resolveTargets(files: readonly string[], roots: readonly string[]): Promise<Target[]> {
   const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => path.resolve(r))));
+  // Every file looked up at once (a round trip each through the thread pool), then judged in order.
+  const resolved = await Promise.all(files.map(resolveOne));
   const seen = new Set<string>();
   const out: Target[] = [];
-  for (const file of files) {
-    let target: string;
-    try {
-      target = await realpath(file);
-    } catch (error) {
-      out.push({
-        path: file,
-        refused: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      });
+  for (const [i, file] of files.entries()) {
+    const found = resolved[i] as Awaited<ReturnType<typeof resolveOne>>;
+    if ('refused' in found) {
+      out.push({ path: file, refused: found.refused });
       continue;
     }
-    const link = (await lstat(file).catch(() => undefined))?.isSymbolicLink() ?? false;
+    const { target, link, size } = found;
     if (link && !realRoots.some((root) => isInside(target, root))) {
       out.push({
         path: file,
@@ -45,9 +43,27 @@ export async function resolveTargets(files: readonly string[], roots: readonly s
     // A symlink and its target (or two links to one file) are one file to sign: the first path stands for it.
     if (seen.has(target)) continue;
     seen.add(target);
-    out.push({ path: file, target });
+    out.push({ path: file, target, size });
   }
   return out;
+}
+
+async function resolveOne(
+  file: string,
+): Promise<{ target: string; link: boolean; size: number } | { refused: string }> {
+  try {
+    const [target, info] = await Promise.all([realpath(file), lstat(file)]);
+    const link = info.isSymbolicLink();
+    const size = link
+      ? await stat(target).then(
+          (s) => s.size,
+          () => 0,
+        )
+      : info.size;
+    return { target, link, size };
+  } catch (error) {
+    return { refused: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  }
 }
 
 const isInside = (file: string, root: string): boolean => {
@@ -181,7 +197,7 @@ export async function replaceWith(
   let renamed = false;
   try {
     // Owner-only until renamed; replaceIfUnchanged gives it the original's permissions less set-id bits.
-    await writeFile(temp, bytes, { mode: 0o600, flag: 'wx' });
+    await writeNew(temp, bytes);
     const outcome = await replaceIfUnchanged(read.snapshot, temp);
     if (!outcome.ok) return { ok: false, message: outcome.message };
     renamed = true;
@@ -194,5 +210,22 @@ export async function replaceWith(
   } finally {
     if (!renamed) await rm(temp, { force: true }).catch(() => undefined);
     temps?.forget([temp]);
+  }
+}
+
+/**
+ * Creates `file` (it must not exist) owner-only and writes `bytes` in as few calls as the system takes:
+ * fs.promises.writeFile writes in 512 KiB pieces, a round trip through the thread pool for each.
+ */
+async function writeNew(file: string, bytes: Buffer): Promise<void> {
+  const handle = await open(file, 'wx', 0o600);
+  try {
+    for (let at = 0; at < bytes.length;) {
+      const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, at);
+      if (bytesWritten === 0) throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
+      at += bytesWritten;
+    }
+  } finally {
+    await handle.close();
   }
 }
