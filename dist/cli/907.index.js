@@ -1048,7 +1048,7 @@ module.exports = function (jwtString, secretOrPublicKey, options, callback) {
 var Buffer = (__webpack_require__(3058).Buffer);
 var crypto = __webpack_require__(6982);
 var formatEcdsa = __webpack_require__(325);
-var util = __webpack_require__(1404);
+var util = __webpack_require__(9023);
 
 var MSG_INVALID_ALGORITHM = '"%s" is not a valid algorithm.\n  Supported algorithms are:\n  "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512" and "none".'
 var MSG_INVALID_SECRET = 'secret must be a string or buffer';
@@ -1350,7 +1350,7 @@ exports.createVerify = function createVerify(opts) {
 /*global module, process*/
 var Buffer = (__webpack_require__(3058).Buffer);
 var Stream = __webpack_require__(2203);
-var util = __webpack_require__(1404);
+var util = __webpack_require__(9023);
 
 function DataStream(data) {
   this.buffer = null;
@@ -1415,7 +1415,7 @@ var DataStream = __webpack_require__(1831);
 var jwa = __webpack_require__(8622);
 var Stream = __webpack_require__(2203);
 var toString = __webpack_require__(5126);
-var util = __webpack_require__(1404);
+var util = __webpack_require__(9023);
 
 function base64url(string, encoding) {
   return Buffer
@@ -1522,7 +1522,7 @@ var DataStream = __webpack_require__(1831);
 var jwa = __webpack_require__(8622);
 var Stream = __webpack_require__(2203);
 var toString = __webpack_require__(5126);
-var util = __webpack_require__(1404);
+var util = __webpack_require__(9023);
 var JWS_REGEX = /^[a-zA-Z0-9\-_]+?\.[a-zA-Z0-9\-_]+?\.([a-zA-Z0-9\-_]+)?$/;
 
 function isObject(thing) {
@@ -4959,7 +4959,7 @@ module.exports = patch
 
 /***/ }),
 
-/***/ 3333:
+/***/ 5714:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -5017,7 +5017,7 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 7491:
+/***/ 9872:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -5117,12 +5117,12 @@ const diff = __webpack_require__(711)
 const major = __webpack_require__(8511)
 const minor = __webpack_require__(2603)
 const patch = __webpack_require__(8756)
-const prerelease = __webpack_require__(3333)
+const prerelease = __webpack_require__(5714)
 const compare = __webpack_require__(8469)
 const rcompare = __webpack_require__(2173)
 const compareLoose = __webpack_require__(6874)
 const compareBuild = __webpack_require__(7648)
-const sort = __webpack_require__(7491)
+const sort = __webpack_require__(9872)
 const rsort = __webpack_require__(7192)
 const gt = __webpack_require__(6599)
 const lt = __webpack_require__(3872)

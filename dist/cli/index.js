@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 793:
@@ -49,8 +49,9 @@ else {
     // Node's on-disk compile cache (in the OS temp folder, as npm and tsc use it): a second run skips compiling
     // ~1.5 MB of bundled code. NODE_DISABLE_COMPILE_CACHE=1 turns it off. The action's steps do not use it.
     node_module__WEBPACK_IMPORTED_MODULE_0___default().enableCompileCache?.();
-    const { main } = await Promise.all(/* import() */[__nccwpck_require__.e(156), __nccwpck_require__.e(294)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6294));
-    process.exitCode = await main();
+    const { main } = await Promise.all(/* import() */[__nccwpck_require__.e(549), __nccwpck_require__.e(953)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5953));
+    const { exitWhenWritten } = await __nccwpck_require__.e(/* import() */ 251).then(__nccwpck_require__.bind(__nccwpck_require__, 7632));
+    await exitWhenWritten(await main());
 }
 
 __webpack_async_result__();
@@ -114,7 +115,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
 
 /***/ }),
 
-/***/ 3311:
+/***/ 5692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
@@ -303,7 +304,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 
-/***/ 1404:
+/***/ 9023:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
