@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childrenOf, readNode, type DerNode } from '../../src/pe/der.js';
+import { berToDer } from '../../src/sign/keys/ber.js';
 import { readPkcs12 } from '../../src/sign/keys/pkcs12.js';
 import { exportPfx, makeTestPki, type TestPki } from '../helpers/pki.js';
 
@@ -51,8 +52,11 @@ function ber(der: Buffer, node: DerNode, values = new Map<number, Buffer>()): Bu
   return indefinite(tag, pieces);
 }
 
-/** The PFX in BER; with `inner`, the authenticated safe inside its octet string as well (no MAC covers it then). */
-function pfxToBer(der: Buffer, inner: boolean): Buffer {
+/**
+ * The PFX in BER; with `inner`, the authenticated safe inside its octet string as well (no MAC covers it
+ * then); with `definiteRoot`, the outermost SEQUENCE keeps a definite length around indefinite ones.
+ */
+function pfxToBer(der: Buffer, inner: boolean, definiteRoot = false): Buffer {
   const root = readNode(der, 0) as DerNode;
   const values = new Map<number, Buffer>();
   if (inner) {
@@ -62,6 +66,7 @@ function pfxToBer(der: Buffer, inner: boolean): Buffer {
     const content = der.subarray((octets as DerNode).start, (octets as DerNode).end);
     values.set((octets as DerNode).start, ber(content, readNode(content, 0) as DerNode));
   }
+  if (definiteRoot) return tlv(0x30, Buffer.concat(childrenOf(der, root).map((c) => ber(der, c, values))));
   return ber(der, root, values);
 }
 
@@ -75,40 +80,53 @@ describe('PKCS#12 in BER (indefinite lengths, octet strings in segments)', () =>
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
-    ['with a MAC, the outer structures in BER', { legacy: false, nomac: false }],
-    ['legacy 3DES/RC2 with a MAC, the outer structures in BER', { legacy: true, nomac: false }],
-    ['without a MAC, the encrypted parts in BER too', { legacy: false, nomac: true }],
-  ])('reads a file %s, with the same key and certificates as its DER original', (_name, options) => {
-    const derFile = exportPfx(dir, `der-${options.legacy}-${options.nomac}`, pki.leaf, PASSWORD, {
-      chain: pki.ca,
-      ...options,
-    });
-    const der = readFileSync(derFile);
-    const berBytes = pfxToBer(der, options.nomac);
-    expect(berBytes.equals(der)).toBe(false);
-    expect(berBytes.subarray(0, 2)).toEqual(Buffer.from([0x30, 0x80]));
-    // A real reader of PKCS#12 accepts the re-encoded file (valid BER, MAC intact).
-    const berFile = path.join(dir, `ber-${options.legacy}-${options.nomac}.pfx`);
-    writeFileSync(berFile, berBytes);
-    writeFileSync(`${berFile}.pass`, PASSWORD);
-    execFileSync('openssl', [
-      'pkcs12',
-      '-in',
-      berFile,
-      '-passin',
-      `file:${berFile}.pass`,
-      '-nokeys',
-      ...(options.legacy ? ['-legacy'] : []),
-      '-out',
-      `${berFile}.pem`,
-    ]);
-    expect(readFileSync(`${berFile}.pem`, 'utf8')).toContain('BEGIN CERTIFICATE');
+    ['with a MAC, the outer structures in BER', { legacy: false, nomac: false, definiteRoot: false }],
+    [
+      'legacy 3DES/RC2 with a MAC, the outer structures in BER',
+      { legacy: true, nomac: false, definiteRoot: false },
+    ],
+    ['without a MAC, the encrypted parts in BER too', { legacy: false, nomac: true, definiteRoot: false }],
+    [
+      'whose definite outer length holds indefinite ones',
+      { legacy: false, nomac: false, definiteRoot: true },
+    ],
+  ])(
+    'reads a file %s, with the same key and certificates as its DER original',
+    async (name, { definiteRoot, ...options }) => {
+      const derFile = exportPfx(dir, `der-${name.replace(/\W+/g, '-')}`, pki.leaf, PASSWORD, {
+        chain: pki.ca,
+        ...options,
+      });
+      const der = readFileSync(derFile);
+      const berBytes = pfxToBer(der, options.nomac, definiteRoot);
+      expect(berBytes.equals(der)).toBe(false);
+      if (!definiteRoot) expect(berBytes.subarray(0, 2)).toEqual(Buffer.from([0x30, 0x80]));
+      // Rewritten as DER, the outer structures are the original bytes again (the inner ones stay as written).
+      if (!options.nomac) expect(await berToDer(berBytes)).toEqual(der);
+      expect(await berToDer(der)).toEqual(der);
+      // A real reader of PKCS#12 accepts the re-encoded file (valid BER, MAC intact).
+      const berFile = path.join(dir, `ber-${name.replace(/\W+/g, '-')}.pfx`);
+      writeFileSync(berFile, berBytes);
+      writeFileSync(`${berFile}.pass`, PASSWORD);
+      execFileSync('openssl', [
+        'pkcs12',
+        '-in',
+        berFile,
+        '-passin',
+        `file:${berFile}.pass`,
+        '-nokeys',
+        ...(options.legacy ? ['-legacy'] : []),
+        '-out',
+        `${berFile}.pem`,
+      ]);
+      expect(readFileSync(`${berFile}.pem`, 'utf8')).toContain('BEGIN CERTIFICATE');
 
-    const fromDer = readPkcs12(der, PASSWORD);
-    const fromBer = readPkcs12(berBytes, PASSWORD);
-    expect(fromBer.keys).toHaveLength(1);
-    expect(fromBer.certificates).toHaveLength(2);
-    expect(fromBer).toEqual(fromDer);
-    expect(() => readPkcs12(berBytes, 'wrong')).toThrow(/wrong password|could not be decrypted/);
-  });
+      const fromDer = await readPkcs12(der, PASSWORD);
+      const fromBer = await readPkcs12(berBytes, PASSWORD);
+      expect(fromBer.keys).toHaveLength(1);
+      expect(fromBer.certificates).toHaveLength(2);
+      expect(fromBer).toEqual(fromDer);
+      await expect(readPkcs12(berBytes, 'wrong')).rejects.toThrow(/wrong password|could not be decrypted/);
+    },
+  );
 });

@@ -83,7 +83,7 @@ export async function loadPkcs12Certificate(
       : `${source.path} is not a PKCS#12 (.pfx/.p12) file, or it is damaged`;
   let contents;
   try {
-    contents = readPkcs12(bytes, source.password);
+    contents = await readPkcs12(bytes, source.password);
   } catch (error) {
     if (!(error instanceof Pkcs12Error)) throw error;
     if (error.kind === 'password')

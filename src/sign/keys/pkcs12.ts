@@ -6,13 +6,13 @@ import {
   pbkdf2Sync,
   timingSafeEqual,
 } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import { childrenOf, oidOf, readNode, TAG } from '../../pe/der.js';
+import { childrenOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
+import { berToDer } from './ber.js';
 import { rc2CbcDecrypt } from './rc2.js';
 
 /**
- * PKCS#12 (RFC 7292) read in process: the structures with asn1js, which reads BER as well as DER (Java
- * keytool, Outlook and some Windows exports write indefinite lengths and octet strings in pieces), the
+ * PKCS#12 (RFC 7292) read in process: the structures as DER, and BER (Java keytool, Outlook and some
+ * Windows exports write indefinite lengths and octet strings in pieces) rewritten as DER first, the
  * password-based encryption with node:crypto (PBES2 with PBKDF2 and AES or 3DES, the legacy PKCS#12 PBEs
  * with SHA-1 and 3DES or RC2-40). Whether the file is a PKCS#12 at all is decided before the password is
  * tried, so a corrupt file and a wrong password get different answers.
@@ -62,20 +62,20 @@ const CIPHERS: Record<string, string> = {
 };
 
 /** Opens a PKCS#12; throws Pkcs12Error saying whether the file or the password is at fault. */
-export function readPkcs12(bytes: Buffer, password: string): Pkcs12Contents {
-  const pfx = structure(
+export async function readPkcs12(bytes: Buffer, password: string): Promise<Pkcs12Contents> {
+  const pfx = await structure(
     () => readPfx(bytes),
     () => new Pkcs12Error('corrupt', 'not a PKCS#12 (.pfx/.p12) file, or a damaged one'),
   );
   if (pfx.mac) checkMac(pfx.mac, pfx.authSafeContent, password);
   const out: Pkcs12Contents = { keys: [], certificates: [] };
-  for (const safe of pfx.safes) readSafe(safe, password, out, Boolean(pfx.mac));
+  for (const safe of pfx.safes) await readSafe(safe, password, out, Boolean(pfx.mac));
   return out;
 }
 
 interface ContentInfo {
   contentType: string;
-  content: asn1js.AsnType;
+  content: Node;
 }
 
 interface MacData {
@@ -86,13 +86,16 @@ interface MacData {
 }
 
 /** PFX: version, authSafe (data only: public-key protected files are not read), macData. */
-function readPfx(bytes: Buffer): { authSafeContent: Buffer; safes: ContentInfo[]; mac?: MacData } {
-  const [version, authSafe, macData] = children(parseBer(bytes));
+async function readPfx(
+  bytes: Buffer,
+): Promise<{ authSafeContent: Buffer; safes: ContentInfo[]; mac?: MacData }> {
+  const [version, authSafe, macData] = children(await parse(bytes));
   integer(version);
   const { contentType, content } = contentInfo(authSafe);
   if (contentType !== OID_DATA) throw new ShapeError();
+  // The MAC covers the octet string's value as written, whatever encoding it holds.
   const authSafeContent = octets(content);
-  const safes = children(parseBer(authSafeContent)).map(contentInfo);
+  const safes = children(await parse(authSafeContent)).map(contentInfo);
   if (!macData) return { authSafeContent, safes };
   const [digestInfo, salt, iterations] = children(macData);
   const [algorithm, digest] = children(digestInfo);
@@ -124,21 +127,26 @@ function passwordForms(password: string): Buffer[] {
   return password === '' ? [bmp, Buffer.alloc(0)] : [bmp];
 }
 
-function readSafe(safe: ContentInfo, password: string, out: Pkcs12Contents, macChecked: boolean): void {
+async function readSafe(
+  safe: ContentInfo,
+  password: string,
+  out: Pkcs12Contents,
+  macChecked: boolean,
+): Promise<void> {
   const damaged = (): Pkcs12Error =>
     new Pkcs12Error('corrupt', 'a PKCS#12 part could not be read (damaged file)');
   let contents: Buffer;
   if (safe.contentType === OID_DATA) {
-    contents = structure(() => octets(safe.content), damaged);
+    contents = await structure(() => octets(safe.content), damaged);
   } else if (safe.contentType === OID_ENCRYPTED_DATA) {
-    const { algorithm, data } = structure(() => encryptedData(safe.content), damaged);
+    const { algorithm, data } = await structure(() => encryptedData(safe.content), damaged);
     contents = decrypt(algorithm, data, password, macChecked);
   } else {
     return;
   }
   // Decrypted bytes that do not read as bags: a damaged file when the MAC passed, else a wrong password.
-  const bags = structure(
-    () => children(parseBer(contents)).map(safeBag),
+  const bags = await structure(
+    async () => children(await parse(contents)).map(safeBag),
     () =>
       macChecked
         ? new Pkcs12Error('corrupt', 'a PKCS#12 bag could not be read (damaged file)')
@@ -146,7 +154,7 @@ function readSafe(safe: ContentInfo, password: string, out: Pkcs12Contents, macC
   );
   for (const bag of bags) {
     if (bag.id === BAG_CERT) {
-      const cert = structure(() => {
+      const cert = await structure(() => {
         const [certId, certValue] = children(bag.value);
         return oid(certId) === OID_X509 ? octets(explicit0(certValue)) : undefined;
       }, damaged);
@@ -155,10 +163,10 @@ function readSafe(safe: ContentInfo, password: string, out: Pkcs12Contents, macC
       out.keys.push(encoding(bag.value));
     } else if (bag.id === BAG_SHROUDED_KEY) {
       // EncryptedPrivateKeyInfo: the algorithm, then the encrypted PKCS#8.
-      const { algorithm, data } = structure(() => {
+      const { algorithm, data } = await structure(() => {
         const [algorithmNode, encrypted] = children(bag.value);
         children(algorithmNode);
-        return { algorithm: encoding(algorithmNode), data: octets(encrypted) };
+        return { algorithm: encoding(algorithmNode as Node), data: octets(encrypted) };
       }, damaged);
       out.keys.push(decrypt(algorithm, data, password, macChecked));
     }
@@ -166,79 +174,101 @@ function readSafe(safe: ContentInfo, password: string, out: Pkcs12Contents, macC
 }
 
 /** SafeBag: its type and the value in its [0]. */
-function safeBag(node: asn1js.AsnType): { id: string; value: asn1js.AsnType } {
+function safeBag(node: Node): { id: string; value: Node } {
   const [id, value] = children(node);
   return { id: oid(id), value: explicit0(value) };
 }
 
 /** PKCS#7 EncryptedData: the algorithm (its encoding) and the encrypted bytes, primitive or in pieces. */
-function encryptedData(node: asn1js.AsnType): { algorithm: Buffer; data: Buffer } {
+function encryptedData(node: Node): { algorithm: Buffer; data: Buffer } {
   const [, info] = children(node);
   const [, algorithm, encrypted] = children(info);
   children(algorithm);
-  return { algorithm: encoding(algorithm), data: octets(encrypted) };
+  return { algorithm: encoding(algorithm as Node), data: octets(encrypted) };
 }
 
-// --- reading the BER tree (asn1js); anything of the wrong shape throws ShapeError ---
+// --- reading the DER tree; anything of the wrong shape throws ShapeError ---
 
 class ShapeError extends Error {}
 
+/** An element of a DER buffer. */
+interface Node {
+  der: Buffer;
+  at: DerNode;
+}
+
 /** Runs `read`; a ShapeError (the bytes are not the structure expected) becomes the caller's error. */
-function structure<T>(read: () => T, error: () => Pkcs12Error): T {
+async function structure<T>(read: () => T | Promise<T>, error: () => Pkcs12Error): Promise<T> {
   try {
-    return read();
+    return await read();
   } catch (caught) {
     if (caught instanceof ShapeError) throw error();
     throw caught;
   }
 }
 
-function parseBer(bytes: Uint8Array): asn1js.AsnType {
-  const parsed = asn1js.fromBER(bytes);
-  if (parsed.offset === -1) throw new ShapeError();
-  return parsed.result;
+/** The element `bytes` start with, as DER; BER is rewritten as DER first (bytes after it are ignored). */
+async function parse(bytes: Buffer): Promise<Node> {
+  const root = readNode(bytes, 0);
+  if (root && isDer(bytes, root)) return { der: bytes, at: root };
+  const der = await berToDer(bytes);
+  const rewritten = der ? readNode(der, 0) : undefined;
+  if (!der || !rewritten || !isDer(der, rewritten)) throw new ShapeError();
+  return { der, at: rewritten };
 }
 
-/** The elements of a SEQUENCE, SET, constructed string or constructed tagged value. */
-function children(node: asn1js.AsnType | undefined): asn1js.AsnType[] {
-  if (!node?.idBlock.isConstructed) throw new ShapeError();
-  const value = (node as asn1js.Constructed).valueBlock.value as asn1js.AsnType[] | undefined;
-  if (!Array.isArray(value)) throw new ShapeError();
+/** Definite lengths throughout, every constructed element exactly filled by its elements, no string in pieces. */
+function isDer(der: Buffer, node: DerNode, depth = 0): boolean {
+  if (!(node.tag & 0x20)) return true;
+  if (node.tag === 0x24 || depth > 32) return false;
+  let at = node.start;
+  for (const child of childrenOf(der, node)) {
+    if (child.headerStart !== at || !isDer(der, child, depth + 1)) return false;
+    at = child.end;
+  }
+  return at === node.end;
+}
+
+/** The elements of a SEQUENCE, SET or constructed tagged value. */
+function children(node: Node | undefined): Node[] {
+  if (!node || !(node.at.tag & 0x20)) throw new ShapeError();
+  return childrenOf(node.der, node.at).map((at) => ({ der: node.der, at }));
+}
+
+function oid(node: Node | undefined): string {
+  const value = node ? oidOf(node.der, node.at) : undefined;
+  if (value === undefined) throw new ShapeError();
   return value;
 }
 
-function oid(node: asn1js.AsnType | undefined): string {
-  if (!(node instanceof asn1js.ObjectIdentifier)) throw new ShapeError();
-  return node.valueBlock.toString();
-}
-
-function integer(node: asn1js.AsnType | undefined): number {
-  if (!(node instanceof asn1js.Integer)) throw new ShapeError();
-  return node.valueBlock.valueDec;
+function integer(node: Node | undefined): number {
+  if (node?.at.tag !== TAG.integer || node.at.end === node.at.start || node.at.end - node.at.start > 6)
+    throw new ShapeError();
+  return node.der.readUIntBE(node.at.start, node.at.end - node.at.start);
 }
 
 /** The value inside an explicit [0] tag. */
-function explicit0(node: asn1js.AsnType | undefined): asn1js.AsnType {
-  if (node?.idBlock.tagClass !== 3 || node.idBlock.tagNumber !== 0) throw new ShapeError();
+function explicit0(node: Node | undefined): Node {
+  if (node?.at.tag !== TAG.context0) throw new ShapeError();
   const [inner] = children(node);
   if (!inner) throw new ShapeError();
   return inner;
 }
 
 /** An octet string's bytes (or an implicitly tagged one's): primitive, or BER segments joined in order. */
-function octets(node: asn1js.AsnType | undefined): Buffer {
+function octets(node: Node | undefined): Buffer {
   if (!node) throw new ShapeError();
-  if (node.idBlock.isConstructed) return Buffer.concat(children(node).map(octets));
-  return Buffer.from((node as asn1js.Primitive).valueBlock.valueHexView);
+  if (node.at.tag & 0x20) return Buffer.concat(children(node).map(octets));
+  return node.der.subarray(node.at.start, node.at.end);
 }
 
-/** A node's own encoding, as it was in the file. */
-function encoding(node: asn1js.AsnType): Buffer {
-  return Buffer.from(node.valueBeforeDecodeView);
+/** A node's own encoding. */
+function encoding(node: Node): Buffer {
+  return node.der.subarray(node.at.headerStart, node.at.end);
 }
 
 /** ContentInfo: its type and the value in its [0]. */
-function contentInfo(node: asn1js.AsnType | undefined): ContentInfo {
+function contentInfo(node: Node | undefined): ContentInfo {
   const [type, content] = children(node);
   return { contentType: oid(type), content: explicit0(content) };
 }
