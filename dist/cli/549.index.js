@@ -5,7 +5,6 @@ export const modules = {
 /***/ 4549:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
-var __webpack_unused_export__;
 /*!
  * Copyright (c) 2014, GMO GlobalSign
  * Copyright (c) 2015-2022, Peculiar Ventures
@@ -3732,53 +3731,53 @@ registerBuiltinEncoder({ BitString, Integer, OctetString, Primitive, Constructed
 });
 registerFastParser({ Integer, Null, Sequence });
 
-__webpack_unused_export__ = Any;
-__webpack_unused_export__ = BaseBlock;
-__webpack_unused_export__ = BaseStringBlock;
-__webpack_unused_export__ = BitString;
-__webpack_unused_export__ = BmpString;
-__webpack_unused_export__ = Boolean;
-__webpack_unused_export__ = CharacterString;
-__webpack_unused_export__ = Choice;
-__webpack_unused_export__ = Constructed;
-__webpack_unused_export__ = DATE;
-__webpack_unused_export__ = DEFAULT_MAX_CONTENT_LENGTH;
-__webpack_unused_export__ = DEFAULT_MAX_DEPTH;
-__webpack_unused_export__ = DEFAULT_MAX_NODES;
-__webpack_unused_export__ = DateTime;
-__webpack_unused_export__ = Duration;
-__webpack_unused_export__ = EndOfContent;
-__webpack_unused_export__ = Enumerated;
-__webpack_unused_export__ = GeneralString;
-__webpack_unused_export__ = GeneralizedTime;
-__webpack_unused_export__ = GraphicString;
-__webpack_unused_export__ = HexBlock;
-__webpack_unused_export__ = IA5String;
-exports.jz = Integer;
-__webpack_unused_export__ = Null;
-__webpack_unused_export__ = NumericString;
-exports.dS = ObjectIdentifier;
-__webpack_unused_export__ = OctetString;
-__webpack_unused_export__ = Primitive;
-__webpack_unused_export__ = PrintableString;
-__webpack_unused_export__ = RawData;
-__webpack_unused_export__ = RelativeObjectIdentifier;
-__webpack_unused_export__ = Repeated;
-__webpack_unused_export__ = Sequence;
-__webpack_unused_export__ = Set;
-__webpack_unused_export__ = TIME;
-__webpack_unused_export__ = TeletexString;
-__webpack_unused_export__ = TimeOfDay;
-__webpack_unused_export__ = UTCTime;
-__webpack_unused_export__ = UniversalString;
-__webpack_unused_export__ = Utf8String;
-__webpack_unused_export__ = ValueBlock;
-__webpack_unused_export__ = VideotexString;
-__webpack_unused_export__ = ViewWriter;
-__webpack_unused_export__ = VisibleString;
-__webpack_unused_export__ = compareSchema;
-exports.mH = fromBER;
-__webpack_unused_export__ = verifySchema;
+exports.Any = Any;
+exports.BaseBlock = BaseBlock;
+exports.BaseStringBlock = BaseStringBlock;
+exports.BitString = BitString;
+exports.BmpString = BmpString;
+exports.Boolean = Boolean;
+exports.CharacterString = CharacterString;
+exports.Choice = Choice;
+exports.Constructed = Constructed;
+exports.DATE = DATE;
+exports.DEFAULT_MAX_CONTENT_LENGTH = DEFAULT_MAX_CONTENT_LENGTH;
+exports.DEFAULT_MAX_DEPTH = DEFAULT_MAX_DEPTH;
+exports.DEFAULT_MAX_NODES = DEFAULT_MAX_NODES;
+exports.DateTime = DateTime;
+exports.Duration = Duration;
+exports.EndOfContent = EndOfContent;
+exports.Enumerated = Enumerated;
+exports.GeneralString = GeneralString;
+exports.GeneralizedTime = GeneralizedTime;
+exports.GraphicString = GraphicString;
+exports.HexBlock = HexBlock;
+exports.IA5String = IA5String;
+exports.Integer = Integer;
+exports.Null = Null;
+exports.NumericString = NumericString;
+exports.ObjectIdentifier = ObjectIdentifier;
+exports.OctetString = OctetString;
+exports.Primitive = Primitive;
+exports.PrintableString = PrintableString;
+exports.RawData = RawData;
+exports.RelativeObjectIdentifier = RelativeObjectIdentifier;
+exports.Repeated = Repeated;
+exports.Sequence = Sequence;
+exports.Set = Set;
+exports.TIME = TIME;
+exports.TeletexString = TeletexString;
+exports.TimeOfDay = TimeOfDay;
+exports.UTCTime = UTCTime;
+exports.UniversalString = UniversalString;
+exports.Utf8String = Utf8String;
+exports.ValueBlock = ValueBlock;
+exports.VideotexString = VideotexString;
+exports.ViewWriter = ViewWriter;
+exports.VisibleString = VisibleString;
+exports.compareSchema = compareSchema;
+exports.fromBER = fromBER;
+exports.verifySchema = verifySchema;
 
 
 /***/ }),
