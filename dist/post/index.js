@@ -38742,14 +38742,19 @@ async function run(config, ctx, deps, report, setSecret) {
     const source = config.certificate;
     const backend = chooseSigner(config.signer, source, deps.platform);
     report.tool = backend;
-    // In-process checks first: a bad certificate must fail before any file or tool is touched.
+    // In-process checks first: a bad certificate must fail before any file or tool is touched. Meanwhile the
+    // files are looked up and the trust anchors read (nothing is changed), so their waits overlap its own.
+    const lookups = Promise.all([
+        resolveTargets(files, [ctx.workspace, ...(ctx.roots ?? [])]),
+        loadTrust(ctx, deps),
+    ]);
+    lookups.catch(() => undefined);
     const certificate = source.kind === 'thumbprint'
         ? undefined
         : isKeySource(source)
             ? await openKeySourceCertificate(source, ctx, deps, setSecret)
             : await openSigningKey(source, deps.now(), setSecret);
-    const targets = await resolveTargets(files, [ctx.workspace, ...(ctx.roots ?? [])]);
-    const trust = await loadTrust(ctx, deps);
+    const [targets, trust] = await lookups;
     const timestamps = config.timestampUrls.length > 0
         ? new TimestampService(config.timestampUrls, {
             timeoutMs: config.timestampTimeoutMs,
