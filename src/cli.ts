@@ -107,6 +107,7 @@ export async function runCli(argv: string[], rawIo: CliIo, deps: Partial<Deps> =
         runPipeline(inRun, deps, {
           capabilities: new Set(command.capabilities),
           reportPhase: 'cli',
+          tempDirRemoved: true,
           ...(since ? { since } : {}),
           ...(fleetPolicy ? { fleetPolicyDir: path.resolve(io.cwd, fleetPolicy) } : {}),
         }),

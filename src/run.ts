@@ -57,6 +57,8 @@ export interface RunOptions {
   since?: Date;
   /** `doctor --fleet-policy DIR`: write the wanted exclusions as Group Policy and Intune files there. */
   fleetPolicyDir?: string;
+  /** The run folder (config.tempDir) is removed when the run ends, as a CLI command's is. */
+  tempDirRemoved?: boolean;
 }
 
 /** Where allowlisting files go; the CLI writes them only when asked, the action always does. */
@@ -137,7 +139,15 @@ async function pipeline(
   }
   if (wants('sign') && config.sign.patterns.length > 0) {
     report.signing = await phase('Signing', () =>
-      signFiles(config.sign, { workspace: config.workspace, tempDir: config.tempDir }, deps),
+      signFiles(
+        config.sign,
+        {
+          workspace: config.workspace,
+          tempDir: config.tempDir,
+          ...(options.tempDirRemoved ? { tempDirKept: false } : {}),
+        },
+        deps,
+      ),
     );
   }
   if (wants('analyze')) {

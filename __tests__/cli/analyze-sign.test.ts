@@ -77,6 +77,27 @@ describeWithTool(['go', 'osslsigncode'], 'CLI analyze and sign on real PE files'
     expect(report.signing.files).toEqual([expect.objectContaining({ path: odd, status: 'signed' })]);
     expect(readFileSync(odd).equals(before)).toBe(false);
     expect(existsSync(odd)).toBe(true);
+    // The run folder is gone once the command returns: the public certificate is in the report itself, and
+    // no path into that folder is handed out. osslsigncode verifies the file with it as the anchor.
+    const certificate = report.signing.certificate;
+    expect(certificate.publicCertPath).toBeUndefined();
+    expect(certificate.publicCertPem).toMatch(
+      /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n?$/,
+    );
+    const anchor = path.join(dir, 'ephemeral.pem');
+    writeFileSync(anchor, certificate.publicCertPem);
+    const verified = execFileSync('osslsigncode', ['verify', '-in', odd, '-CAfile', anchor], {
+      encoding: 'utf8',
+    });
+    expect(verified).toContain('Signature verification: ok');
+    const text = await cli(
+      ['sign', '--certificate', 'ephemeral', '--timestamp-urls', 'none', 'app.exe'],
+      dir,
+    );
+    expect(text.out).toMatch(
+      /Public certificate\s+in the JSON report \(--json\): signing\.certificate\.publicCertPem/,
+    );
+    expect(text.out).not.toContain('ephemeral-code-signing-');
   });
 
   it('sign reads the PKCS#12 password from an environment variable named by a flag', async () => {

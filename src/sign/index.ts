@@ -37,6 +37,11 @@ export interface SignContext {
   workspace: string;
   /** This run's scratch folder: secrets go in an owner-only folder below it, the ephemeral public cert beside it. */
   tempDir: string;
+  /**
+   * False when `tempDir` is removed as the run ends (a CLI command): the ephemeral public certificate then
+   * goes into the report only, not into a file that would be gone when the report is read.
+   */
+  tempDirKept?: boolean;
   /** Extra trust anchors for verification: a private CA, a test TSA. Added to the system's. */
   trust?: { caFile?: string; tsaCaFile?: string };
   /** Roots besides the workspace that a symlink may point into and still be signed at its target. */
@@ -302,6 +307,8 @@ async function loadTrust(ctx: SignContext, deps: Deps): Promise<TrustOptions> {
 /** The ephemeral certificate's public half goes where users can download and trust it; it is not secret. */
 async function exportPublicCertificate(certificate: SigningCertificate, ctx: SignContext): Promise<void> {
   if (certificate.info.source !== 'ephemeral') return;
+  certificate.info.publicCertPem = certificate.chainPem[0] ?? '';
+  if (ctx.tempDirKept === false) return;
   const file = path.join(
     ctx.tempDir,
     `ephemeral-code-signing-${certificate.info.thumbprint.slice(0, 8)}.pem`,

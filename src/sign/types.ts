@@ -19,6 +19,8 @@ export interface CertificateInfo {
   selfSigned: boolean;
   /** For ephemeral certificates: where the public certificate (PEM) was written, for users to trust it. */
   publicCertPath?: string;
+  /** For ephemeral certificates: the public certificate itself (PEM), also when no file outlives the run. */
+  publicCertPem?: string;
 }
 
 export interface FileVerification {

@@ -12,7 +12,9 @@ export function signingView(signing: SigningReport, workspace: string): SectionV
         ['Source', `${cert.source}${cert.selfSigned ? ' (self-signed)' : ''}`],
         ...(cert.publicCertPath
           ? [['Public certificate', artifactCell(cert.publicCertPath, workspace)]]
-          : []),
+          : cert.publicCertPem
+            ? [['Public certificate', 'in the JSON report (--json): signing.certificate.publicCertPem']]
+            : []),
       ]
     : [];
   const fileRows = signing.files.map((f) => [
