@@ -32693,7 +32693,9 @@ function signingView(signing, workspace) {
             ['Source', `${cert.source}${cert.selfSigned ? ' (self-signed)' : ''}`],
             ...(cert.publicCertPath
                 ? [['Public certificate', artifactCell(cert.publicCertPath, workspace)]]
-                : []),
+                : cert.publicCertPem
+                    ? [['Public certificate', 'in the JSON report (--json): signing.certificate.publicCertPem']]
+                    : []),
         ]
         : [];
     const fileRows = signing.files.map((f) => [
@@ -39278,6 +39280,9 @@ async function loadTrust(ctx, deps) {
 async function exportPublicCertificate(certificate, ctx) {
     if (certificate.info.source !== 'ephemeral')
         return;
+    certificate.info.publicCertPem = certificate.chainPem[0] ?? '';
+    if (ctx.tempDirKept === false)
+        return;
     const file = external_node_path_default().join(ctx.tempDir, `ephemeral-code-signing-${certificate.info.thumbprint.slice(0, 8)}.pem`);
     await (0,promises_.mkdir)(ctx.tempDir, { recursive: true, mode: 0o700 });
     await (0,promises_.writeFile)(file, certificate.chainPem[0] ?? '', { mode: 0o644 });
@@ -40109,7 +40114,11 @@ async function pipeline(config, deps, defenderDeps, options, report, wants, phas
             report.stamping = stamping;
     }
     if (wants('sign') && config.sign.patterns.length > 0) {
-        report.signing = await phase('Signing', () => signFiles(config.sign, { workspace: config.workspace, tempDir: config.tempDir }, deps));
+        report.signing = await phase('Signing', () => signFiles(config.sign, {
+            workspace: config.workspace,
+            tempDir: config.tempDir,
+            ...(options.tempDirRemoved ? { tempDirKept: false } : {}),
+        }, deps));
     }
     if (wants('analyze')) {
         const analysis = await phase('PE risk report and allowlisting files', () => analyze(config, report));
