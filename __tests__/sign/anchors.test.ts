@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,5 +58,127 @@ describe('trust anchors found by name', () => {
         .map((a) => a.fingerprint256)
         .sort(),
     ).toEqual([first, second].map((c) => new X509Certificate(c.certPem).fingerprint256).sort());
+  });
+
+  it('builds the path for each pool of certificates the signature carries (no verdict reused across pools)', () => {
+    const root = issue(dir, 'pool-root', { cn: 'Pool Root', ca: true });
+    const middle = issue(dir, 'pool-middle', { cn: 'Pool Middle', ca: true, issuer: root });
+    const end = new X509Certificate(
+      issue(dir, 'pool-leaf', { cn: 'Pool Leaf', issuer: middle, eku: ['codeSigning'] }).certPem,
+    );
+    const anchors = readAnchors([root.certPem]);
+    const check = (pool: X509Certificate[]) => chainProblems(end, pool, anchors, new Date(), OID.codeSigning);
+    expect(check([new X509Certificate(middle.certPem)])).toEqual([]);
+    expect(check([])).toEqual([expect.stringMatching(/^no trust anchor for .*Pool Middle/)]);
+  });
+
+  it('checks validity at each time asked, also within one hour', () => {
+    const root = issue(dir, 'time-root', { cn: 'Time Root', ca: true });
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const expires = new Date(hour - 3 * 3_600_000 + 30 * 60_000);
+    const end = new X509Certificate(
+      issue(dir, 'time-leaf', { cn: 'Time Leaf', issuer: root, eku: ['codeSigning'], notAfter: expires })
+        .certPem,
+    );
+    const anchors = readAnchors([root.certPem]);
+    const at = (minutes: number) =>
+      chainProblems(end, [], anchors, new Date(expires.getTime() + minutes * 60_000), OID.codeSigning);
+    expect(at(-10)).toEqual([]);
+    expect(at(10)).toEqual([expect.stringMatching(/^CN=Time Leaf\b.* was not valid at /)]);
+  });
+
+  it('does not take an end-entity certificate as an issuer, even one without keyUsage', () => {
+    // openssl makes what OpenSSL's own issuer check lets through: CA:FALSE and no keyUsage extension.
+    const at = (name: string) => path.join(dir, name);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      at('r.key'),
+      '-out',
+      at('r.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Real Root',
+      '-addext',
+      'basicConstraints=critical,CA:true',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    );
+    writeFileSync(at('leaf.ext'), 'basicConstraints=CA:false\nextendedKeyUsage=codeSigning\n');
+    openssl(
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      at('l.key'),
+      '-out',
+      at('l.csr'),
+      '-subj',
+      '/CN=Legit Signer',
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      at('l.csr'),
+      '-CA',
+      at('r.pem'),
+      '-CAkey',
+      at('r.key'),
+      '-set_serial',
+      '2',
+      '-days',
+      '2',
+      '-extfile',
+      at('leaf.ext'),
+      '-out',
+      at('l.pem'),
+    );
+    openssl(
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      at('f.key'),
+      '-out',
+      at('f.csr'),
+      '-subj',
+      '/CN=Forged Vendor',
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      at('f.csr'),
+      '-CA',
+      at('l.pem'),
+      '-CAkey',
+      at('l.key'),
+      '-set_serial',
+      '3',
+      '-days',
+      '2',
+      '-extfile',
+      at('leaf.ext'),
+      '-out',
+      at('f.pem'),
+    );
+    const legit = new X509Certificate(readFileSync(at('l.pem')));
+    const forged = new X509Certificate(readFileSync(at('f.pem')));
+    const anchors = readAnchors([readFileSync(at('r.pem'), 'utf8')]);
+    expect(chainProblems(legit, [], anchors, new Date(), OID.codeSigning)).toEqual([]);
+    expect(chainProblems(forged, [legit], anchors, new Date(), OID.codeSigning)).toEqual([
+      expect.stringMatching(/^no trust anchor for CN=Legit Signer/),
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import type { SigningKey } from './keys/types.js';
 import type { CertificateSource } from '../config.js';
 import { warning, type Note } from '../report/note.js';
 import type { CertificateInfo } from './types.js';
+import { validity } from './authenticode/verify.js';
 
 export const CODE_SIGNING_EKU = '1.3.6.1.5.5.7.3.3';
 const ANY_EKU = '2.5.29.37.0';
@@ -175,8 +176,8 @@ export function describeCertificate(
     subject: distinguishedName(cert.subject),
     issuer: distinguishedName(cert.issuer),
     thumbprint: cert.fingerprint.replace(/:/g, '').toUpperCase(),
-    notBefore: cert.validFromDate.toISOString(),
-    notAfter: cert.validToDate.toISOString(),
+    notBefore: validity(cert).from.toISOString(),
+    notAfter: validity(cert).to.toISOString(),
     selfSigned: cert.subject === cert.issuer,
   };
 }

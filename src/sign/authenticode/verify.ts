@@ -442,11 +442,9 @@ function subjectKeyId(cert: X509Certificate): string | undefined {
   return inner ? raw.toString('hex', inner.start, inner.end) : undefined;
 }
 
-const chainCache = new Map<string, string[]>();
-
 /**
- * Why `leaf` is not trusted for `usage` at time `at`: builds the chain through the signature's own
- * certificates to an anchor; each certificate in it valid at `at`; the leaf carries the usage.
+ * Why `leaf` is not trusted for `usage` at time `at`: the chain through the signature's own certificates
+ * to an anchor; each certificate in it valid at `at`; the leaf carries the usage.
  */
 export function chainProblems(
   leaf: X509Certificate,
@@ -455,15 +453,46 @@ export function chainProblems(
   at: Date,
   usage: string,
 ): string[] {
-  const key = `${leaf.fingerprint256}|${usage}|${at.toISOString().slice(0, 13)}|${anchors.id}`;
-  const cached = chainCache.get(key);
-  if (cached) return cached;
   const problems: string[] = [];
   const ekus = leaf.keyUsage;
   if (!ekus || !(ekus.includes(usage) || ekus.includes(OID.anyExtendedKeyUsage)))
     problems.push(usage === OID.codeSigning ? 'no code-signing usage' : 'no time-stamping usage');
+  const path = chainOf(leaf, pool, anchors);
+  if (path.problem) problems.push(path.problem);
+  if (path.trusted) {
+    for (const cert of path.chain) {
+      if (at < validity(cert).from || at > validity(cert).to)
+        problems.push(`${distinguished(cert.subject)} was not valid at ${at.toISOString()}`);
+    }
+  }
+  return problems;
+}
+
+/** A certificate's validity as dates (validFromDate came with Node 22.10; the strings are older). */
+export const validity = (cert: X509Certificate): { from: Date; to: Date } => ({
+  from: new Date(cert.validFrom),
+  to: new Date(cert.validTo),
+});
+
+interface CertPath {
+  chain: X509Certificate[];
+  trusted: boolean;
+  problem?: string;
+}
+
+const paths = new Map<string, CertPath>();
+
+/**
+ * The path from `leaf` to an anchor through `pool`. Every file signed in a run has the same chain: the
+ * path is built once per leaf, pool and anchor set (dates are checked by the caller, per time).
+ */
+function chainOf(leaf: X509Certificate, pool: readonly X509Certificate[], anchors: TrustAnchors): CertPath {
+  const key = [anchors.id, leaf.fingerprint256, ...pool.map((c) => c.fingerprint256).sort()].join('|');
+  const cached = paths.get(key);
+  if (cached) return cached;
   const chain: X509Certificate[] = [leaf];
   let trusted = false;
+  let problem: string | undefined;
   for (let current = leaf; chain.length < 10;) {
     if (anchors.includes(current)) {
       trusted = true;
@@ -473,11 +502,10 @@ export function chainProblems(
       anchors.issuersOf(current).find((a) => issues(a, current)) ??
       pool.find((c) => c !== current && !c.raw.equals(current.raw) && issues(c, current));
     if (!issuer) {
-      problems.push(
+      problem =
         current.subject === current.issuer
           ? `${distinguished(current.subject)} is self-signed and not a trust anchor here`
-          : `no trust anchor for ${distinguished(current.issuer)}`,
-      );
+          : `no trust anchor for ${distinguished(current.issuer)}`;
       break;
     }
     chain.push(issuer);
@@ -487,20 +515,19 @@ export function chainProblems(
     }
     current = issuer;
   }
-  if (trusted) {
-    for (const cert of chain) {
-      if (at < cert.validFromDate || at > cert.validToDate)
-        problems.push(`${distinguished(cert.subject)} was not valid at ${at.toISOString()}`);
-    }
-  }
-  if (chainCache.size > 1000) chainCache.clear();
-  chainCache.set(key, problems);
-  return problems;
+  const path = { chain, trusted, ...(problem ? { problem } : {}) };
+  if (paths.size > 1000) paths.clear();
+  paths.set(key, path);
+  return path;
 }
 
+/**
+ * Whether `issuer` issued `cert`: names, a CA (basicConstraints; OpenSSL's check alone accepts an end
+ * entity without keyUsage as an issuer), and the signature.
+ */
 function issues(issuer: X509Certificate, cert: X509Certificate): boolean {
   try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+    return issuer.ca && cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
   } catch {
     return false;
   }
