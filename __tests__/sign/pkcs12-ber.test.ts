@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childrenOf, readNode, type DerNode } from '../../src/pe/der.js';
+import { childrenOf, derInteger, derSequence, readNode, type DerNode } from '../../src/pe/der.js';
 import { berToDer } from '../../src/sign/keys/ber.js';
 import { readPkcs12 } from '../../src/sign/keys/pkcs12.js';
 import { exportPfx, makeTestPki, type TestPki } from '../helpers/pki.js';
@@ -129,4 +129,16 @@ describe('PKCS#12 in BER (indefinite lengths, octet strings in segments)', () =>
       await expect(readPkcs12(berBytes, 'wrong')).rejects.toThrow(/wrong password|could not be decrypted/);
     },
   );
+
+  it('refuses at once a key derivation with an iteration count no exporter writes (it would hang the run)', async () => {
+    const der = readFileSync(exportPfx(dir, 'iterations', pki.leaf, PASSWORD));
+    const [version, authSafe, macData] = childrenOf(der, readNode(der, 0) as DerNode) as DerNode[];
+    const [digestInfo, salt] = childrenOf(der, macData as DerNode) as DerNode[];
+    const part = (n: DerNode): Buffer => der.subarray(n.headerStart, n.end);
+    const mac = derSequence(part(digestInfo as DerNode), part(salt as DerNode), derInteger(2 ** 40));
+    const crafted = derSequence(part(version as DerNode), part(authSafe as DerNode), mac);
+    const started = Date.now();
+    await expect(readPkcs12(crafted, PASSWORD)).rejects.toThrow(/asks for 1099511627776 iterations/);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });

@@ -342,9 +342,23 @@ function pbes2(
   if (!hash || !cipher) throw new Pkcs12Error('unsupported', 'unsupported PBES2 algorithm in the PKCS#12');
   const keyLength = cipher === 'des-ede3-cbc' ? 24 : Number(/aes-(\d+)/.exec(cipher)?.[1]) / 8;
   // PBES2 derives from the password's UTF-8 bytes (RFC 8018), unlike the BMPString of PKCS#12's own KDF.
+  checkIterations(iterations);
   const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, keyLength, hash);
   const d = createDecipheriv(cipher, key, der.subarray(ivNode.start, ivNode.end));
   return Buffer.concat([d.update(data), d.final()]);
+}
+
+/**
+ * Key derivation runs synchronously: a count no exporter writes (OpenSSL writes 2048, keytool 10000)
+ * would hang the run with nothing to stop it.
+ */
+const MAX_ITERATIONS = 10_000_000;
+function checkIterations(count: number): void {
+  if (count > MAX_ITERATIONS)
+    throw new Pkcs12Error(
+      'unsupported',
+      `its key derivation asks for ${count} iterations (more than ${MAX_ITERATIONS}); export it again`,
+    );
 }
 
 /** RFC 7292 appendix B.2: the PKCS#12 key derivation. `password` is the BMPString with terminator. */
@@ -356,6 +370,7 @@ export function pkcs12Kdf(
   iterations: number,
   length: number,
 ): Buffer {
+  checkIterations(iterations);
   const u = createHash(hash).digest().length;
   const v = hash === 'sha384' || hash === 'sha512' ? 128 : 64;
   const repeat = (data: Buffer): Buffer => {
