@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childrenOf, derInteger, derSequence, readNode, type DerNode } from '../../src/pe/der.js';
+import { childrenOf, derInteger, derSequence, derTlv, readNode, type DerNode } from '../../src/pe/der.js';
 import { berToDer } from '../../src/sign/keys/ber.js';
 import { readPkcs12 } from '../../src/sign/keys/pkcs12.js';
 import { exportPfx, makeTestPki, type TestPki } from '../helpers/pki.js';
@@ -140,5 +140,22 @@ describe('PKCS#12 in BER (indefinite lengths, octet strings in segments)', () =>
     const started = Date.now();
     await expect(readPkcs12(crafted, PASSWORD)).rejects.toThrow(/asks for 1099511627776 iterations/);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('calls a file whose octet string is some other element damaged, whatever its bytes inside', async () => {
+    const der = readFileSync(exportPfx(dir, 'shape', pki.leaf, PASSWORD));
+    const [version, authSafe, macData] = childrenOf(der, readNode(der, 0) as DerNode) as DerNode[];
+    const [type, explicit] = childrenOf(der, authSafe as DerNode) as DerNode[];
+    const [data] = childrenOf(der, explicit as DerNode) as DerNode[];
+    const part = (n: DerNode): Buffer => der.subarray(n.headerStart, n.end);
+    // The same octet string, inside a SEQUENCE where the octet string belongs: the MAC would still match.
+    const wrapped = derTlv(0xa0, derSequence(part(data as DerNode)));
+    const crafted = derSequence(
+      part(version as DerNode),
+      derSequence(part(type as DerNode), wrapped),
+      part(macData as DerNode),
+    );
+    await expect(readPkcs12(der, PASSWORD)).resolves.toMatchObject({ keys: [expect.any(Buffer)] });
+    await expect(readPkcs12(crafted, PASSWORD)).rejects.toThrow(/not a PKCS#12 \(\.pfx\/\.p12\) file/);
   });
 });

@@ -255,11 +255,18 @@ function explicit0(node: Node | undefined): Node {
   return inner;
 }
 
-/** An octet string's bytes (or an implicitly tagged one's): primitive, or BER segments joined in order. */
-function octets(node: Node | undefined): Buffer {
-  if (!node) throw new ShapeError();
-  if (node.at.tag & 0x20) return Buffer.concat(children(node).map(octets));
-  return node.der.subarray(node.at.start, node.at.end);
+/**
+ * An octet string's bytes (or those of the [0] IMPLICIT one in EncryptedData): primitive, or in BER
+ * segments, which are octet strings themselves, joined in order. Any other element is the wrong shape.
+ */
+function octets(node: Node | undefined, segment = false): Buffer {
+  const tag = node?.at.tag;
+  if (!node || tag === undefined) throw new ShapeError();
+  if (tag === TAG.octetString || (tag === 0x80 && !segment))
+    return node.der.subarray(node.at.start, node.at.end);
+  if (tag === 0x24 || (tag === 0xa0 && !segment))
+    return Buffer.concat(children(node).map((piece) => octets(piece, true)));
+  throw new ShapeError();
 }
 
 /** A node's own encoding. */
