@@ -36361,22 +36361,44 @@ function subjectKeyId(cert) {
     const inner = octets ? (0,pe_der/* readNode */.XH)(raw, octets.start) : undefined;
     return inner ? raw.toString('hex', inner.start, inner.end) : undefined;
 }
-const chainCache = new Map();
 /**
- * Why `leaf` is not trusted for `usage` at time `at`: builds the chain through the signature's own
- * certificates to an anchor; each certificate in it valid at `at`; the leaf carries the usage.
+ * Why `leaf` is not trusted for `usage` at time `at`: the chain through the signature's own certificates
+ * to an anchor; each certificate in it valid at `at`; the leaf carries the usage.
  */
 function chainProblems(leaf, pool, anchors, at, usage) {
-    const key = `${leaf.fingerprint256}|${usage}|${at.toISOString().slice(0, 13)}|${anchors.id}`;
-    const cached = chainCache.get(key);
-    if (cached)
-        return cached;
     const problems = [];
     const ekus = leaf.keyUsage;
     if (!ekus || !(ekus.includes(usage) || ekus.includes(OID.anyExtendedKeyUsage)))
         problems.push(usage === OID.codeSigning ? 'no code-signing usage' : 'no time-stamping usage');
+    const path = chainOf(leaf, pool, anchors);
+    if (path.problem)
+        problems.push(path.problem);
+    if (path.trusted) {
+        for (const cert of path.chain) {
+            if (at < validity(cert).from || at > validity(cert).to)
+                problems.push(`${distinguished(cert.subject)} was not valid at ${at.toISOString()}`);
+        }
+    }
+    return problems;
+}
+/** A certificate's validity as dates (validFromDate came with Node 22.10; the strings are older). */
+const validity = (cert) => ({
+    from: new Date(cert.validFrom),
+    to: new Date(cert.validTo),
+});
+const verify_paths = new Map();
+/**
+ * The path from `leaf` to an anchor through `pool`. Every file signed in a run has the same chain: the
+ * path is built once per leaf, pool and anchor set (dates are checked by the caller, per time).
+ */
+function chainOf(leaf, pool, anchors) {
+    const key = [anchors.id, leaf.fingerprint256, ...pool.map((c) => c.fingerprint256).sort()].join('|');
+    const cached = verify_paths.get(key);
+    if (cached)
+        return cached;
     const chain = [leaf];
     let trusted = false;
+    let problem;
     for (let current = leaf; chain.length < 10;) {
         if (anchors.includes(current)) {
             trusted = true;
@@ -36385,9 +36407,10 @@ function chainProblems(leaf, pool, anchors, at, usage) {
         const issuer = anchors.issuersOf(current).find((a) => issues(a, current)) ??
             pool.find((c) => c !== current && !c.raw.equals(current.raw) && issues(c, current));
         if (!issuer) {
-            problems.push(current.subject === current.issuer
-                ? `${distinguished(current.subject)} is self-signed and not a trust anchor here`
-                : `no trust anchor for ${distinguished(current.issuer)}`);
+            problem =
+                current.subject === current.issuer
+                    ? `${distinguished(current.subject)} is self-signed and not a trust anchor here`
+                    : `no trust anchor for ${distinguished(current.issuer)}`;
             break;
         }
         chain.push(issuer);
@@ -36397,20 +36420,19 @@ function chainProblems(leaf, pool, anchors, at, usage) {
         }
         current = issuer;
     }
-    if (trusted) {
-        for (const cert of chain) {
-            if (at < cert.validFromDate || at > cert.validToDate)
-                problems.push(`${distinguished(cert.subject)} was not valid at ${at.toISOString()}`);
-        }
-    }
-    if (chainCache.size > 1000)
-        chainCache.clear();
-    chainCache.set(key, problems);
-    return problems;
+    const path = { chain, trusted, ...(problem ? { problem } : {}) };
+    if (verify_paths.size > 1000)
+        verify_paths.clear();
+    verify_paths.set(key, path);
+    return path;
 }
+/**
+ * Whether `issuer` issued `cert`: names, a CA (basicConstraints; OpenSSL's check alone accepts an end
+ * entity without keyUsage as an issuer), and the signature.
+ */
 function issues(issuer, cert) {
     try {
-        return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+        return issuer.ca && cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
     }
     catch {
         return false;
@@ -38374,13 +38396,19 @@ function explicit0(node) {
         throw new ShapeError();
     return inner;
 }
-/** An octet string's bytes (or an implicitly tagged one's): primitive, or BER segments joined in order. */
-function octets(node) {
-    if (!node)
+/**
+ * An octet string's bytes (or those of the [0] IMPLICIT one in EncryptedData): primitive, or in BER
+ * segments, which are octet strings themselves, joined in order. Any other element is the wrong shape.
+ */
+function octets(node, segment = false) {
+    const tag = node?.at.tag;
+    if (!node || tag === undefined)
         throw new ShapeError();
-    if (node.at.tag & 0x20)
-        return Buffer.concat(pkcs12_children(node).map(octets));
-    return node.der.subarray(node.at.start, node.at.end);
+    if (tag === pe_der/* TAG */.Dk.octetString || (tag === 0x80 && !segment))
+        return node.der.subarray(node.at.start, node.at.end);
+    if (tag === 0x24 || (tag === 0xa0 && !segment))
+        return Buffer.concat(pkcs12_children(node).map((piece) => octets(piece, true)));
+    throw new ShapeError();
 }
 /** A node's own encoding. */
 function encoding(node) {
@@ -38451,12 +38479,23 @@ function pbes2(der, params, data, password) {
         throw new Pkcs12Error('unsupported', 'unsupported PBES2 algorithm in the PKCS#12');
     const keyLength = cipher === 'des-ede3-cbc' ? 24 : Number(/aes-(\d+)/.exec(cipher)?.[1]) / 8;
     // PBES2 derives from the password's UTF-8 bytes (RFC 8018), unlike the BMPString of PKCS#12's own KDF.
+    checkIterations(iterations);
     const key = (0,external_node_crypto_.pbkdf2Sync)(Buffer.from(password, 'utf8'), salt, iterations, keyLength, hash);
     const d = (0,external_node_crypto_.createDecipheriv)(cipher, key, der.subarray(ivNode.start, ivNode.end));
     return Buffer.concat([d.update(data), d.final()]);
 }
+/**
+ * Key derivation runs synchronously: a count no exporter writes (OpenSSL writes 2048, keytool 10000)
+ * would hang the run with nothing to stop it.
+ */
+const MAX_ITERATIONS = 10_000_000;
+function checkIterations(count) {
+    if (count > MAX_ITERATIONS)
+        throw new Pkcs12Error('unsupported', `its key derivation asks for ${count} iterations (more than ${MAX_ITERATIONS}); export it again`);
+}
 /** RFC 7292 appendix B.2: the PKCS#12 key derivation. `password` is the BMPString with terminator. */
 function pkcs12Kdf(hash, password, salt, id, iterations, length) {
+    checkIterations(iterations);
     const u = (0,external_node_crypto_.createHash)(hash).digest().length;
     const v = hash === 'sha384' || hash === 'sha512' ? 128 : 64;
     const repeat = (data) => {
@@ -38492,6 +38531,7 @@ function pkcs12Kdf(hash, password, salt, id, iterations, length) {
 }
 
 ;// CONCATENATED MODULE: ./src/sign/certificate.ts
+
 
 
 
@@ -38624,8 +38664,8 @@ function describeCertificate(cert, source) {
         subject: distinguishedName(cert.subject),
         issuer: distinguishedName(cert.issuer),
         thumbprint: cert.fingerprint.replace(/:/g, '').toUpperCase(),
-        notBefore: cert.validFromDate.toISOString(),
-        notAfter: cert.validToDate.toISOString(),
+        notBefore: validity(cert).from.toISOString(),
+        notAfter: validity(cert).to.toISOString(),
         selfSigned: cert.subject === cert.issuer,
     };
 }
