@@ -3,7 +3,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childrenOf, derInteger, derSequence, derTlv, readNode, type DerNode } from '../../src/pe/der.js';
+import {
+  childrenOf,
+  derInteger,
+  derSequence,
+  derTlv,
+  encodingOf,
+  readNode,
+  type DerNode,
+} from '../../src/pe/der.js';
 import { berToDer } from '../../src/sign/keys/ber.js';
 import { readPkcs12 } from '../../src/sign/keys/pkcs12.js';
 import { exportPfx, makeTestPki, type TestPki } from '../helpers/pki.js';
@@ -17,18 +25,6 @@ import { exportPfx, makeTestPki, type TestPki } from '../helpers/pki.js';
 const PASSWORD = 'bér "$(x)" `y` %Z%';
 const SEGMENT = 1024;
 
-const tlv = (tag: number, value: Buffer): Buffer => {
-  const n = value.length;
-  const length =
-    n < 0x80
-      ? [n]
-      : n < 0x100
-        ? [0x81, n]
-        : n < 0x10000
-          ? [0x82, n >> 8, n & 0xff]
-          : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return Buffer.concat([Buffer.from([tag, ...length]), value]);
-};
 const indefinite = (tag: number, parts: Buffer[]): Buffer =>
   Buffer.concat([Buffer.from([tag | 0x20, 0x80]), ...parts, Buffer.from([0, 0])]);
 
@@ -46,9 +42,10 @@ function ber(der: Buffer, node: DerNode, values = new Map<number, Buffer>()): Bu
     );
   if (tag !== 0x04 && tag !== 0x80) return der.subarray(node.headerStart, node.end);
   const value = values.get(node.start) ?? der.subarray(node.start, node.end);
-  if (value.length <= SEGMENT) return tlv(tag, value);
+  if (value.length <= SEGMENT) return derTlv(tag, value);
   const pieces: Buffer[] = [];
-  for (let at = 0; at < value.length; at += SEGMENT) pieces.push(tlv(0x04, value.subarray(at, at + SEGMENT)));
+  for (let at = 0; at < value.length; at += SEGMENT)
+    pieces.push(derTlv(0x04, value.subarray(at, at + SEGMENT)));
   return indefinite(tag, pieces);
 }
 
@@ -66,7 +63,7 @@ function pfxToBer(der: Buffer, inner: boolean, definiteRoot = false): Buffer {
     const content = der.subarray((octets as DerNode).start, (octets as DerNode).end);
     values.set((octets as DerNode).start, ber(content, readNode(content, 0) as DerNode));
   }
-  if (definiteRoot) return tlv(0x30, Buffer.concat(childrenOf(der, root).map((c) => ber(der, c, values))));
+  if (definiteRoot) return derTlv(0x30, Buffer.concat(childrenOf(der, root).map((c) => ber(der, c, values))));
   return ber(der, root, values);
 }
 
@@ -134,9 +131,16 @@ describe('PKCS#12 in BER (indefinite lengths, octet strings in segments)', () =>
     const der = readFileSync(exportPfx(dir, 'iterations', pki.leaf, PASSWORD));
     const [version, authSafe, macData] = childrenOf(der, readNode(der, 0) as DerNode) as DerNode[];
     const [digestInfo, salt] = childrenOf(der, macData as DerNode) as DerNode[];
-    const part = (n: DerNode): Buffer => der.subarray(n.headerStart, n.end);
-    const mac = derSequence(part(digestInfo as DerNode), part(salt as DerNode), derInteger(2 ** 40));
-    const crafted = derSequence(part(version as DerNode), part(authSafe as DerNode), mac);
+    const mac = derSequence(
+      encodingOf(der, digestInfo as DerNode),
+      encodingOf(der, salt as DerNode),
+      derInteger(2 ** 40),
+    );
+    const crafted = derSequence(
+      encodingOf(der, version as DerNode),
+      encodingOf(der, authSafe as DerNode),
+      mac,
+    );
     const started = Date.now();
     await expect(readPkcs12(crafted, PASSWORD)).rejects.toThrow(/asks for 1099511627776 iterations/);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -147,13 +151,12 @@ describe('PKCS#12 in BER (indefinite lengths, octet strings in segments)', () =>
     const [version, authSafe, macData] = childrenOf(der, readNode(der, 0) as DerNode) as DerNode[];
     const [type, explicit] = childrenOf(der, authSafe as DerNode) as DerNode[];
     const [data] = childrenOf(der, explicit as DerNode) as DerNode[];
-    const part = (n: DerNode): Buffer => der.subarray(n.headerStart, n.end);
     // The same octet string, inside a SEQUENCE where the octet string belongs: the MAC would still match.
-    const wrapped = derTlv(0xa0, derSequence(part(data as DerNode)));
+    const wrapped = derTlv(0xa0, derSequence(encodingOf(der, data as DerNode)));
     const crafted = derSequence(
-      part(version as DerNode),
-      derSequence(part(type as DerNode), wrapped),
-      part(macData as DerNode),
+      encodingOf(der, version as DerNode),
+      derSequence(encodingOf(der, type as DerNode), wrapped),
+      encodingOf(der, macData as DerNode),
     );
     await expect(readPkcs12(der, PASSWORD)).resolves.toMatchObject({ keys: [expect.any(Buffer)] });
     await expect(readPkcs12(crafted, PASSWORD)).rejects.toThrow(/not a PKCS#12 \(\.pfx\/\.p12\) file/);

@@ -38412,7 +38412,7 @@ function octets(node, segment = false) {
 }
 /** A node's own encoding. */
 function encoding(node) {
-    return node.der.subarray(node.at.headerStart, node.at.end);
+    return (0,pe_der/* encodingOf */.P$)(node.der, node.at);
 }
 /** ContentInfo: its type and the value in its [0]. */
 function contentInfo(node) {

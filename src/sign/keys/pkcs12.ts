@@ -6,7 +6,7 @@ import {
   pbkdf2Sync,
   timingSafeEqual,
 } from 'node:crypto';
-import { childrenOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
+import { childrenOf, encodingOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
 import { berToDer } from './ber.js';
 import { rc2CbcDecrypt } from './rc2.js';
 
@@ -271,7 +271,7 @@ function octets(node: Node | undefined, segment = false): Buffer {
 
 /** A node's own encoding. */
 function encoding(node: Node): Buffer {
-  return node.der.subarray(node.at.headerStart, node.at.end);
+  return encodingOf(node.der, node.at);
 }
 
 /** ContentInfo: its type and the value in its [0]. */
