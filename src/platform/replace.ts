@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { chmod, chown, lstat, open, rename } from 'node:fs/promises';
+import { chmodSync, chownSync, constants, fstatSync, lstatSync, type Stats } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+
+// Metadata calls (lstat, fstat, chmod) are synchronous: each takes microseconds, where a round trip through
+// the thread pool costs ~40 µs and, on a 2-core runner, wakes a thread that preempts the hashing of other
+// files. Opening, reading, writing and renaming stay asynchronous: those are where disks and antivirus
+// filters make a call wait.
 
 /**
  * What a file was when we read it; a replacement goes ahead only while the file is still this. The change
@@ -73,7 +78,7 @@ async function readNoFollow(
   keep: boolean,
 ): Promise<{ snapshot: FileSnapshot; bytes?: Buffer }> {
   const noFollow = constants.O_NOFOLLOW ?? 0;
-  if (!noFollow && (await lstat(file)).isSymbolicLink()) throw symlinkError(file);
+  if (!noFollow && lstatSync(file).isSymbolicLink()) throw symlinkError(file);
   let handle;
   try {
     handle = await open(file, constants.O_RDONLY | noFollow | (constants.O_NONBLOCK ?? 0));
@@ -82,7 +87,7 @@ async function readNoFollow(
     throw error;
   }
   try {
-    const info = await handle.stat();
+    const info = fstatSync(handle.fd);
     if (!info.isFile()) throw new Error(`${file} is not a regular file`);
     const hash = createHash('sha256');
     // Kept: the whole file. Otherwise one chunk reused, not zero-filled (every byte hashed is one just read)
@@ -105,8 +110,8 @@ async function readNoFollow(
 }
 
 /** The identity of `file` itself; a symbolic link in its place is refused, as `snapshotFile` does. */
-async function statNoFollow(file: string): Promise<FileIdentity> {
-  const info = await lstat(file);
+function statNoFollow(file: string): FileIdentity {
+  const info = lstatSync(file);
   if (info.isSymbolicLink()) throw symlinkError(file);
   if (!info.isFile()) throw new Error(`${file} is not a regular file`);
   return identityOf(file, info);
@@ -171,11 +176,11 @@ export async function replaceIfUnchanged(
   let written: FileIdentity;
   try {
     if (platform !== 'win32') {
-      await chmod(temp, snapshot.mode & 0o777);
+      chmodSync(temp, snapshot.mode & 0o777);
       if (uid === 0 && (snapshot.uid !== 0 || snapshot.gid !== 0))
-        await chown(temp, snapshot.uid, snapshot.gid);
+        chownSync(temp, snapshot.uid, snapshot.gid);
     }
-    written = identityOf(temp, await lstat(temp));
+    written = identityOf(temp, lstatSync(temp));
   } catch (error) {
     return refused(`could not prepare the replacement for ${file}: ${errorText(error)}`);
   }
@@ -207,7 +212,7 @@ export async function replaceIfUnchanged(
 async function changedSince(snapshot: FileIdentity | FileSnapshot): Promise<string | undefined> {
   let now: FileIdentity | FileSnapshot;
   try {
-    now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : await statNoFollow(snapshot.path);
+    now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : statNoFollow(snapshot.path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return deletedWhileSigning(snapshot.path);
     return `${snapshot.path} changed while it was being signed (${errorText(error)}); it was left as it is`;
