@@ -184,23 +184,33 @@ export function contentWordSum(bytes: Buffer, layout: PeLayout): number {
 
 /** The exact sum of the 16-bit little-endian words of bytes that start at an even file offset. */
 export function wordSum(bytes: Buffer): number {
-  const words = bytes.length >>> 1;
   let total = 0;
+  let at = 0;
   if ((bytes.byteOffset & 1) === 0) {
-    // Blocks of 16 Ki words keep each block's sum a small integer (< 2^30), so the loop does plain adds;
-    // ~4x a loop with an overflow test per word.
-    const view = new Uint16Array(bytes.buffer, bytes.byteOffset, words);
-    for (let start = 0; start < words; start += 16384) {
-      const end = Math.min(words, start + 16384);
-      let sum = 0;
-      for (let i = start; i < end; i++) sum += view[i] as number;
-      total += sum;
+    // A view 2 bytes past a multiple of 4 starts with one word, then the rest is read as 32-bit words.
+    if (bytes.byteOffset & 2 && bytes.length >= 2) {
+      total += bytes.readUInt16LE(0);
+      at = 2;
     }
-  } else {
-    for (let at = 0; at + 1 < bytes.length; at += 2)
-      total += (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+    const count = (bytes.length - at) >>> 2;
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + at, count);
+    // Each 32-bit word holds two of the checksum's 16-bit words (little-endian), summed apart in blocks of
+    // 8 Ki that keep both sums small integers (< 2^30): plain adds, ~1.5x a loop over 16-bit words.
+    for (let start = 0; start < count; start += 8192) {
+      const end = Math.min(count, start + 8192);
+      let low = 0;
+      let high = 0;
+      for (let i = start; i < end; i++) {
+        const word = view[i] as number;
+        low += word & 0xffff;
+        high += word >>> 16;
+      }
+      total += low + high;
+    }
+    at += count * 4;
   }
-  if (bytes.length & 1) total += bytes[bytes.length - 1] as number;
+  for (; at + 1 < bytes.length; at += 2) total += (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+  if (at < bytes.length) total += bytes[at] as number;
   return total;
 }
 
