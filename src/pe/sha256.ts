@@ -1,5 +1,3 @@
-import { Worker } from 'node:worker_threads';
-
 /**
  * SHA-256 of whole files in a worker thread, so a second file hashes on another core while this thread
  * analyzes the first (`hash.update` is synchronous: one thread hashes one file at a time). The worker reads
@@ -39,6 +37,8 @@ type Reply = { sha256: string; bytesRead: number } | { error: string };
 
 export function workerFileHasher(): FileHasher {
   // Not unref'd: this thread may be waiting on nothing but the worker's reply. Callers close() it.
+  // node:worker_threads is loaded here, on first use: most runs never start a worker (~4 ms to load).
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(WORKER_SOURCE, { eval: true });
   const waiting: Array<{ resolve: (r: Reply) => void; reject: (e: Error) => void }> = [];
   let failure: Error | undefined;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { childEnvironment } from './childenv.js';
 
 /** What a finished process left behind. `exitCode` is null when it was killed or never started. */
@@ -49,6 +49,10 @@ export type ProcessRunner = (
 
 const MAX_CAPTURE = 16 * 1024 * 1024;
 
+/** node:child_process, loaded on first use: a run that starts no process (signing) skips its ~5 ms load. */
+const childProcess = (): typeof import('node:child_process') =>
+  process.getBuiltinModule('node:child_process');
+
 /**
  * Node's spawn throws synchronously for most start failures (on Windows an antivirus block, 225/226,
  * arrives as UNKNOWN / -4094) and emits 'error' for a few (ENOENT, EACCES, ...): both become a result.
@@ -85,7 +89,7 @@ export const runProcess: ProcessRunner = (file, args, options = {}) =>
     };
     let child: ChildProcess;
     try {
-      child = spawn(file, [...args], {
+      child = childProcess().spawn(file, [...args], {
         cwd: options.cwd,
         env: childEnvironment(process.env, options.env),
         shell: false,
