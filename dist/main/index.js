@@ -34484,7 +34484,7 @@ async function readSnapshot(file) {
 }
 async function readNoFollow(file, keep) {
     const noFollow = external_node_fs_.constants.O_NOFOLLOW ?? 0;
-    if (!noFollow && (await (0,promises_.lstat)(file)).isSymbolicLink())
+    if (!noFollow && (0,external_node_fs_.lstatSync)(file).isSymbolicLink())
         throw symlinkError(file);
     let handle;
     try {
@@ -34496,7 +34496,7 @@ async function readNoFollow(file, keep) {
         throw error;
     }
     try {
-        const info = await handle.stat();
+        const info = (0,external_node_fs_.fstatSync)(handle.fd);
         if (!info.isFile())
             throw new Error(`${file} is not a regular file`);
         const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -34522,8 +34522,8 @@ async function readNoFollow(file, keep) {
     }
 }
 /** The identity of `file` itself; a symbolic link in its place is refused, as `snapshotFile` does. */
-async function statNoFollow(file) {
-    const info = await (0,promises_.lstat)(file);
+function statNoFollow(file) {
+    const info = (0,external_node_fs_.lstatSync)(file);
     if (info.isSymbolicLink())
         throw symlinkError(file);
     if (!info.isFile())
@@ -34560,11 +34560,11 @@ async function replaceIfUnchanged(snapshot, temp, options = {}) {
     let written;
     try {
         if (platform !== 'win32') {
-            await (0,promises_.chmod)(temp, snapshot.mode & 0o777);
+            (0,external_node_fs_.chmodSync)(temp, snapshot.mode & 0o777);
             if (uid === 0 && (snapshot.uid !== 0 || snapshot.gid !== 0))
-                await (0,promises_.chown)(temp, snapshot.uid, snapshot.gid);
+                (0,external_node_fs_.chownSync)(temp, snapshot.uid, snapshot.gid);
         }
-        written = identityOf(temp, await (0,promises_.lstat)(temp));
+        written = identityOf(temp, (0,external_node_fs_.lstatSync)(temp));
     }
     catch (error) {
         return refused(`could not prepare the replacement for ${file}: ${errorText(error)}`);
@@ -34595,7 +34595,7 @@ async function replaceIfUnchanged(snapshot, temp, options = {}) {
 async function changedSince(snapshot) {
     let now;
     try {
-        now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : await statNoFollow(snapshot.path);
+        now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : statNoFollow(snapshot.path);
     }
     catch (error) {
         if (error.code === 'ENOENT')
@@ -35283,10 +35283,7 @@ function findCertificate(buf, certificates, sid) {
     return undefined;
 }
 
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(75919);
 ;// CONCATENATED MODULE: ./src/pe/sha256.ts
-
 // Plain CommonJS run with `eval: true`: no file to locate, so it works the same from src/ and the bundle.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -35311,7 +35308,9 @@ parentPort.on('message', ({ fd, size }) => {
 `;
 function workerFileHasher() {
     // Not unref'd: this thread may be waiting on nothing but the worker's reply. Callers close() it.
-    const worker = new external_node_worker_threads_.Worker(WORKER_SOURCE, { eval: true });
+    // node:worker_threads is loaded here, on first use: most runs never start a worker (~4 ms to load).
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
     const waiting = [];
     let failure;
     // A dead worker fails every pending and later request instead of leaving them hanging.
@@ -35752,27 +35751,38 @@ function contentWordSum(bytes, layout) {
 }
 /** The exact sum of the 16-bit little-endian words of bytes that start at an even file offset. */
 function wordSum(bytes) {
-    const words = bytes.length >>> 1;
     let total = 0;
+    let at = 0;
     if ((bytes.byteOffset & 1) === 0) {
-        // Blocks of 16 Ki words keep each block's sum a small integer (< 2^30), so the loop does plain adds;
-        // ~4x a loop with an overflow test per word.
-        const view = new Uint16Array(bytes.buffer, bytes.byteOffset, words);
-        for (let start = 0; start < words; start += 16384) {
-            const end = Math.min(words, start + 16384);
-            let sum = 0;
-            for (let i = start; i < end; i++)
-                sum += view[i];
-            total += sum;
+        // A view 2 bytes past a multiple of 4 starts with one word, then the rest is read as 32-bit words.
+        if (bytes.byteOffset & 2 && bytes.length >= 2) {
+            total += bytes.readUInt16LE(0);
+            at = 2;
         }
+        const count = (bytes.length - at) >>> 2;
+        const view = new Uint32Array(bytes.buffer, bytes.byteOffset + at, count);
+        for (let start = 0; start < count; start += 8192)
+            total += halvesSum(view, start, Math.min(count, start + 8192));
+        at += count * 4;
     }
-    else {
-        for (let at = 0; at + 1 < bytes.length; at += 2)
-            total += bytes[at] | (bytes[at + 1] << 8);
-    }
-    if (bytes.length & 1)
-        total += bytes[bytes.length - 1];
+    for (; at + 1 < bytes.length; at += 2)
+        total += bytes[at] | (bytes[at + 1] << 8);
+    if (at < bytes.length)
+        total += bytes[at];
     return total;
+}
+/**
+ * The sum of the low and high halves of 32-bit words `start` to `end`: at most 8 Ki words, so the sum stays a
+ * small integer (< 2^30) and the loop does plain adds, ~1.5x a loop over 16-bit words. A function of its own,
+ * with nothing after its loop, so V8 optimizes it whole after a few blocks and never leaves it to deoptimize.
+ */
+function halvesSum(view, start, end) {
+    let sum = 0;
+    for (let i = start; i < end; i++) {
+        const word = view[i];
+        sum += (word & 0xffff) + (word >>> 16);
+    }
+    return sum;
 }
 /** What the `length` bytes at `offset` add to `wordSum` (to take a field out, or put its new value in). */
 function fieldSum(bytes, offset, length) {
@@ -35792,11 +35802,7 @@ function finishChecksum(sum, size) {
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(37067);
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(44708);
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
 ;// CONCATENATED MODULE: ./src/platform/httppost.ts
-
 
 /** A request that got no complete reply: time-out, refused, reset, unknown host, too large, redirect loop. */
 class PostError extends Error {
@@ -35823,7 +35829,8 @@ async function post(url, body, options) {
 function once(target, body, options, deadline) {
     if (target.protocol !== 'http:' && target.protocol !== 'https:')
         return Promise.reject(new PostError(`unsupported URL scheme ${target.protocol}`));
-    const client = target.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
+    // node:https (and TLS) load on the first https URL: most timestamp servers are plain http (~8 ms to load).
+    const client = target.protocol === 'https:' ? process.getBuiltinModule('node:https') : (external_node_http_default());
     return new Promise((resolve, reject) => {
         const request = client.request(target, {
             method: 'POST',
@@ -37693,7 +37700,8 @@ async function readIdentified(target, allocate, expected) {
         };
     }
     try {
-        const info = await handle.stat();
+        // Synchronous, as the metadata calls in platform/replace.ts are (microseconds; the thread pool costs more).
+        const info = (0,external_node_fs_.fstatSync)(handle.fd);
         const refused = refusal(info);
         if (refused)
             return { refused };
@@ -37708,7 +37716,7 @@ async function readIdentified(target, allocate, expected) {
                 break;
             at += bytesRead;
         }
-        if (at !== identity.size || !sameIdentity(identityOf(target, await handle.stat()), identity))
+        if (at !== identity.size || !sameIdentity(identityOf(target, (0,external_node_fs_.fstatSync)(handle.fd)), identity))
             return { refused: changedWhileSigning(target) };
         return { buffer, identity };
     }
@@ -38001,7 +38009,9 @@ function localKey(privateKey, chain, description) {
         description,
         keyType,
         chain: async () => chain,
-        signData: async (data, algorithm) => (0,external_node_crypto_.sign)(algorithm, data, privateKey),
+        // With a callback, node:crypto signs on the thread pool: the private-key operation (~1 ms for RSA 2048
+        // on a small runner) overlaps the hashing of other files instead of adding to it.
+        signData: (data, algorithm) => new Promise((resolve, reject) => (0,external_node_crypto_.sign)(algorithm, data, privateKey, (error, signature) => (error ? reject(error) : resolve(signature)))),
         async signDigest(digest, algorithm) {
             if (keyType !== 'rsa') {
                 // node:crypto signs ECDSA over data only; the engine calls signData for this key.
@@ -41238,8 +41248,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: startFailure
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(31421);
 ;// CONCATENATED MODULE: ./src/platform/childenv.ts
 /**
  * The environment a child process gets: only what programs need to run (paths, temp, locale, Go's own
@@ -41316,8 +41324,9 @@ function childEnvironment(parent, extra = {}) {
 
 ;// CONCATENATED MODULE: ./src/platform/process.ts
 
-
 const MAX_CAPTURE = 16 * 1024 * 1024;
+/** node:child_process, loaded on first use: a run that starts no process (signing) skips its ~5 ms load. */
+const childProcess = () => process.getBuiltinModule('node:child_process');
 /**
  * Node's spawn throws synchronously for most start failures (on Windows an antivirus block, 225/226,
  * arrives as UNKNOWN / -4094) and emits 'error' for a few (ENOENT, EACCES, ...): both become a result.
@@ -41353,7 +41362,7 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
     };
     let child;
     try {
-        child = (0,external_node_child_process_.spawn)(file, [...args], {
+        child = childProcess().spawn(file, [...args], {
             cwd: options.cwd,
             env: childEnvironment(process.env, options.env),
             shell: false,

@@ -29816,7 +29816,7 @@ function errorInfo(raw) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(34702);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2565);
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -30577,8 +30577,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: startFailure
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(31421);
 ;// CONCATENATED MODULE: ./src/platform/childenv.ts
 /**
  * The environment a child process gets: only what programs need to run (paths, temp, locale, Go's own
@@ -30655,8 +30653,9 @@ function childEnvironment(parent, extra = {}) {
 
 ;// CONCATENATED MODULE: ./src/platform/process.ts
 
-
 const MAX_CAPTURE = 16 * 1024 * 1024;
+/** node:child_process, loaded on first use: a run that starts no process (signing) skips its ~5 ms load. */
+const childProcess = () => process.getBuiltinModule('node:child_process');
 /**
  * Node's spawn throws synchronously for most start failures (on Windows an antivirus block, 225/226,
  * arrives as UNKNOWN / -4094) and emits 'error' for a few (ENOENT, EACCES, ...): both become a result.
@@ -30692,7 +30691,7 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
     };
     let child;
     try {
-        child = (0,external_node_child_process_.spawn)(file, [...args], {
+        child = childProcess().spawn(file, [...args], {
             cwd: options.cwd,
             env: childEnvironment(process.env, options.env),
             shell: false,
@@ -30956,7 +30955,7 @@ function resolveProgram(name, options) {
 
 /***/ }),
 
-/***/ 34702:
+/***/ 2565:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34601,7 +34600,7 @@ async function replace_readSnapshot(file) {
 }
 async function readNoFollow(file, keep) {
     const noFollow = constants.O_NOFOLLOW ?? 0;
-    if (!noFollow && (await lstat(file)).isSymbolicLink())
+    if (!noFollow && lstatSync(file).isSymbolicLink())
         throw symlinkError(file);
     let handle;
     try {
@@ -34613,7 +34612,7 @@ async function readNoFollow(file, keep) {
         throw error;
     }
     try {
-        const info = await handle.stat();
+        const info = fstatSync(handle.fd);
         if (!info.isFile())
             throw new Error(`${file} is not a regular file`);
         const hash = createHash('sha256');
@@ -34639,8 +34638,8 @@ async function readNoFollow(file, keep) {
     }
 }
 /** The identity of `file` itself; a symbolic link in its place is refused, as `snapshotFile` does. */
-async function statNoFollow(file) {
-    const info = await lstat(file);
+function statNoFollow(file) {
+    const info = lstatSync(file);
     if (info.isSymbolicLink())
         throw symlinkError(file);
     if (!info.isFile())
@@ -34677,11 +34676,11 @@ async function replace_replaceIfUnchanged(snapshot, temp, options = {}) {
     let written;
     try {
         if (platform !== 'win32') {
-            await chmod(temp, snapshot.mode & 0o777);
+            chmodSync(temp, snapshot.mode & 0o777);
             if (uid === 0 && (snapshot.uid !== 0 || snapshot.gid !== 0))
-                await chown(temp, snapshot.uid, snapshot.gid);
+                chownSync(temp, snapshot.uid, snapshot.gid);
         }
-        written = replace_identityOf(temp, await lstat(temp));
+        written = replace_identityOf(temp, lstatSync(temp));
     }
     catch (error) {
         return refused(`could not prepare the replacement for ${file}: ${errorText(error)}`);
@@ -34712,7 +34711,7 @@ async function replace_replaceIfUnchanged(snapshot, temp, options = {}) {
 async function changedSince(snapshot) {
     let now;
     try {
-        now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : await statNoFollow(snapshot.path);
+        now = 'sha256' in snapshot ? await snapshotFile(snapshot.path) : statNoFollow(snapshot.path);
     }
     catch (error) {
         if (error.code === 'ENOENT')
@@ -35010,66 +35009,6 @@ function findCertificate(buf, certificates, sid) {
         }
     }
     return undefined;
-}
-
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(75919);
-;// CONCATENATED MODULE: ./src/pe/sha256.ts
-
-// Plain CommonJS run with `eval: true`: no file to locate, so it works the same from src/ and the bundle.
-const WORKER_SOURCE = (/* unused pure expression or super */ null && (`
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { readSync } = require('node:fs');
-const buffer = Buffer.allocUnsafeSlow(1 << 20);
-parentPort.on('message', ({ fd, size }) => {
-  try {
-    const hash = createHash('sha256');
-    let position = 0;
-    while (position < size) {
-      const n = readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position);
-      if (n === 0) break;
-      hash.update(buffer.subarray(0, n));
-      position += n;
-    }
-    parentPort.postMessage({ sha256: hash.digest('hex'), bytesRead: position });
-  } catch (error) {
-    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
-  }
-});
-`));
-function sha256_workerFileHasher() {
-    // Not unref'd: this thread may be waiting on nothing but the worker's reply. Callers close() it.
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const waiting = [];
-    let failure;
-    // A dead worker fails every pending and later request instead of leaving them hanging.
-    const fail = (error) => {
-        failure ??= error;
-        for (const w of waiting.splice(0))
-            w.reject(failure);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the SHA-256 worker thread exited (code ${code})`)));
-    worker.on('message', (reply) => waiting.shift()?.resolve(reply));
-    return {
-        hash: async (fd, size) => {
-            if (failure)
-                throw failure;
-            // Replies come in request order: one queue is enough.
-            const reply = await new Promise((resolve, reject) => {
-                waiting.push({ resolve, reject });
-                worker.postMessage({ fd, size });
-            });
-            if ('error' in reply)
-                throw new Error(reply.error);
-            return reply;
-        },
-        close: async () => {
-            fail(new Error('the SHA-256 worker thread was closed'));
-            await worker.terminate();
-        },
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/pe/stream.ts
@@ -35481,27 +35420,38 @@ function image_contentWordSum(bytes, layout) {
 }
 /** The exact sum of the 16-bit little-endian words of bytes that start at an even file offset. */
 function wordSum(bytes) {
-    const words = bytes.length >>> 1;
     let total = 0;
+    let at = 0;
     if ((bytes.byteOffset & 1) === 0) {
-        // Blocks of 16 Ki words keep each block's sum a small integer (< 2^30), so the loop does plain adds;
-        // ~4x a loop with an overflow test per word.
-        const view = new Uint16Array(bytes.buffer, bytes.byteOffset, words);
-        for (let start = 0; start < words; start += 16384) {
-            const end = Math.min(words, start + 16384);
-            let sum = 0;
-            for (let i = start; i < end; i++)
-                sum += view[i];
-            total += sum;
+        // A view 2 bytes past a multiple of 4 starts with one word, then the rest is read as 32-bit words.
+        if (bytes.byteOffset & 2 && bytes.length >= 2) {
+            total += bytes.readUInt16LE(0);
+            at = 2;
         }
+        const count = (bytes.length - at) >>> 2;
+        const view = new Uint32Array(bytes.buffer, bytes.byteOffset + at, count);
+        for (let start = 0; start < count; start += 8192)
+            total += halvesSum(view, start, Math.min(count, start + 8192));
+        at += count * 4;
     }
-    else {
-        for (let at = 0; at + 1 < bytes.length; at += 2)
-            total += bytes[at] | (bytes[at + 1] << 8);
-    }
-    if (bytes.length & 1)
-        total += bytes[bytes.length - 1];
+    for (; at + 1 < bytes.length; at += 2)
+        total += bytes[at] | (bytes[at + 1] << 8);
+    if (at < bytes.length)
+        total += bytes[at];
     return total;
+}
+/**
+ * The sum of the low and high halves of 32-bit words `start` to `end`: at most 8 Ki words, so the sum stays a
+ * small integer (< 2^30) and the loop does plain adds, ~1.5x a loop over 16-bit words. A function of its own,
+ * with nothing after its loop, so V8 optimizes it whole after a few blocks and never leaves it to deoptimize.
+ */
+function halvesSum(view, start, end) {
+    let sum = 0;
+    for (let i = start; i < end; i++) {
+        const word = view[i];
+        sum += (word & 0xffff) + (word >>> 16);
+    }
+    return sum;
 }
 /** What the `length` bytes at `offset` add to `wordSum` (to take a field out, or put its new value in). */
 function fieldSum(bytes, offset, length) {
@@ -35520,10 +35470,7 @@ function finishChecksum(sum, size) {
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(37067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(44708);
 ;// CONCATENATED MODULE: ./src/platform/httppost.ts
-
 
 /** A request that got no complete reply: time-out, refused, reset, unknown host, too large, redirect loop. */
 class PostError extends (/* unused pure expression or super */ null && (Error)) {
@@ -35550,7 +35497,8 @@ async function httppost_post(url, body, options) {
 function once(target, body, options, deadline) {
     if (target.protocol !== 'http:' && target.protocol !== 'https:')
         return Promise.reject(new PostError(`unsupported URL scheme ${target.protocol}`));
-    const client = target.protocol === 'https:' ? https : http;
+    // node:https (and TLS) load on the first https URL: most timestamp servers are plain http (~8 ms to load).
+    const client = target.protocol === 'https:' ? process.getBuiltinModule('node:https') : http;
     return new Promise((resolve, reject) => {
         const request = client.request(target, {
             method: 'POST',
@@ -37380,7 +37328,8 @@ async function readIdentified(target, allocate, expected) {
         };
     }
     try {
-        const info = await handle.stat();
+        // Synchronous, as the metadata calls in platform/replace.ts are (microseconds; the thread pool costs more).
+        const info = fstatSync(handle.fd);
         const refused = refusal(info);
         if (refused)
             return { refused };
@@ -37395,7 +37344,7 @@ async function readIdentified(target, allocate, expected) {
                 break;
             at += bytesRead;
         }
-        if (at !== identity.size || !sameIdentity(identityOf(target, await handle.stat()), identity))
+        if (at !== identity.size || !sameIdentity(identityOf(target, fstatSync(handle.fd)), identity))
             return { refused: changedWhileSigning(target) };
         return { buffer, identity };
     }
@@ -37688,7 +37637,9 @@ function local_localKey(privateKey, chain, description) {
         description,
         keyType,
         chain: async () => chain,
-        signData: async (data, algorithm) => sign(algorithm, data, privateKey),
+        // With a callback, node:crypto signs on the thread pool: the private-key operation (~1 ms for RSA 2048
+        // on a small runner) overlaps the hashing of other files instead of adding to it.
+        signData: (data, algorithm) => new Promise((resolve, reject) => sign(algorithm, data, privateKey, (error, signature) => (error ? reject(error) : resolve(signature)))),
         async signDigest(digest, algorithm) {
             if (keyType !== 'rsa') {
                 // node:crypto signs ECDSA over data only; the engine calls signData for this key.
