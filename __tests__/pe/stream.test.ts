@@ -100,7 +100,7 @@ describe('hashing in a worker thread while the streaming pass counts', () => {
   }
 
   it('the worker hashes what the pass would, and the pass without its hash counts and captures the same', async () => {
-    const hasher = workerFileHasher();
+    const hasher = await workerFileHasher();
     try {
       const handle = await open(file, 'r');
       const hashed = await hasher.hash(handle.fd, bytes.length).finally(() => handle.close());
@@ -137,7 +137,7 @@ describe('hashing in a worker thread while the streaming pass counts', () => {
   });
 
   it('reports a file shorter than asked, fails on a bad descriptor, and keeps working after either', async () => {
-    const hasher = workerFileHasher();
+    const hasher = await workerFileHasher();
     try {
       const handle = await open(file, 'r');
       try {

@@ -84,7 +84,7 @@ export async function analyzeFiles(
   const workers = besidesLargest >= WORKER_WORTH ? Math.min(availableParallelism(), MAX_LANES) - 1 : 0;
   const lanes: Array<FileHasher | undefined> = [undefined];
   try {
-    for (let i = 0; i < workers; i++) lanes.push(workerFileHasher());
+    for (let i = 0; i < workers; i++) lanes.push(await workerFileHasher());
     let next = 0;
     await Promise.all(
       lanes.map(async (hasher) => {

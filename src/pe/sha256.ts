@@ -35,10 +35,10 @@ parentPort.on('message', ({ fd, size }) => {
 
 type Reply = { sha256: string; bytesRead: number } | { error: string };
 
-export function workerFileHasher(): FileHasher {
+export async function workerFileHasher(): Promise<FileHasher> {
   // Not unref'd: this thread may be waiting on nothing but the worker's reply. Callers close() it.
-  // node:worker_threads is loaded here, on first use: most runs never start a worker (~4 ms to load).
-  const { Worker } = process.getBuiltinModule('node:worker_threads');
+  // Loaded on first use: most runs never start a worker (~4 ms to load).
+  const { Worker } = await import('node:worker_threads');
   const worker = new Worker(WORKER_SOURCE, { eval: true });
   const waiting: Array<{ resolve: (r: Reply) => void; reject: (e: Error) => void }> = [];
   let failure: Error | undefined;

@@ -39,16 +39,16 @@ export async function post(
   }
 }
 
-function once(
+async function once(
   target: URL,
   body: Uint8Array,
   options: { headers: Record<string, string>; timeoutMs: number; maxBytes: number },
   deadline: AbortSignal,
 ): Promise<PostReply & { location?: string }> {
   if (target.protocol !== 'http:' && target.protocol !== 'https:')
-    return Promise.reject(new PostError(`unsupported URL scheme ${target.protocol}`));
+    throw new PostError(`unsupported URL scheme ${target.protocol}`);
   // node:https (and TLS) load on the first https URL: most timestamp servers are plain http (~8 ms to load).
-  const client = target.protocol === 'https:' ? process.getBuiltinModule('node:https') : http;
+  const client = target.protocol === 'https:' ? (await import('node:https')).default : http;
   return new Promise((resolve, reject) => {
     const request = client.request(
       target,

@@ -49,10 +49,6 @@ export type ProcessRunner = (
 
 const MAX_CAPTURE = 16 * 1024 * 1024;
 
-/** node:child_process, loaded on first use: a run that starts no process (signing) skips its ~5 ms load. */
-const childProcess = (): typeof import('node:child_process') =>
-  process.getBuiltinModule('node:child_process');
-
 /**
  * Node's spawn throws synchronously for most start failures (on Windows an antivirus block, 225/226,
  * arrives as UNKNOWN / -4094) and emits 'error' for a few (ENOENT, EACCES, ...): both become a result.
@@ -66,8 +62,10 @@ export function startFailure(error: unknown): Pick<ProcessResult, 'spawnError' |
   };
 }
 
-export const runProcess: ProcessRunner = (file, args, options = {}) =>
-  new Promise((resolve) => {
+export const runProcess: ProcessRunner = async (file, args, options = {}) => {
+  // Loaded on first use: a run that starts no process (signing) skips its ~5 ms load.
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve) => {
     const started = Date.now();
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -89,7 +87,7 @@ export const runProcess: ProcessRunner = (file, args, options = {}) =>
     };
     let child: ChildProcess;
     try {
-      child = childProcess().spawn(file, [...args], {
+      child = spawn(file, [...args], {
         cwd: options.cwd,
         env: childEnvironment(process.env, options.env),
         shell: false,
@@ -121,6 +119,7 @@ export const runProcess: ProcessRunner = (file, args, options = {}) =>
     if (options.stdin) void feed(child, options.stdin);
     else child.stdin?.end(options.input ?? '');
   });
+};
 
 async function feed(child: ChildProcess, chunks: AsyncIterable<string>): Promise<void> {
   try {
