@@ -30654,8 +30654,6 @@ function childEnvironment(parent, extra = {}) {
 ;// CONCATENATED MODULE: ./src/platform/process.ts
 
 const MAX_CAPTURE = 16 * 1024 * 1024;
-/** node:child_process, loaded on first use: a run that starts no process (signing) skips its ~5 ms load. */
-const childProcess = () => process.getBuiltinModule('node:child_process');
 /**
  * Node's spawn throws synchronously for most start failures (on Windows an antivirus block, 225/226,
  * arrives as UNKNOWN / -4094) and emits 'error' for a few (ENOENT, EACCES, ...): both become a result.
@@ -30668,66 +30666,70 @@ function startFailure(error) {
         ...(typeof e?.errno === 'number' ? { spawnErrno: e.errno } : {}),
     };
 }
-const runProcess = (file, args, options = {}) => new Promise((resolve) => {
-    const started = Date.now();
-    const stdout = [];
-    const stderr = [];
-    let captured = 0;
-    let timedOut = false;
-    let settled = false;
-    let timer;
-    const finish = (result) => {
-        if (settled)
+const runProcess = async (file, args, options = {}) => {
+    // Loaded on first use: a run that starts no process (signing) skips its ~5 ms load.
+    const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 31421, 23));
+    return new Promise((resolve) => {
+        const started = Date.now();
+        const stdout = [];
+        const stderr = [];
+        let captured = 0;
+        let timedOut = false;
+        let settled = false;
+        let timer;
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({
+                ...result,
+                stdout: Buffer.concat(stdout).toString('utf8'),
+                stderr: Buffer.concat(stderr).toString('utf8'),
+                durationMs: Date.now() - started,
+                ...(timedOut ? { timedOut } : {}),
+            });
+        };
+        let child;
+        try {
+            child = spawn(file, [...args], {
+                cwd: options.cwd,
+                env: childEnvironment(process.env, options.env),
+                shell: false,
+                windowsHide: true,
+                stdio: ['pipe', 'pipe', 'pipe'],
+            });
+        }
+        catch (error) {
+            finish({ exitCode: null, ...startFailure(error) });
             return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({
-            ...result,
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            durationMs: Date.now() - started,
-            ...(timedOut ? { timedOut } : {}),
-        });
-    };
-    let child;
-    try {
-        child = childProcess().spawn(file, [...args], {
-            cwd: options.cwd,
-            env: childEnvironment(process.env, options.env),
-            shell: false,
-            windowsHide: true,
-            stdio: ['pipe', 'pipe', 'pipe'],
-        });
-    }
-    catch (error) {
-        finish({ exitCode: null, ...startFailure(error) });
-        return;
-    }
-    const keep = (into) => (chunk) => {
-        if (captured >= MAX_CAPTURE)
-            return;
-        captured += chunk.length;
-        into.push(chunk);
-    };
-    child.stdout?.on('data', keep(stdout));
-    if (options.onStdout)
-        child.stdout?.on('data', options.onStdout);
-    child.stderr?.on('data', keep(stderr));
-    if (options.timeoutMs)
-        timer = setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-        }, options.timeoutMs);
-    options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
-    child.on('error', (error) => finish({ exitCode: null, ...startFailure(error) }));
-    child.on('close', (code) => finish({ exitCode: code }));
-    // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.
-    child.stdin?.on('error', () => undefined);
-    if (options.stdin)
-        void feed(child, options.stdin);
-    else
-        child.stdin?.end(options.input ?? '');
-});
+        }
+        const keep = (into) => (chunk) => {
+            if (captured >= MAX_CAPTURE)
+                return;
+            captured += chunk.length;
+            into.push(chunk);
+        };
+        child.stdout?.on('data', keep(stdout));
+        if (options.onStdout)
+            child.stdout?.on('data', options.onStdout);
+        child.stderr?.on('data', keep(stderr));
+        if (options.timeoutMs)
+            timer = setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGKILL');
+            }, options.timeoutMs);
+        options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
+        child.on('error', (error) => finish({ exitCode: null, ...startFailure(error) }));
+        child.on('close', (code) => finish({ exitCode: code }));
+        // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.
+        child.stdin?.on('error', () => undefined);
+        if (options.stdin)
+            void feed(child, options.stdin);
+        else
+            child.stdin?.end(options.input ?? '');
+    });
+};
 async function feed(child, chunks) {
     try {
         for await (const chunk of chunks)
@@ -35494,11 +35496,11 @@ async function httppost_post(url, body, options) {
         target = new URL(location, target);
     }
 }
-function once(target, body, options, deadline) {
+async function once(target, body, options, deadline) {
     if (target.protocol !== 'http:' && target.protocol !== 'https:')
-        return Promise.reject(new PostError(`unsupported URL scheme ${target.protocol}`));
+        throw new PostError(`unsupported URL scheme ${target.protocol}`);
     // node:https (and TLS) load on the first https URL: most timestamp servers are plain http (~8 ms to load).
-    const client = target.protocol === 'https:' ? process.getBuiltinModule('node:https') : http;
+    const client = target.protocol === 'https:' ? (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 44708, 23))).default : http;
     return new Promise((resolve, reject) => {
         const request = client.request(target, {
             method: 'POST',
@@ -36275,7 +36277,7 @@ async function pe_analyzeFiles(paths, ctx = {}) {
     const lanes = [undefined];
     try {
         for (let i = 0; i < workers; i++)
-            lanes.push(workerFileHasher());
+            lanes.push(await workerFileHasher());
         let next = 0;
         await Promise.all(lanes.map(async (hasher) => {
             for (let i = order[next++]; i !== undefined; i = order[next++]) {
