@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { childEnvironment } from './childenv.js';
 
 /** What a finished process left behind. `exitCode` is null when it was killed or never started. */
@@ -62,10 +62,8 @@ export function startFailure(error: unknown): Pick<ProcessResult, 'spawnError' |
   };
 }
 
-export const runProcess: ProcessRunner = async (file, args, options = {}) => {
-  // Loaded on first use: a run that starts no process (signing) skips its ~5 ms load.
-  const { spawn } = await import('node:child_process');
-  return new Promise((resolve) => {
+export const runProcess: ProcessRunner = (file, args, options = {}) =>
+  new Promise((resolve) => {
     const started = Date.now();
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -119,7 +117,6 @@ export const runProcess: ProcessRunner = async (file, args, options = {}) => {
     if (options.stdin) void feed(child, options.stdin);
     else child.stdin?.end(options.input ?? '');
   });
-};
 
 async function feed(child: ChildProcess, chunks: AsyncIterable<string>): Promise<void> {
   try {
