@@ -41248,6 +41248,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: startFailure
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(31421);
 ;// CONCATENATED MODULE: ./src/platform/childenv.ts
 /**
  * The environment a child process gets: only what programs need to run (paths, temp, locale, Go's own
@@ -41324,6 +41326,7 @@ function childEnvironment(parent, extra = {}) {
 
 ;// CONCATENATED MODULE: ./src/platform/process.ts
 
+
 const MAX_CAPTURE = 16 * 1024 * 1024;
 /**
  * Node's spawn throws synchronously for most start failures (on Windows an antivirus block, 225/226,
@@ -41337,70 +41340,66 @@ function startFailure(error) {
         ...(typeof e?.errno === 'number' ? { spawnErrno: e.errno } : {}),
     };
 }
-const runProcess = async (file, args, options = {}) => {
-    // Loaded on first use: a run that starts no process (signing) skips its ~5 ms load.
-    const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 31421, 23));
-    return new Promise((resolve) => {
-        const started = Date.now();
-        const stdout = [];
-        const stderr = [];
-        let captured = 0;
-        let timedOut = false;
-        let settled = false;
-        let timer;
-        const finish = (result) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            resolve({
-                ...result,
-                stdout: Buffer.concat(stdout).toString('utf8'),
-                stderr: Buffer.concat(stderr).toString('utf8'),
-                durationMs: Date.now() - started,
-                ...(timedOut ? { timedOut } : {}),
-            });
-        };
-        let child;
-        try {
-            child = spawn(file, [...args], {
-                cwd: options.cwd,
-                env: childEnvironment(process.env, options.env),
-                shell: false,
-                windowsHide: true,
-                stdio: ['pipe', 'pipe', 'pipe'],
-            });
-        }
-        catch (error) {
-            finish({ exitCode: null, ...startFailure(error) });
+const runProcess = (file, args, options = {}) => new Promise((resolve) => {
+    const started = Date.now();
+    const stdout = [];
+    const stderr = [];
+    let captured = 0;
+    let timedOut = false;
+    let settled = false;
+    let timer;
+    const finish = (result) => {
+        if (settled)
             return;
-        }
-        const keep = (into) => (chunk) => {
-            if (captured >= MAX_CAPTURE)
-                return;
-            captured += chunk.length;
-            into.push(chunk);
-        };
-        child.stdout?.on('data', keep(stdout));
-        if (options.onStdout)
-            child.stdout?.on('data', options.onStdout);
-        child.stderr?.on('data', keep(stderr));
-        if (options.timeoutMs)
-            timer = setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGKILL');
-            }, options.timeoutMs);
-        options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
-        child.on('error', (error) => finish({ exitCode: null, ...startFailure(error) }));
-        child.on('close', (code) => finish({ exitCode: code }));
-        // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.
-        child.stdin?.on('error', () => undefined);
-        if (options.stdin)
-            void feed(child, options.stdin);
-        else
-            child.stdin?.end(options.input ?? '');
-    });
-};
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+            ...result,
+            stdout: Buffer.concat(stdout).toString('utf8'),
+            stderr: Buffer.concat(stderr).toString('utf8'),
+            durationMs: Date.now() - started,
+            ...(timedOut ? { timedOut } : {}),
+        });
+    };
+    let child;
+    try {
+        child = (0,external_node_child_process_.spawn)(file, [...args], {
+            cwd: options.cwd,
+            env: childEnvironment(process.env, options.env),
+            shell: false,
+            windowsHide: true,
+            stdio: ['pipe', 'pipe', 'pipe'],
+        });
+    }
+    catch (error) {
+        finish({ exitCode: null, ...startFailure(error) });
+        return;
+    }
+    const keep = (into) => (chunk) => {
+        if (captured >= MAX_CAPTURE)
+            return;
+        captured += chunk.length;
+        into.push(chunk);
+    };
+    child.stdout?.on('data', keep(stdout));
+    if (options.onStdout)
+        child.stdout?.on('data', options.onStdout);
+    child.stderr?.on('data', keep(stderr));
+    if (options.timeoutMs)
+        timer = setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, options.timeoutMs);
+    options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
+    child.on('error', (error) => finish({ exitCode: null, ...startFailure(error) }));
+    child.on('close', (code) => finish({ exitCode: code }));
+    // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.
+    child.stdin?.on('error', () => undefined);
+    if (options.stdin)
+        void feed(child, options.stdin);
+    else
+        child.stdin?.end(options.input ?? '');
+});
 async function feed(child, chunks) {
     try {
         for await (const chunk of chunks)
