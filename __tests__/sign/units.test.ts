@@ -235,6 +235,20 @@ describe('sign patterns', () => {
   });
 });
 
+describe('wordSum', () => {
+  it('is the plain sum of 16-bit little-endian words for short views at every offset', async () => {
+    const { wordSum } = await import('../../src/sign/authenticode/image.js');
+    const backing = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff));
+    for (let offset = 0; offset < 8; offset++)
+      for (let length = 0; length <= 24; length++) {
+        const bytes = backing.subarray(offset, offset + length);
+        let plain = 0;
+        for (let at = 0; at < length; at += 2) plain += (bytes[at] as number) | ((bytes[at + 1] ?? 0) << 8);
+        expect(wordSum(bytes), `offset ${offset}, length ${length}`).toBe(plain);
+      }
+  });
+});
+
 describe('peChecksum', () => {
   /** imagehlp's algorithm written plainly: 16-bit little-endian words, CheckSum as 0, carries folded, + size. */
   const reference = (bytes: Buffer, checksumOffset: number): number => {

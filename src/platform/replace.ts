@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, constants, fstatSync, lstatSync, type Stats } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 
-// Metadata calls (lstat, fstat, chmod) are synchronous: each takes microseconds, where a round trip through
-// the thread pool costs ~40 µs and, on a 2-core runner, wakes a thread that preempts the hashing of other
-// files. Opening, reading, writing and renaming stay asynchronous: those are where disks and antivirus
-// filters make a call wait.
+// Metadata calls (lstat, fstat, chmod) are synchronous: on a local disk each takes microseconds, where a round
+// trip through the thread pool costs ~40 µs and, on a 2-core runner, wakes a thread that preempts the hashing
+// of other files. Opening, reading, writing and renaming stay asynchronous: those are where disks and
+// antivirus filters make a call wait. (On Windows an lstat opens the file for its attributes only; a filter
+// that held that up would slow the run, not change its outcome.)
 
 /**
  * What a file was when we read it; a replacement goes ahead only while the file is still this. The change
