@@ -35754,16 +35754,17 @@ function wordSum(bytes) {
     let total = 0;
     let at = 0;
     if ((bytes.byteOffset & 1) === 0) {
-        // A view 2 bytes past a multiple of 4 starts with one word, then the rest is read as 32-bit words.
-        if (bytes.byteOffset & 2 && bytes.length >= 2) {
-            total += bytes.readUInt16LE(0);
-            at = 2;
+        // A view 2 bytes past a multiple of 4 starts with one word; the rest is read as 32-bit words.
+        const head = bytes.byteOffset & 2;
+        const count = bytes.length > head ? (bytes.length - head) >>> 2 : 0;
+        if (count > 0) {
+            if (head)
+                total += bytes.readUInt16LE(0);
+            const view = new Uint32Array(bytes.buffer, bytes.byteOffset + head, count);
+            for (let start = 0; start < count; start += 8192)
+                total += halvesSum(view, start, Math.min(count, start + 8192));
+            at = head + count * 4;
         }
-        const count = (bytes.length - at) >>> 2;
-        const view = new Uint32Array(bytes.buffer, bytes.byteOffset + at, count);
-        for (let start = 0; start < count; start += 8192)
-            total += halvesSum(view, start, Math.min(count, start + 8192));
-        at += count * 4;
     }
     for (; at + 1 < bytes.length; at += 2)
         total += bytes[at] | (bytes[at + 1] << 8);
