@@ -1,12 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../../src/platform/httppost.js';
+import { issue } from '../helpers/pki.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 /** A local server whose behaviour is chosen by the request path. */
 let server: http.Server;
@@ -97,49 +95,24 @@ describe('post', () => {
   });
 
   it('speaks TLS to an https URL: a server it trusts answers, a self-signed one is refused', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'gag-https-'));
+    // A self-signed server certificate for localhost (the host name is checked against its CN).
+    const server = issue(scratchDir('gag-https-'), 'tls', { cn: 'localhost', eku: ['serverAuth'] });
+    const tls = https.createServer({ key: server.keyPem, cert: server.certPem }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('over tls'));
+    });
+    await new Promise<void>((r) => tls.listen(0, 'localhost', r));
+    const url = `https://localhost:${(tls.address() as AddressInfo).port}/`;
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-          '-keyout',
-          path.join(dir, 'key.pem'),
-          '-out',
-          path.join(dir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
-      const cert = readFileSync(path.join(dir, 'cert.pem'));
-      const tls = https.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert }, (req, res) => {
-        req.resume();
-        req.on('end', () => res.writeHead(200).end('over tls'));
-      });
-      await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
-      const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/`;
-      try {
-        await expect(post(url, Buffer.from('x'), options)).rejects.toThrow('self-signed certificate');
-        https.globalAgent.options.ca = cert;
-        const reply = await post(url, Buffer.from('x'), options);
-        expect(reply.body.toString()).toBe('over tls');
-      } finally {
-        delete https.globalAgent.options.ca;
-        https.globalAgent.destroy();
-        tls.closeAllConnections();
-        await new Promise((r) => tls.close(r));
-      }
+      await expect(post(url, Buffer.from('x'), options)).rejects.toThrow('self-signed certificate');
+      https.globalAgent.options.ca = server.certPem;
+      const reply = await post(url, Buffer.from('x'), options);
+      expect(reply.body.toString()).toBe('over tls');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      delete https.globalAgent.options.ca;
+      https.globalAgent.destroy();
+      tls.closeAllConnections();
+      await new Promise((r) => tls.close(r));
     }
   });
 });
