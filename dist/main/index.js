@@ -35756,7 +35756,7 @@ function wordSum(bytes) {
     if ((bytes.byteOffset & 1) === 0) {
         // A view 2 bytes past a multiple of 4 starts with one word; the rest is read as 32-bit words.
         const head = bytes.byteOffset & 2;
-        const count = bytes.length > head ? (bytes.length - head) >>> 2 : 0;
+        const count = Math.max(0, bytes.length - head) >>> 2;
         if (count > 0) {
             if (head)
                 total += bytes.readUInt16LE(0);
