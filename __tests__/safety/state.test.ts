@@ -238,3 +238,26 @@ describe('crafted or damaged state: the post step removes nothing that is not th
     }
   });
 });
+
+describe('the cleanup list a signing run keeps', () => {
+  it('keeps every path recorded and not forgotten, in one store', async () => {
+    const { recordForCleanup, forgetForCleanup, readSigningCleanup } =
+      await import('../../src/sign/cleanup.js');
+    const { deps: d } = deps({});
+    for (const name of ['a', 'b', 'c']) recordForCleanup(d, { paths: [path.join(root, name)] });
+    forgetForCleanup(d, { paths: [path.join(root, 'b')] });
+    expect(readSigningCleanup(d).recorded.paths).toEqual([path.join(root, 'a'), path.join(root, 'c')]);
+  });
+
+  it('reads and checks the list again when another writer changed it since this process saved it', async () => {
+    const { recordForCleanup, readSigningCleanup } = await import('../../src/sign/cleanup.js');
+    const { deps: d, state } = deps({});
+    recordForCleanup(d, { paths: [path.join(root, 'ours')] });
+    state.set(SIGNING_CLEANUP_STATE, JSON.stringify({ paths: ['relative', path.join(root, 'theirs')] }));
+    recordForCleanup(d, { paths: [path.join(root, 'next')] });
+    expect(readSigningCleanup(d).recorded.paths).toEqual([
+      path.join(root, 'theirs'),
+      path.join(root, 'next'),
+    ]);
+  });
+});

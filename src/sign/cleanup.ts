@@ -27,8 +27,8 @@ const EMPTY: SigningCleanup = { paths: [], thumbprints: [] };
 
 /** Recorded before the secret exists, so a step killed half-way still leaves the post step a complete list. */
 export function recordForCleanup(deps: Pick<Deps, 'state'>, add: Partial<SigningCleanup>): void {
-  const current = readSigningCleanup(deps).recorded;
-  writeJsonState(deps.state, SIGNING_CLEANUP_STATE, {
+  const current = recordedByUs(deps);
+  saveCleanup(deps, {
     paths: [...new Set([...current.paths, ...(add.paths ?? [])])],
     thumbprints: [...new Set([...current.thumbprints, ...(add.thumbprints ?? [])])],
   });
@@ -36,13 +36,30 @@ export function recordForCleanup(deps: Pick<Deps, 'state'>, add: Partial<Signing
 
 /** Drops entries that are gone (or were never this run's to remove). */
 export function forgetForCleanup(deps: Pick<Deps, 'state'>, drop: Partial<SigningCleanup>): void {
-  const current = readSigningCleanup(deps).recorded;
+  const current = recordedByUs(deps);
   const without = (list: string[] | undefined, gone: string[] | undefined): string[] =>
     (list ?? []).filter((x) => !(gone ?? []).includes(x));
-  writeJsonState(deps.state, SIGNING_CLEANUP_STATE, {
+  saveCleanup(deps, {
     paths: without(current.paths, drop.paths),
     thumbprints: without(current.thumbprints, drop.thumbprints),
   });
+}
+
+/**
+ * What this process last saved, by store: while the store still holds exactly that text, the list is read
+ * back as saved, not parsed and checked again (signing records and forgets a temp file per file).
+ */
+const saved = new WeakMap<Pick<Deps, 'state'>['state'], { text: string; list: SigningCleanup }>();
+
+function recordedByUs(deps: Pick<Deps, 'state'>): SigningCleanup {
+  const last = saved.get(deps.state);
+  if (last && deps.state.get(SIGNING_CLEANUP_STATE) === last.text) return last.list;
+  return readSigningCleanup(deps).recorded;
+}
+
+function saveCleanup(deps: Pick<Deps, 'state'>, list: SigningCleanup): void {
+  writeJsonState(deps.state, SIGNING_CLEANUP_STATE, list);
+  saved.set(deps.state, { text: deps.state.get(SIGNING_CLEANUP_STATE), list });
 }
 
 /** The temp copies signing writes beside a binary: `.<name>.<random hex>.signed<ext>` (`.signing<ext>` for signtool, `.stamped<ext>`). */
