@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { inspectSummary } from './report/render.js';
 import { runDemo } from '../src/demo.js';
-import { runProcess } from '../src/platform/process.js';
+import { runProcess } from '../src/platform/runprocess.js';
 import { memoryState } from '../src/platform/state.js';
 import { expectValidReport } from './helpers/schema.js';
 import { describeWithTool } from './helpers/tools.js';

@@ -5,7 +5,7 @@ import { COMMANDS, findCommand, REFUSED_FLAGS, type Command, type CommandContext
 import { commandFlags, commandHelp, generalHelp } from './cli/help.js';
 import { parseFlags, UsageError, type ParsedFlags } from './cli/flags.js';
 import { stderrProgress, type CliProgress } from './cli/progress.js';
-import { runProcess } from './platform/process.js';
+import { runProcessOnDemand } from './platform/process.js';
 import { memoryState } from './platform/state.js';
 import type { Report } from './report/model.js';
 import { jsonSafe, terminalSafe } from './report/inert.js';
@@ -210,7 +210,7 @@ function stripNewline(text: string): string {
 
 function cliDeps(_config: Config, io: CliIo, overrides: Partial<Deps>): Deps {
   return {
-    run: runProcess,
+    run: runProcessOnDemand,
     platform: process.platform,
     arch: process.arch,
     env: io.env,

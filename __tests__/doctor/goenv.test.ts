@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseGoEnv, probeGo } from '../../src/doctor/goenv.js';
-import { runProcess } from '../../src/platform/process.js';
+import { runProcess } from '../../src/platform/runprocess.js';
 import { describeWithTool } from '../helpers/tools.js';
 
 describeWithTool(['go'], 'go env on this machine', () => {

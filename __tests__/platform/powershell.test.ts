@@ -15,7 +15,8 @@ import {
   sharePowerShell,
   windowsPowerShellPath,
 } from '../../src/platform/powershell.js';
-import { runProcess, type ProcessRunner } from '../../src/platform/process.js';
+import type { ProcessRunner } from '../../src/platform/process.js';
+import { runProcess } from '../../src/platform/runprocess.js';
 import { isPowerShell, powerShellStdout, recordingRunner } from '../helpers/recorder.js';
 
 const HOSTILE = [

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import type { ExclusionsConfig } from '../../src/config.js';
 import { windowsPowerShellPath } from '../../src/platform/powershell.js';
-import { runProcess, type ProcessRunner } from '../../src/platform/process.js';
+import type { ProcessRunner } from '../../src/platform/process.js';
+import { runProcess } from '../../src/platform/runprocess.js';
 import { resolveProgram } from '../../src/platform/which.js';
 
 /**

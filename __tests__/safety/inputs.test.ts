@@ -126,7 +126,7 @@ describeWithTool(['go', 'osslsigncode'], 'credentials in a timestamp URL never r
       (name) => ({ sign: 'app.exe', certificate: 'ephemeral', 'timestamp-urls': url })[name] ?? '',
       { GITHUB_WORKSPACE: ws },
     );
-    const { runProcess } = await import('../../src/platform/process.js');
+    const { runProcess } = await import('../../src/platform/runprocess.js');
     const report = await pipeline(config, deps(runProcess), {
       capabilities: new Set(['sign']),
       reportPhase: 'cli',

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { runProcess } from '../../src/platform/process.js';
+import { runProcess } from '../../src/platform/runprocess.js';
 import { publishRelease } from '../../src/report/release.js';
 import { allowlistDirFor, runPipeline } from '../../src/run.js';
 import { startActionRun } from '../../src/runscope.js';

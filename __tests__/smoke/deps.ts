@@ -1,12 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Deps } from '../../src/deps.js';
-import {
-  runProcess,
-  type ProcessOptions,
-  type ProcessResult,
-  type ProcessRunner,
-} from '../../src/platform/process.js';
+import type { ProcessOptions, ProcessResult, ProcessRunner } from '../../src/platform/process.js';
+import { runProcess } from '../../src/platform/runprocess.js';
 import { memoryState } from '../../src/platform/state.js';
 
 /** Deps for smoke tests: the real process runner unless one is given. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Detection } from '../../src/defender/types.js';
 import { probeGo } from '../../src/doctor/goenv.js';
 import type { GoProbe } from '../../src/doctor/types.js';
-import { runProcess } from '../../src/platform/process.js';
+import { runProcess } from '../../src/platform/runprocess.js';
 import { runSmoke } from '../../src/smoke/index.js';
 import { describeWithTool } from '../helpers/tools.js';
 import { smokeDeps } from './deps.js';

@@ -185,7 +185,7 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'stamping real Go-built Wind
       PATH: process.env.PATH ?? '',
     };
     const { runPipeline } = await import('../../src/run.js');
-    const { runProcess } = await import('../../src/platform/process.js');
+    const { runProcess } = await import('../../src/platform/runprocess.js');
     const { memoryState } = await import('../../src/platform/state.js');
     const config = parseConfig((name) => inputs[name] ?? '', env);
     return runPipeline(

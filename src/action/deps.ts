@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { Deps } from '../deps.js';
-import { runProcess } from '../platform/process.js';
+import { runProcessOnDemand } from '../platform/process.js';
 import type { StateStore } from '../platform/state.js';
 import { progressLine } from '../report/progress.js';
 
@@ -22,7 +22,7 @@ export function runnerState(getState = core.getState, saveState = core.saveState
 
 export function actionDeps(): Deps {
   return {
-    run: runProcess,
+    run: runProcessOnDemand,
     platform: process.platform,
     arch: process.arch,
     env: process.env,

@@ -30,8 +30,8 @@ import { describeWithTool } from '../../helpers/tools.js';
 
 /** Every process the code under test starts, to prove where the PIN went (and did not go). */
 const spawned = vi.hoisted(() => [] as Array<{ args: string[]; env: string; input: string }>);
-vi.mock('../../../src/platform/process.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../src/platform/process.js')>();
+vi.mock('../../../src/platform/runprocess.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../src/platform/runprocess.js')>();
   return {
     ...real,
     runProcess: ((file, args, options = {}) => {
