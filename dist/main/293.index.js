@@ -134,9 +134,9 @@ function messageOf(error) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(76760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _platform_files_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(94924);
-/* harmony import */ var _platform_process_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(78088);
-/* harmony import */ var _certs_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(39349);
-/* harmony import */ var _remote_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(43518);
+/* harmony import */ var _platform_process_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(59638);
+/* harmony import */ var _certs_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(39349);
+/* harmony import */ var _remote_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(43518);
 
 
 
@@ -155,19 +155,19 @@ const SERVICE = 'PKCS#11';
 function parsePkcs11Uri(uri) {
     const match = /^pkcs11:([^?]*)(\?.*)?$/i.exec(uri.trim());
     if (!match)
-        throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5(`pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "${uri}"`);
+        throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5(`pkcs11-key: expected an RFC 7512 URI such as pkcs11:token=ci;object=signing, got "${uri}"`);
     const query = match[2] ?? '';
     if (/[?&]pin-(value|source)=/i.test(query) || /(^|;)pin-value=/i.test(match[1] ?? ''))
-        throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5('pkcs11-key: the URI carries a PIN; remove it and give the PIN in pkcs11-pin (a secret)');
+        throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5('pkcs11-key: the URI carries a PIN; remove it and give the PIN in pkcs11-pin (a secret)');
     const attributes = new Map();
     for (const part of (match[1] ?? '').split(';').filter(Boolean)) {
         const eq = part.indexOf('=');
         if (eq <= 0)
-            throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5(`pkcs11-key: "${part}" is not an attribute=value pair`);
+            throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5(`pkcs11-key: "${part}" is not an attribute=value pair`);
         attributes.set(part.slice(0, eq).toLowerCase(), decodeURIComponent(part.slice(eq + 1)));
     }
     if (!attributes.has('object') && !attributes.has('id'))
-        throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5('pkcs11-key: name the key with object=<label> or id=<%-encoded id> in the URI');
+        throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5('pkcs11-key: name the key with object=<label> or id=<%-encoded id> in the URI');
     return attributes;
 }
 /** The URI OpenSSL gets: the key's path attributes only, percent-encoded again, with type=private. */
@@ -197,7 +197,7 @@ async function pkcs11Key(o) {
     const attributes = parsePkcs11Uri(o.uri);
     const openssl = await (0,_platform_files_js__WEBPACK_IMPORTED_MODULE_2__/* .findOnPath */ .aY)('openssl', o.env, o.platform);
     if (!openssl)
-        throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5(`${SERVICE}: openssl is not on PATH; install OpenSSL 3 and the libp11 pkcs11 engine (Debian/Ubuntu: libengine-pkcs11-openssl, Homebrew: libp11)`);
+        throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5(`${SERVICE}: openssl is not on PATH; install OpenSSL 3 and the libp11 pkcs11 engine (Debian/Ubuntu: libengine-pkcs11-openssl, Homebrew: libp11)`);
     const dir = await (0,_platform_files_js__WEBPACK_IMPORTED_MODULE_2__/* .makePrivateDir */ .hI)(o.tempDir, 'pkcs11-');
     const env = {
         PKCS11_MODULE_PATH: o.module,
@@ -207,16 +207,16 @@ async function pkcs11Key(o) {
     const timeoutMs = o.timeoutMs ?? 120_000;
     try {
         const chain = o.chainFile
-            ? await (0,_certs_js__WEBPACK_IMPORTED_MODULE_4__/* .readChainFile */ .s1)(o.chainFile, 'certificate-chain')
+            ? await (0,_certs_js__WEBPACK_IMPORTED_MODULE_3__/* .readChainFile */ .s1)(o.chainFile, 'certificate-chain')
             : await certificateFromToken(o, attributes, dir, timeoutMs);
-        const keyType = (0,_certs_js__WEBPACK_IMPORTED_MODULE_4__/* .keyTypeOf */ .zj)(chain[0]);
+        const keyType = (0,_certs_js__WEBPACK_IMPORTED_MODULE_3__/* .keyTypeOf */ .zj)(chain[0]);
         const uri = keyUri(attributes);
         let calls = 0;
         let loginFailed;
         const signDigest = async (digest, algorithm) => {
             // A wrong PIN is never tried twice: tokens lock after a few failed logins.
             if (loginFailed)
-                throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5(loginFailed);
+                throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5(loginFailed);
             const n = ++calls;
             const input = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(dir, `digest-${n}.bin`);
             const output = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(dir, `signature-${n}.bin`);
@@ -244,9 +244,9 @@ async function pkcs11Key(o) {
                     const text = `${result.stderr}\n${result.stdout}`;
                     if (/PIN_INCORRECT|PIN_LOCKED|login failed|PKCS11_login/i.test(text)) {
                         loginFailed = `${SERVICE}: login to the token failed; check pkcs11-pin (no further attempt is made, tokens lock after a few wrong PINs)`;
-                        throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5(loginFailed);
+                        throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5(loginFailed);
                     }
-                    throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5(`${SERVICE}: signing with ${uri} (pkcs11-key) failed: ${(0,_platform_process_js__WEBPACK_IMPORTED_MODULE_3__/* .describeFailure */ .Ic)('openssl', result)}${hint(text, o.module)}`);
+                    throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5(`${SERVICE}: signing with ${uri} (pkcs11-key) failed: ${(0,_platform_process_js__WEBPACK_IMPORTED_MODULE_5__/* .describeFailure */ .Ic)('openssl', result)}${hint(text, o.module)}`);
                 }
                 return new Uint8Array(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(output));
             }
@@ -259,7 +259,7 @@ async function pkcs11Key(o) {
             description: `PKCS#11 key ${uri.replace(/;type=private$/, '')} (${node_path__WEBPACK_IMPORTED_MODULE_1___default().basename(o.module)})`,
             keyType,
             chain: () => Promise.resolve(chain),
-            signDigest: (0,_remote_js__WEBPACK_IMPORTED_MODULE_5__/* .limitConcurrency */ .f6)(o.maxConcurrency ?? 1, signDigest),
+            signDigest: (0,_remote_js__WEBPACK_IMPORTED_MODULE_4__/* .limitConcurrency */ .f6)(o.maxConcurrency ?? 1, signDigest),
             maxConcurrency: o.maxConcurrency ?? 1,
             close: async () => void (await (0,_platform_files_js__WEBPACK_IMPORTED_MODULE_2__/* .removeQuietly */ .S2)(dir)),
         };
@@ -282,7 +282,7 @@ function hint(text, module) {
 async function certificateFromToken(o, attributes, dir, timeoutMs) {
     const tool = await (0,_platform_files_js__WEBPACK_IMPORTED_MODULE_2__/* .findOnPath */ .aY)('pkcs11-tool', o.env, o.platform);
     if (!tool)
-        throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5(`${SERVICE}: certificate-chain is not set and pkcs11-tool (OpenSC) is not on PATH to read the certificate from the token; set certificate-chain to a PEM file (signing certificate first) or install OpenSC`);
+        throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5(`${SERVICE}: certificate-chain is not set and pkcs11-tool (OpenSC) is not on PATH to read the certificate from the token; set certificate-chain to a PEM file (signing certificate first) or install OpenSC`);
     const output = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(dir, 'certificate.der');
     const result = await o.run(tool, [
         '--module',
@@ -296,8 +296,8 @@ async function certificateFromToken(o, attributes, dir, timeoutMs) {
     ], { timeoutMs });
     const der = result.exitCode === 0 ? await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(output).catch(() => undefined) : undefined;
     if (!der || der.length === 0)
-        throw new _remote_js__WEBPACK_IMPORTED_MODULE_5__/* .KeySourceError */ .r5(`${SERVICE}: no certificate beside the key on the token (${(0,_platform_process_js__WEBPACK_IMPORTED_MODULE_3__/* .describeFailure */ .Ic)('pkcs11-tool', result)}); set certificate-chain to a PEM file with the signing certificate first, then intermediates`);
-    return (0,_certs_js__WEBPACK_IMPORTED_MODULE_4__/* .parseCertificates */ .WW)(der);
+        throw new _remote_js__WEBPACK_IMPORTED_MODULE_4__/* .KeySourceError */ .r5(`${SERVICE}: no certificate beside the key on the token (${(0,_platform_process_js__WEBPACK_IMPORTED_MODULE_5__/* .describeFailure */ .Ic)('pkcs11-tool', result)}); set certificate-chain to a PEM file with the signing certificate first, then intermediates`);
+    return (0,_certs_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCertificates */ .WW)(der);
 }
 
 

@@ -30716,8 +30716,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 12 modules
 var core = __nccwpck_require__(3894);
-// EXTERNAL MODULE: ./src/platform/process.ts + 1 modules
-var platform_process = __nccwpck_require__(78088);
+// EXTERNAL MODULE: ./src/platform/process.ts
+var platform_process = __nccwpck_require__(59638);
 ;// CONCATENATED MODULE: ./src/report/inert.ts
 /**
  * Untrusted text (file names, threat names, descriptions, tool output) made inert for each place it is
@@ -30828,7 +30828,7 @@ function runnerState(getState = core.getState, saveState = core.saveState) {
 }
 function actionDeps() {
     return {
-        run: platform_process/* runProcess */.R3,
+        run: platform_process/* runProcessOnDemand */.Db,
         platform: process.platform,
         arch: process.arch,
         env: process.env,
@@ -35749,7 +35749,11 @@ function contentWordSum(bytes, layout) {
         fieldSum(bytes, layout.checksumOffset, 4) -
         fieldSum(bytes, layout.securityEntryOffset, 8));
 }
-/** The exact sum of the 16-bit little-endian words of bytes that start at an even file offset. */
+/**
+ * The sum of the 16-bit little-endian words of bytes that start at an even file offset, modulo 0xffff (the
+ * checksum folds its carries, so it needs no more). A 32-bit word counts whole: 0x10000 is 1 modulo 0xffff,
+ * so its high half adds the same as it would alone, and the loop is a plain add per word.
+ */
 function wordSum(bytes) {
     let total = 0;
     let at = 0;
@@ -35761,8 +35765,8 @@ function wordSum(bytes) {
             if (head)
                 total += bytes.readUInt16LE(0);
             const view = new Uint32Array(bytes.buffer, bytes.byteOffset + head, count);
-            for (let start = 0; start < count; start += 8192)
-                total += halvesSum(view, start, Math.min(count, start + 8192));
+            for (let start = 0; start < count; start += 65536)
+                total += wordsSum(view, start, Math.min(count, start + 65536)) % 0xffff;
             at = head + count * 4;
         }
     }
@@ -35770,20 +35774,23 @@ function wordSum(bytes) {
         total += bytes[at] | (bytes[at + 1] << 8);
     if (at < bytes.length)
         total += bytes[at];
-    return total;
+    return total % 0xffff;
 }
 /**
- * The sum of the low and high halves of 32-bit words `start` to `end`: at most 8 Ki words, so the sum stays a
- * small integer (< 2^30) and the loop does plain adds, ~1.5x a loop over 16-bit words. A function of its own,
- * with nothing after its loop, so V8 optimizes it whole after a few blocks and never leaves it to deoptimize.
+ * The sum of 32-bit words `start` to `end` (at most 64 Ki, so it stays an exact double), in two running sums
+ * that the CPU adds side by side. A function of its own, so V8 optimizes the loop whole.
  */
-function halvesSum(view, start, end) {
-    let sum = 0;
-    for (let i = start; i < end; i++) {
-        const word = view[i];
-        sum += (word & 0xffff) + (word >>> 16);
+function wordsSum(view, start, end) {
+    let even = 0;
+    let odd = 0;
+    let i = start;
+    for (; i + 1 < end; i += 2) {
+        even += view[i];
+        odd += view[i + 1];
     }
-    return sum;
+    if (i < end)
+        even += view[i];
+    return even + odd;
 }
 /** What the `length` bytes at `offset` add to `wordSum` (to take a field out, or put its new value in). */
 function fieldSum(bytes, offset, length) {
@@ -35792,12 +35799,14 @@ function fieldSum(bytes, offset, length) {
         total += bytes[at] * (at & 1 ? 0x100 : 1);
     return total;
 }
-/** The checksum from a file's word sum (CheckSum field left out) and its size: carries folded, size added. */
+/**
+ * The checksum from a file's word sum (CheckSum field left out; any value congruent modulo 0xffff) and its
+ * size: carries folded as imagehlp folds them, which leaves 0xffff, never 0, for a nonzero multiple of 0xffff.
+ * A PE's sum is never 0 (it starts with "MZ").
+ */
 function finishChecksum(sum, size) {
-    let total = sum;
-    while (total > 0xffff)
-        total = (total % 0x10000) + Math.floor(total / 0x10000);
-    return (total + size) >>> 0;
+    const folded = ((sum % 0xffff) + 0xffff) % 0xffff;
+    return ((folded === 0 ? 0xffff : folded) + size) >>> 0;
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -35920,23 +35929,24 @@ async function requestTimestamp(url, signature, digest, options) {
 }
 /** Reads a TimeStampResp: a granted status and a token whose TSTInfo answers our imprint and nonce. */
 function tokenFromResponse(body, imprint, nonce) {
-    const garbage = new TimestampError('invalid reply (not an RFC 3161 timestamp response)', true);
+    // Made only when thrown: an Error captures a stack, ~0.1 ms that every good reply paid.
+    const garbage = () => new TimestampError('invalid reply (not an RFC 3161 timestamp response)', true);
     const root = (0,pe_der/* readNode */.XH)(body, 0);
     if (!root || root.tag !== pe_der/* TAG */.Dk.sequence)
-        throw garbage;
+        throw garbage();
     const [status, token] = (0,pe_der/* childrenOf */.LU)(body, root);
     const code = status ? (0,pe_der/* childrenOf */.LU)(body, status)[0] : undefined;
     if (!code || code.tag !== pe_der/* TAG */.Dk.integer)
-        throw garbage;
+        throw garbage();
     const value = body.readUIntBE(code.start, Math.min(6, code.end - code.start));
     if (value !== 0 && value !== 1)
         throw new TimestampError(`the server refused the request (PKIStatus ${value})`, false);
     if (!token)
-        throw garbage;
+        throw garbage();
     const der = body.subarray(token.headerStart, token.end);
     const info = readTstInfo(der);
     if (!info)
-        throw garbage;
+        throw garbage();
     if (!info.imprint.equals(imprint))
         throw new TimestampError('the reply timestamps a different hash', true);
     if (info.nonce && !stripZeros(info.nonce).equals(stripZeros(nonce)))
@@ -37206,20 +37216,35 @@ const SIGNING_CLEANUP_STATE = 'go-av-guard.sign.cleanup';
 const EMPTY = { paths: [], thumbprints: [] };
 /** Recorded before the secret exists, so a step killed half-way still leaves the post step a complete list. */
 function recordForCleanup(deps, add) {
-    const current = cleanup_readSigningCleanup(deps).recorded;
-    (0,state/* writeJsonState */.ru)(deps.state, SIGNING_CLEANUP_STATE, {
+    const current = recordedByUs(deps);
+    saveCleanup(deps, {
         paths: [...new Set([...current.paths, ...(add.paths ?? [])])],
         thumbprints: [...new Set([...current.thumbprints, ...(add.thumbprints ?? [])])],
     });
 }
 /** Drops entries that are gone (or were never this run's to remove). */
 function forgetForCleanup(deps, drop) {
-    const current = cleanup_readSigningCleanup(deps).recorded;
+    const current = recordedByUs(deps);
     const without = (list, gone) => (list ?? []).filter((x) => !(gone ?? []).includes(x));
-    (0,state/* writeJsonState */.ru)(deps.state, SIGNING_CLEANUP_STATE, {
+    saveCleanup(deps, {
         paths: without(current.paths, drop.paths),
         thumbprints: without(current.thumbprints, drop.thumbprints),
     });
+}
+/**
+ * What this process last saved, by store: while the store still holds exactly that text, the list is read
+ * back as saved, not parsed and checked again (signing records and forgets a temp file per file).
+ */
+const saved = new WeakMap();
+function recordedByUs(deps) {
+    const last = saved.get(deps.state);
+    if (last && deps.state.get(SIGNING_CLEANUP_STATE) === last.text)
+        return last.list;
+    return cleanup_readSigningCleanup(deps).recorded;
+}
+function saveCleanup(deps, list) {
+    (0,state/* writeJsonState */.ru)(deps.state, SIGNING_CLEANUP_STATE, list);
+    saved.set(deps.state, { text: deps.state.get(SIGNING_CLEANUP_STATE), list });
 }
 /** The temp copies signing writes beside a binary: `.<name>.<random hex>.signed<ext>` (`.signing<ext>` for signtool, `.stamped<ext>`). */
 const cleanup_SIGNING_TEMP_NAME = /^\..+\.[0-9a-f]{8,}\.(signed|signing|stamped)(\.[^./\\]+)?$/;
@@ -40932,7 +40957,7 @@ async function createFolderAndProbe(dir) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /* harmony import */ var node_string_decoder__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(46193);
 /* harmony import */ var node_string_decoder__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_string_decoder__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _process_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(78088);
+/* harmony import */ var _process_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(59638);
 
 
 
@@ -41237,98 +41262,14 @@ function powerShellScriptOf(options) {
 
 /***/ }),
 
-/***/ 78088:
+/***/ 59638:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Ic: () => (/* binding */ describeFailure),
-  R3: () => (/* binding */ runProcess)
-});
-
-// UNUSED EXPORTS: startFailure
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(31421);
-;// CONCATENATED MODULE: ./src/platform/childenv.ts
-/**
- * The environment a child process gets: only what programs need to run (paths, temp, locale, Go's own
- * settings), never the runner's INPUT_* values, tokens or secrets. Windows names are case-insensitive.
- */
-const ALLOWED_NAMES = new Set([
-    'PATH',
-    'PATHEXT',
-    'SYSTEMROOT',
-    'WINDIR',
-    'SYSTEMDRIVE',
-    'COMSPEC',
-    'TEMP',
-    'TMP',
-    'TMPDIR',
-    'HOME',
-    'USERPROFILE',
-    'HOMEDRIVE',
-    'HOMEPATH',
-    'LOCALAPPDATA',
-    'APPDATA',
-    'PROGRAMDATA',
-    'PROGRAMFILES',
-    'PROGRAMFILES(X86)',
-    'PROGRAMW6432',
-    'COMMONPROGRAMFILES',
-    'COMMONPROGRAMFILES(X86)',
-    'PSMODULEPATH',
-    'NUMBER_OF_PROCESSORS',
-    'PROCESSOR_ARCHITECTURE',
-    'PROCESSOR_ARCHITEW6432',
-    'OS',
-    'USER',
-    'USERNAME',
-    'LOGNAME',
-    'LANG',
-    'LANGUAGE',
-    'TZ',
-    'TERM',
-    'CC',
-    'CXX',
-    'AR',
-    'XDG_CACHE_HOME',
-    'XDG_CONFIG_HOME',
-    'SSL_CERT_FILE',
-    'SSL_CERT_DIR',
-    'SOFTHSM2_CONF',
-    'RUNNER_TEMP',
-].map((n) => n.toUpperCase()));
-const ALLOWED_PREFIXES = ['GO', 'CGO_', 'LC_', 'PKG_CONFIG'];
-/** Even under an allowed prefix, a name that says it holds a secret stays out (GOAUTH tokens, ...). */
-const SECRET_LOOKING = /TOKEN|SECRET|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE_KEY|APIKEY|API_KEY|PIN$|^GOAUTH$/i;
-function isAllowedInChild(name) {
-    const upper = name.toUpperCase();
-    if (SECRET_LOOKING.test(upper))
-        return false;
-    return ALLOWED_NAMES.has(upper) || ALLOWED_PREFIXES.some((p) => upper.startsWith(p));
-}
-/** The allowlisted part of `parent`, plus `extra` (what the caller passes by name; undefined removes). */
-function childEnvironment(parent, extra = {}) {
-    const env = {};
-    for (const [name, value] of Object.entries(parent))
-        if (value !== undefined && isAllowedInChild(name))
-            env[name] = value;
-    for (const [name, value] of Object.entries(extra)) {
-        for (const existing of Object.keys(env))
-            if (existing.toUpperCase() === name.toUpperCase())
-                delete env[existing];
-        if (value !== undefined)
-            env[name] = value;
-    }
-    return env;
-}
-
-;// CONCATENATED MODULE: ./src/platform/process.ts
-
-
-const MAX_CAPTURE = 16 * 1024 * 1024;
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Db: () => (/* binding */ runProcessOnDemand),
+/* harmony export */   Ic: () => (/* binding */ describeFailure),
+/* harmony export */   xn: () => (/* binding */ startFailure)
+/* harmony export */ });
 /**
  * Node's spawn throws synchronously for most start failures (on Windows an antivirus block, 225/226,
  * arrives as UNKNOWN / -4094) and emits 'error' for a few (ENOENT, EACCES, ...): both become a result.
@@ -41341,75 +41282,11 @@ function startFailure(error) {
         ...(typeof e?.errno === 'number' ? { spawnErrno: e.errno } : {}),
     };
 }
-const runProcess = (file, args, options = {}) => new Promise((resolve) => {
-    const started = Date.now();
-    const stdout = [];
-    const stderr = [];
-    let captured = 0;
-    let timedOut = false;
-    let settled = false;
-    let timer;
-    const finish = (result) => {
-        if (settled)
-            return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({
-            ...result,
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            durationMs: Date.now() - started,
-            ...(timedOut ? { timedOut } : {}),
-        });
-    };
-    let child;
-    try {
-        child = (0,external_node_child_process_.spawn)(file, [...args], {
-            cwd: options.cwd,
-            env: childEnvironment(process.env, options.env),
-            shell: false,
-            windowsHide: true,
-            stdio: ['pipe', 'pipe', 'pipe'],
-        });
-    }
-    catch (error) {
-        finish({ exitCode: null, ...startFailure(error) });
-        return;
-    }
-    const keep = (into) => (chunk) => {
-        if (captured >= MAX_CAPTURE)
-            return;
-        captured += chunk.length;
-        into.push(chunk);
-    };
-    child.stdout?.on('data', keep(stdout));
-    if (options.onStdout)
-        child.stdout?.on('data', options.onStdout);
-    child.stderr?.on('data', keep(stderr));
-    if (options.timeoutMs)
-        timer = setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-        }, options.timeoutMs);
-    options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
-    child.on('error', (error) => finish({ exitCode: null, ...startFailure(error) }));
-    child.on('close', (code) => finish({ exitCode: code }));
-    // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.
-    child.stdin?.on('error', () => undefined);
-    if (options.stdin)
-        void feed(child, options.stdin);
-    else
-        child.stdin?.end(options.input ?? '');
-});
-async function feed(child, chunks) {
-    try {
-        for await (const chunk of chunks)
-            child.stdin?.write(chunk);
-    }
-    finally {
-        child.stdin?.end();
-    }
-}
+/**
+ * `runProcess`, its module loaded on the first start: a run that starts no process (signing with a key
+ * file) does not load node:child_process (~6 ms of every start of the CLI).
+ */
+const runProcessOnDemand = async (file, args, options) => (await __nccwpck_require__.e(/* import() */ 437).then(__nccwpck_require__.bind(__nccwpck_require__, 2437))).runProcess(file, args, options);
 /** A one-line description of why a process did not succeed, for reports. */
 function describeFailure(file, result) {
     if (result.spawnError)
