@@ -11,6 +11,9 @@
 // in-process one existed.
 // Needs: node >= 24, go, osslsigncode, openssl (strace optional), and the bundled CLI (dist/cli/index.js).
 // Usage: node bench/sign.mjs [--files 40,64] [--latency-ms 100,150] [--runs 5] [--tsa node|openssl] [--profile DIR]
+// --compare OTHER_CLI: instead of the osslsigncode loop, runs this CLI and another build of it (e.g. one
+// bundled from another commit with `node scripts/bundle.mjs --out DIR --only cli`) in turn, same files and TSA,
+// and prints the medians of both (an A/B of a change; no 8x check).
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,6 +43,9 @@ if (TSA_KIND !== 'node' && TSA_KIND !== 'openssl') {
 }
 const TSA_LABEL = TSA_KIND === 'node' ? 'TSA in-process (node)' : 'TSA openssl ts -reply per request';
 // --profile DIR: our runs write V8 CPU profiles (.cpuprofile) there, for Chrome DevTools or speedscope.
+const COMPARE = process.argv.includes('--compare')
+  ? path.resolve(process.argv[process.argv.indexOf('--compare') + 1])
+  : undefined;
 const PROFILE_DIR = process.argv.includes('--profile')
   ? path.resolve(process.argv[process.argv.indexOf('--profile') + 1])
   : undefined;
@@ -162,8 +168,8 @@ try {
         }
         return performance.now() - start;
       };
-      const oursArgs = [
-        cli,
+      const signArgs = (build) => [
+        build,
         'sign',
         '--json',
         '--certificate-file',
@@ -174,13 +180,14 @@ try {
         tsaUrl,
         ...names.map((n) => at('ours', n)),
       ];
+      const oursArgs = signArgs(cli);
       const oursEnv = {
         ...process.env,
         [PASSWORD_VAR]: PASSWORD,
         RUNNER_TEMP: at('runner-temp'),
         GAG_BENCH_CPU_FILE: at('cpu.txt'),
       };
-      const ours = async () => {
+      const ours = async (build = cli) => {
         await fresh('ours');
         const start = performance.now();
         const result = await run(
@@ -189,7 +196,7 @@ try {
             ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []),
             '--import',
             CPU_PROBE,
-            ...oursArgs,
+            ...signArgs(build),
           ],
           {
             cwd: at('ours'),
@@ -204,6 +211,25 @@ try {
           );
         return { ms, cpu: Number(await readFile(at('cpu.txt'), 'utf8')) };
       };
+      if (COMPARE) {
+        // Interleaved, so a change in the host's speed reaches both builds alike.
+        const builds = [cli, COMPARE];
+        for (const build of builds) await ours(build);
+        const times = builds.map(() => ({ ms: [], cpu: [] }));
+        for (let i = 0; i < RUNS; i++)
+          for (const [j, build] of builds.entries()) {
+            const o = await ours(build);
+            times[j].ms.push(o.ms);
+            times[j].cpu.push(o.cpu);
+          }
+        const [a, b] = times.map((t) => ({ ms: median(t.ms), cpu: median(t.cpu) }));
+        console.log(
+          `files ${FILES}, latency ${LATENCY_MS} ms, ${RUNS} runs each: this build ${(a.ms / 1000).toFixed(3)} s (CPU ${a.cpu.toFixed(3)} s), ` +
+            `${COMPARE} ${(b.ms / 1000).toFixed(3)} s (CPU ${b.cpu.toFixed(3)} s); this build / the other: ` +
+            `wall ${(a.ms / b.ms).toFixed(3)}x, CPU ${(a.cpu / b.cpu).toFixed(3)}x`,
+        );
+        continue;
+      }
       // One untimed run of each side first, in the first configuration: both find the Go files, the tools
       // and Node's compile cache warm, as every later run does.
       if (FILES === FILE_COUNTS[0] && LATENCY_MS === LATENCIES[0]) {
