@@ -43,9 +43,14 @@ if (TSA_KIND !== 'node' && TSA_KIND !== 'openssl') {
 }
 const TSA_LABEL = TSA_KIND === 'node' ? 'TSA in-process (node)' : 'TSA openssl ts -reply per request';
 // --profile DIR: our runs write V8 CPU profiles (.cpuprofile) there, for Chrome DevTools or speedscope.
-const COMPARE = process.argv.includes('--compare')
-  ? path.resolve(process.argv[process.argv.indexOf('--compare') + 1])
+const COMPARE_ARG = process.argv.includes('--compare')
+  ? (process.argv[process.argv.indexOf('--compare') + 1] ?? '')
   : undefined;
+if (COMPARE_ARG !== undefined && (COMPARE_ARG === '' || COMPARE_ARG.startsWith('--'))) {
+  console.error('--compare needs the path of another build of the CLI (its dist/cli/index.js)');
+  process.exit(2);
+}
+const COMPARE = COMPARE_ARG === undefined ? undefined : path.resolve(COMPARE_ARG);
 const PROFILE_DIR = process.argv.includes('--profile')
   ? path.resolve(process.argv[process.argv.indexOf('--profile') + 1])
   : undefined;
