@@ -147,6 +147,9 @@ const runProcess = (file, args, options = {}) => new Promise((resolve) => {
             child.kill('SIGKILL');
         }, options.timeoutMs);
     options.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
+    // A signal aborted before the start (runProcessOnDemand awaits this module first) fires no event.
+    if (options.signal?.aborted)
+        child.kill('SIGKILL');
     child.on('error', (error) => finish({ exitCode: null, ...(0,platform_process/* startFailure */.xn)(error) }));
     child.on('close', (code) => finish({ exitCode: code }));
     // A child that exits before reading stdin raises EPIPE here; its exit code tells the real story.

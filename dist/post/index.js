@@ -35323,8 +35323,8 @@ function fieldSum(bytes, offset, length) {
 }
 /**
  * The checksum from a file's word sum (CheckSum field left out; any value congruent modulo 0xffff) and its
- * size: carries folded as imagehlp folds them, which leaves 0xffff, never 0, for a nonzero multiple of 0xffff.
- * A PE's sum is never 0 (it starts with "MZ").
+ * size, carries folded as osslsigncode and pefile fold them: 0xffff, never 0, for a multiple of 0xffff. Only
+ * a sum of exactly 0 would fold to 0, and a PE's never is (it starts with "MZ").
  */
 function finishChecksum(sum, size) {
     const folded = ((sum % 0xffff) + 0xffff) % 0xffff;
