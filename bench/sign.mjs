@@ -42,7 +42,6 @@ if (TSA_KIND !== 'node' && TSA_KIND !== 'openssl') {
   process.exit(2);
 }
 const TSA_LABEL = TSA_KIND === 'node' ? 'TSA in-process (node)' : 'TSA openssl ts -reply per request';
-// --profile DIR: our runs write V8 CPU profiles (.cpuprofile) there, for Chrome DevTools or speedscope.
 const COMPARE_ARG = process.argv.includes('--compare')
   ? (process.argv[process.argv.indexOf('--compare') + 1] ?? '')
   : undefined;
@@ -51,6 +50,7 @@ if (COMPARE_ARG !== undefined && (COMPARE_ARG === '' || COMPARE_ARG.startsWith('
   process.exit(2);
 }
 const COMPARE = COMPARE_ARG === undefined ? undefined : path.resolve(COMPARE_ARG);
+// --profile DIR: our runs write V8 CPU profiles (.cpuprofile) there, for Chrome DevTools or speedscope.
 const PROFILE_DIR = process.argv.includes('--profile')
   ? path.resolve(process.argv[process.argv.indexOf('--profile') + 1])
   : undefined;

@@ -8,7 +8,7 @@ import {
   runFolderProblem,
   tempParent,
 } from '../platform/runfolder.js';
-import { readJsonState, writeJsonState } from '../platform/state.js';
+import { readJsonState, writeJsonState, type StateStore } from '../platform/state.js';
 import { warning, type Note } from '../report/note.js';
 import type { Deps } from '../deps.js';
 import { removeCertificates } from './store.js';
@@ -49,7 +49,7 @@ export function forgetForCleanup(deps: Pick<Deps, 'state'>, drop: Partial<Signin
  * What this process last saved, by store: while the store still holds exactly that text, the list is read
  * back as saved, not parsed and checked again (signing records and forgets a temp file per file).
  */
-const saved = new WeakMap<Pick<Deps, 'state'>['state'], { text: string; list: SigningCleanup }>();
+const saved = new WeakMap<StateStore, { text: string; list: SigningCleanup }>();
 
 function recordedByUs(deps: Pick<Deps, 'state'>): SigningCleanup {
   const last = saved.get(deps.state);
