@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { signPe } from '../../src/sign/authenticode/engine.js';
+import { preparePe, signPe } from '../../src/sign/authenticode/engine.js';
 import { readAnchors } from '../../src/sign/authenticode/anchors.js';
 import { verifyPe } from '../../src/sign/authenticode/verify.js';
 import { peChecksum, peLayout } from '../../src/sign/authenticode/image.js';
@@ -121,6 +121,44 @@ describeWithTool(['go', 'osslsigncode', 'openssl'], 'in-process Authenticode eng
     expect(verdict.intact).toBe(false);
     expect(verdict.detail).toMatch(/image hash mismatch/);
   });
+
+  it.each([
+    ['an aligned file', 0],
+    ['content of odd length (the padding counts)', 3],
+  ])(
+    'verifying %s just signed takes the signed hash only while the image is the bytes that were hashed',
+    async (_name, extra) => {
+      const input = Buffer.concat([pe, Buffer.alloc(extra, 0xab)]);
+      const prepared = await preparePe(input, { digest: 'sha256' });
+      const signed = await signPe(input, keyOf(pki.leaf, pki), { digest: 'sha256' });
+      const trust = { anchors: readAnchors([pki.ca.certPem]) };
+      const known = {
+        digest: 'sha256',
+        hash: prepared.imageHash,
+        fingerprint: prepared.imageFingerprint,
+      } as const;
+      expect((await verifyPe(signed.bytes, trust, known)).intact).toBe(true);
+      // Taken as the image's hash when the image matches: offered a wrong one, the signature does not verify.
+      const wrong = { ...known, hash: Buffer.alloc(32) };
+      const misled = await verifyPe(signed.bytes, trust, wrong);
+      expect(misled.intact).toBe(false);
+      expect(misled.detail).toMatch(/image hash mismatch/);
+      // A byte of the image changed since it was hashed: hashed again, the change is caught.
+      const tampered = Buffer.from(signed.bytes);
+      tampered[0x400] = (tampered[0x400] as number) ^ 0xff;
+      const caught = await verifyPe(tampered, trust, known);
+      expect(caught.intact).toBe(false);
+      expect(caught.detail).toMatch(/image hash mismatch/);
+      // Not taken for other bytes, nor for another digest: hashed again, the file verifies on its own.
+      const other = Buffer.from(input);
+      other[0x400] = (other[0x400] as number) ^ 0xff;
+      const otherFingerprint = (await preparePe(other, { digest: 'sha256' })).imageFingerprint;
+      expect((await verifyPe(signed.bytes, trust, { ...wrong, fingerprint: otherFingerprint })).intact).toBe(
+        true,
+      );
+      expect((await verifyPe(signed.bytes, trust, { ...wrong, digest: 'sha384' })).intact).toBe(true);
+    },
+  );
 
   it('a timestamp moved from another signature is broken', async () => {
     const key = keyOf(pki.leaf, pki);

@@ -7,6 +7,7 @@ import {
   contentWordSum,
   embedSignature,
   imageDigest,
+  imageFingerprint,
   peLayout,
   signedContentEnd,
   signedImageSize,
@@ -14,6 +15,7 @@ import {
   type PeLayout,
 } from './image.js';
 import { OID } from './oids.js';
+import type { Fingerprint } from '../../platform/fingerprint.js';
 
 /**
  * The in-process Authenticode signer for PE files: image hash, SignedData, optional RFC 3161 timestamp,
@@ -46,6 +48,8 @@ export interface PreparedPe {
   /** Where the signed content ends (see `signedContentEnd`). */
   end: number;
   imageHash: Buffer;
+  /** Of the bytes `imageHash` covers: the signed file's verification checks its image is those bytes. */
+  imageFingerprint: Fingerprint;
   /** The checksum's sum of the content (`contentWordSum`): the signed file's checksum need not read it again. */
   contentSum: number;
   /** The existing primary signature a new one is nested in (a copy: the bytes read may be reused). */
@@ -80,6 +84,7 @@ export async function preparePe(
     layout,
     end,
     imageHash: imageDigest(input, layout, options.digest, end),
+    imageFingerprint: imageFingerprint(input, layout, end),
     // Right after hashing, while the bytes are in the CPU's cache: the first pass over them costs the most.
     contentSum: contentWordSum(input, layout),
     ...(existing ? { primary: Buffer.from(trimDer(existing)) } : {}),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DIRECTORY, PeFormatError, readHeaders } from '../../pe/headers.js';
+import { fingerprint, sameBytes, type Fingerprint } from '../../platform/fingerprint.js';
 
 /**
  * The PE side of Authenticode ("Windows Authenticode Portable Executable Signature Format", Microsoft):
@@ -63,11 +64,29 @@ export function imageDigest(
   end = layout.contentEnd,
 ): Buffer {
   const hash = createHash(algorithm);
-  hash.update(bytes.subarray(0, layout.checksumOffset));
-  hash.update(bytes.subarray(layout.checksumOffset + 4, layout.securityEntryOffset));
-  hash.update(bytes.subarray(layout.securityEntryOffset + 8, layout.contentEnd));
-  if (end > layout.contentEnd) hash.update(Buffer.alloc(end - layout.contentEnd));
+  for (const part of imageParts(bytes, layout, end)) hash.update(part);
   return hash.digest();
+}
+
+/** The fingerprint (see platform/fingerprint.ts) of the bytes `imageDigest` hashes. */
+export function imageFingerprint(bytes: Buffer, layout: PeLayout, end = layout.contentEnd): Fingerprint {
+  return fingerprint(imageParts(bytes, layout, end));
+}
+
+/** Whether the bytes `imageDigest` would hash here are those `earlier` was taken of. */
+export function sameImage(bytes: Buffer, layout: PeLayout, earlier: Fingerprint): boolean {
+  return sameBytes(imageParts(bytes, layout, layout.contentEnd), earlier);
+}
+
+/** The bytes the image hash covers, in order (views of `bytes`, then the padding). */
+function imageParts(bytes: Buffer, layout: PeLayout, end: number): Buffer[] {
+  const parts = [
+    bytes.subarray(0, layout.checksumOffset),
+    bytes.subarray(layout.checksumOffset + 4, layout.securityEntryOffset),
+    bytes.subarray(layout.securityEntryOffset + 8, layout.contentEnd),
+  ];
+  if (end > layout.contentEnd) parts.push(Buffer.alloc(end - layout.contentEnd));
+  return parts;
 }
 
 /**

@@ -2,7 +2,15 @@ import { createHash, verify as verifySignature, X509Certificate, type KeyObject 
 import { childrenOf, encodingOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
 import type { TrustAnchors } from './anchors.js';
 import { tbsFields } from './cms.js';
-import { certificateEntries, imageDigest, peLayout, type HashName, type PeLayout } from './image.js';
+import {
+  certificateEntries,
+  imageDigest,
+  peLayout,
+  sameImage,
+  type HashName,
+  type PeLayout,
+} from './image.js';
+import type { Fingerprint } from '../../platform/fingerprint.js';
 import { digestName, OID } from './oids.js';
 import { generalizedTime, readTstInfo, utcTime } from './timestamp.js';
 
@@ -71,7 +79,17 @@ function certificateOf(der: Buffer): X509Certificate {
   return certificate;
 }
 
-export async function verifyPe(bytes: Buffer, trust: TrustOptions): Promise<FileVerdict> {
+/**
+ * An image hash taken earlier of bytes with this fingerprint (a file just signed: the hash that was signed).
+ * Verification takes it as the image's hash when the image is those bytes, instead of hashing them again.
+ */
+export interface KnownImage {
+  digest: HashName;
+  hash: Buffer;
+  fingerprint: Fingerprint;
+}
+
+export async function verifyPe(bytes: Buffer, trust: TrustOptions, known?: KnownImage): Promise<FileVerdict> {
   let layout: PeLayout;
   try {
     layout = await peLayout(bytes);
@@ -82,7 +100,10 @@ export async function verifyPe(bytes: Buffer, trust: TrustOptions): Promise<File
   const hashes = new Map<HashName, Buffer>();
   const imageHash = (digest: HashName): Buffer => {
     let hash = hashes.get(digest);
-    if (!hash) hashes.set(digest, (hash = imageDigest(bytes, layout, digest)));
+    if (!hash) {
+      const same = known?.digest === digest && sameImage(bytes, layout, known.fingerprint);
+      hashes.set(digest, (hash = same ? known.hash : imageDigest(bytes, layout, digest)));
+    }
     return hash;
   };
   return verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
