@@ -30696,7 +30696,7 @@ function errorInfo(raw) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94949);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6741);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -30705,7 +30705,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 94949:
+/***/ 6741:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35611,7 +35611,25 @@ function signatureValue(der) {
     return der.subarray(value.start, value.end);
 }
 
+;// CONCATENATED MODULE: ./src/platform/fingerprint.ts
+
+const KEY = (0,external_node_crypto_.randomBytes)(32);
+/** The fingerprint of `parts` taken one after another, with a new salt or the salt of the one to compare. */
+function fingerprint(parts, salt = (0,external_node_crypto_.randomBytes)(12)) {
+    const mac = (0,external_node_crypto_.createCipheriv)('aes-256-gcm', KEY, salt);
+    for (const part of parts)
+        if (part.length > 0)
+            mac.setAAD(part);
+    mac.final();
+    return { salt, tag: mac.getAuthTag() };
+}
+/** Whether `parts` are the bytes `earlier` was taken of. */
+function sameBytes(parts, earlier) {
+    return (0,external_node_crypto_.timingSafeEqual)(fingerprint(parts, earlier.salt).tag, earlier.tag);
+}
+
 ;// CONCATENATED MODULE: ./src/sign/authenticode/image.ts
+
 
 
 const WIN_CERT_REVISION_2_0 = 0x0200;
@@ -35647,12 +35665,28 @@ async function peLayout(bytes) {
  */
 function imageDigest(bytes, layout, algorithm, end = layout.contentEnd) {
     const hash = (0,external_node_crypto_.createHash)(algorithm);
-    hash.update(bytes.subarray(0, layout.checksumOffset));
-    hash.update(bytes.subarray(layout.checksumOffset + 4, layout.securityEntryOffset));
-    hash.update(bytes.subarray(layout.securityEntryOffset + 8, layout.contentEnd));
-    if (end > layout.contentEnd)
-        hash.update(Buffer.alloc(end - layout.contentEnd));
+    for (const part of imageParts(bytes, layout, end))
+        hash.update(part);
     return hash.digest();
+}
+/** The fingerprint (see platform/fingerprint.ts) of the bytes `imageDigest` hashes. */
+function imageFingerprint(bytes, layout, end = layout.contentEnd) {
+    return fingerprint(imageParts(bytes, layout, end));
+}
+/** Whether the bytes `imageDigest` would hash here are those `earlier` was taken of. */
+function sameImage(bytes, layout, earlier) {
+    return sameBytes(imageParts(bytes, layout, layout.contentEnd), earlier);
+}
+/** The bytes the image hash covers, in order (views of `bytes`, then the padding). */
+function imageParts(bytes, layout, end) {
+    const parts = [
+        bytes.subarray(0, layout.checksumOffset),
+        bytes.subarray(layout.checksumOffset + 4, layout.securityEntryOffset),
+        bytes.subarray(layout.securityEntryOffset + 8, layout.contentEnd),
+    ];
+    if (end > layout.contentEnd)
+        parts.push(Buffer.alloc(end - layout.contentEnd));
+    return parts;
 }
 /**
  * Where the signed content of a file about to be signed ends: its content (the old table dropped) padded
@@ -36030,7 +36064,7 @@ function certificateOf(der) {
     }
     return certificate;
 }
-async function verifyPe(bytes, trust) {
+async function verifyPe(bytes, trust, known) {
     let layout;
     try {
         layout = await peLayout(bytes);
@@ -36043,8 +36077,10 @@ async function verifyPe(bytes, trust) {
     const hashes = new Map();
     const imageHash = (digest) => {
         let hash = hashes.get(digest);
-        if (!hash)
-            hashes.set(digest, (hash = imageDigest(bytes, layout, digest)));
+        if (!hash) {
+            const same = known?.digest === digest && sameImage(bytes, layout, known.fingerprint);
+            hashes.set(digest, (hash = same ? known.hash : imageDigest(bytes, layout, digest)));
+        }
         return hash;
     };
     return verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
@@ -37477,6 +37513,7 @@ async function preparePe(input, options) {
         layout,
         end,
         imageHash: imageDigest(input, layout, options.digest, end),
+        imageFingerprint: imageFingerprint(input, layout, end),
         // Right after hashing, while the bytes are in the CPU's cache: the first pass over them costs the most.
         contentSum: contentWordSum(input, layout),
         ...(existing ? { primary: Buffer.from(trimDer(existing)) } : {}),
@@ -37959,7 +37996,13 @@ async function assemble(target, identity, prepared, signature, job, pool) {
     let keep = false;
     try {
         const bytes = assemblePe(read.buffer, prepared, signature);
-        const verdict = await verifyPe(bytes, job.trust);
+        // The image was hashed in step one; its fingerprint shows these are the same bytes (a change under us,
+        // or a slip in building the file, would not match), so verifying need not hash them a second time.
+        const verdict = await verifyPe(bytes, job.trust, {
+            digest: job.digest,
+            hash: prepared.imageHash,
+            fingerprint: prepared.imageFingerprint,
+        });
         const ours = verdict.signatures[signature.index];
         const verification = toVerification(verdict, signature.index);
         if (!ours?.intact)
