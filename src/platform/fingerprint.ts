@@ -1,4 +1,5 @@
 import { createCipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chunksOf } from './chunked.js';
 
 /**
  * A keyed fingerprint of bytes: GMAC (AES-256-GCM with the bytes as associated data only) under a key drawn
@@ -18,7 +19,7 @@ const KEY = randomBytes(32);
 /** The fingerprint of `parts` taken one after another, with a new salt or the salt of the one to compare. */
 export function fingerprint(parts: readonly Uint8Array[], salt: Buffer = randomBytes(12)): Fingerprint {
   const mac = createCipheriv('aes-256-gcm', KEY, salt);
-  for (const part of parts) if (part.length > 0) mac.setAAD(part);
+  for (const part of parts) for (const chunk of chunksOf(part)) if (chunk.length > 0) mac.setAAD(chunk);
   mac.final();
   return { salt, tag: mac.getAuthTag() };
 }

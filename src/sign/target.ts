@@ -3,6 +3,7 @@ import { lstat, open, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { constants, fstatSync, type Stats } from 'node:fs';
 import type { BufferPool } from '../platform/bufferpool.js';
+import { chunksOf, readFully, writeFully } from '../platform/chunked.js';
 import type { FileIdentity, FileSnapshot } from '../platform/replace.js';
 import {
   changedWhileSigning,
@@ -89,6 +90,8 @@ function refusal(info: Stats): string | undefined {
   // Checked by mode bits, not access(): root may write anyway, and a read-only file says "do not change me".
   if ((info.mode & 0o200) === 0)
     return 'the file is read-only; make it writable (chmod u+w, or attrib -r on Windows) before signing';
+  // The certificate table's offset is 32 bits: Authenticode cannot sign past 4 GiB.
+  if (info.size >= 2 ** 32) return 'the file is larger than 4 GiB, more than Authenticode can sign';
   if (info.nlink > 1)
     return `the file has ${info.nlink} hard links; signing replaces it, which would leave the other names unsigned. Copy it (cp --no-preserve=links) or sign each name separately`;
   return undefined;
@@ -155,13 +158,8 @@ async function readIdentified(
     const identity = identityOf(target, info);
     if (expected && !sameIdentity(identity, expected)) return { refused: changedWhileSigning(target) };
     const buffer = allocate(identity.size);
-    let at = 0;
-    while (at < identity.size) {
-      const { bytesRead } = await handle.read(buffer, at, identity.size - at, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    if (at !== identity.size || !sameIdentity(identityOf(target, fstatSync(handle.fd)), identity))
+    const read = await readFully(handle, buffer, identity.size);
+    if (read !== identity.size || !sameIdentity(identityOf(target, fstatSync(handle.fd)), identity))
       return { refused: changedWhileSigning(target) };
     return { buffer, identity };
   } finally {
@@ -171,7 +169,9 @@ async function readIdentified(
 
 /** SHA-256 of bytes in memory: `createHash` in one call (WebCrypto's `subtle.digest` copies, 2-8x the CPU). */
 export function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  const hash = createHash('sha256');
+  for (const chunk of chunksOf(bytes)) hash.update(chunk);
+  return hash.digest('hex');
 }
 
 export interface TempRecorder {
@@ -221,11 +221,7 @@ export async function replaceWith(
 async function writeNew(file: string, bytes: Buffer): Promise<void> {
   const handle = await open(file, 'wx', 0o600);
   try {
-    for (let at = 0; at < bytes.length;) {
-      const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, at);
-      if (bytesWritten === 0) throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
-      at += bytesWritten;
-    }
+    await writeFully(handle, bytes);
   } finally {
     await handle.close();
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DIRECTORY, PeFormatError, readHeaders } from '../../pe/headers.js';
+import { chunksOf } from '../../platform/chunked.js';
 import { fingerprint, sameBytes, type Fingerprint } from '../../platform/fingerprint.js';
 
 /**
@@ -64,7 +65,7 @@ export function imageDigest(
   end = layout.contentEnd,
 ): Buffer {
   const hash = createHash(algorithm);
-  for (const part of imageParts(bytes, layout, end)) hash.update(part);
+  for (const part of imageParts(bytes, layout, end)) for (const chunk of chunksOf(part)) hash.update(chunk);
   return hash.digest();
 }
 

@@ -1,0 +1,45 @@
+import type { FileHandle } from 'node:fs/promises';
+
+/**
+ * The most bytes handed to one native call. Node's fs read and write take an int32 length (a larger one
+ * aborts the process: "Assertion failed: args[3]->IsInt32()"), and a hash's update or a cipher's setAAD
+ * refuse more than 2 GiB ("data is too long"), while a PE file may reach 4 GiB.
+ */
+export const IO_CHUNK = 2 ** 30;
+
+/** `bytes` as views of at most `size` bytes each, in order. */
+export function chunksOf(bytes: Uint8Array, size = IO_CHUNK): Uint8Array[] {
+  if (bytes.length <= size) return [bytes];
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) out.push(bytes.subarray(at, at + size));
+  return out;
+}
+
+/** Reads from offset 0 into `buffer` until `length` bytes or the end of the file; returns how many were read. */
+export async function readFully(
+  handle: Pick<FileHandle, 'read'>,
+  buffer: Buffer,
+  length: number,
+  size = IO_CHUNK,
+): Promise<number> {
+  let at = 0;
+  while (at < length) {
+    const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), at);
+    if (bytesRead === 0) break;
+    at += bytesRead;
+  }
+  return at;
+}
+
+/** Writes all of `bytes` from offset 0. */
+export async function writeFully(
+  handle: Pick<FileHandle, 'write'>,
+  bytes: Buffer,
+  size = IO_CHUNK,
+): Promise<void> {
+  for (let at = 0; at < bytes.length;) {
+    const { bytesWritten } = await handle.write(bytes, at, Math.min(bytes.length - at, size), at);
+    if (bytesWritten === 0) throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
+    at += bytesWritten;
+  }
+}
