@@ -12,7 +12,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { authenticodeSha256 } from '../../src/pe/authenticode.js';
-import { imageDigest, imageFingerprint, peLayout, sameImage } from '../../src/sign/authenticode/image.js';
+import {
+  imageDigest,
+  imageFingerprint,
+  peLayout,
+  sameImage,
+  signedContentEnd,
+  signedImageSize,
+} from '../../src/sign/authenticode/image.js';
 import { readForSigning } from '../../src/sign/target.js';
 import { buildWindowsPe } from '../helpers/gobuild.js';
 import { describeWithTool } from '../helpers/tools.js';
@@ -47,6 +54,13 @@ describeWithTool(['go'], 'a PE file larger than 2 GiB', () => {
     read.bytes[read.bytes.length - 1] = 1;
     expect(sameImage(read.bytes, layout, fingerprint)).toBe(false);
   }, 120_000);
+
+  it('is padded to 8 bytes past 2 GiB as below it (no offset wraps to a negative one)', () => {
+    const layout = { checksumOffset: 0xd8, securityEntryOffset: 0x128, tableOffset: 0, tableSize: 0 };
+    expect(signedContentEnd({ ...layout, contentEnd: 2 ** 31 + 3 }, false)).toBe(2 ** 31 + 8);
+    expect(signedContentEnd({ ...layout, contentEnd: 2 ** 32 - 9 }, false)).toBe(2 ** 32 - 8);
+    expect(signedImageSize(2 ** 31 + 8, { length: 2 ** 31 + 1 } as Buffer)).toBe(2 ** 32 + 24);
+  });
 
   it('past 4 GiB is refused before it is read: the certificate table offset is 32 bits', async () => {
     const file = path.join(dir, 'huge.exe');

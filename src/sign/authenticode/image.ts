@@ -22,6 +22,8 @@ export interface PeLayout {
 }
 
 const WIN_CERT_REVISION_2_0 = 0x0200;
+/** Rounded up to a multiple of 8, in arithmetic: bitwise operators would wrap file offsets past 2 GiB. */
+const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 
 /** Reads the layout from the headers; a table that runs past the end of the file is an error. */
@@ -95,7 +97,7 @@ function imageParts(bytes: Buffer, layout: PeLayout, end: number): Buffer[] {
  * with zeros to 8 bytes; when a signature is appended, where the existing table starts.
  */
 export function signedContentEnd(layout: PeLayout, append: boolean): number {
-  return append ? layout.tableOffset : (layout.contentEnd + 7) & ~7;
+  return append ? layout.tableOffset : align8(layout.contentEnd);
 }
 
 /** The WIN_CERTIFICATE entries in the table; a table that is not one holds none. */
@@ -108,7 +110,7 @@ export function certificateEntries(bytes: Buffer, layout: PeLayout): Buffer[] {
     const type = bytes.readUInt16LE(at + 6);
     if (length < 8 || at + length > end) break;
     if (type === WIN_CERT_TYPE_PKCS_SIGNED_DATA) entries.push(bytes.subarray(at + 8, at + length));
-    at += (length + 7) & ~7;
+    at += align8(length);
   }
   return entries;
 }
@@ -126,7 +128,7 @@ export function embedSignature(content: Buffer, layout: PeLayout, signedData: Bu
 
 /** The size of a signed file whose content ends at `end`: content, then the 8-byte aligned WIN_CERTIFICATE. */
 export function signedImageSize(end: number, signedData: Buffer): number {
-  return end + 8 + ((signedData.length + 7) & ~7);
+  return end + 8 + align8(signedData.length);
 }
 
 /**
