@@ -49,7 +49,7 @@ else {
     // Node's on-disk compile cache (in the OS temp folder, as npm and tsc use it): a second run skips compiling
     // ~1.5 MB of bundled code. NODE_DISABLE_COMPILE_CACHE=1 turns it off. The action's steps do not use it.
     node_module__WEBPACK_IMPORTED_MODULE_0___default().enableCompileCache?.();
-    const { main } = await __nccwpck_require__.e(/* import() */ 288).then(__nccwpck_require__.bind(__nccwpck_require__, 7907));
+    const { main } = await __nccwpck_require__.e(/* import() */ 747).then(__nccwpck_require__.bind(__nccwpck_require__, 7747));
     const { exitWhenWritten } = await __nccwpck_require__.e(/* import() */ 251).then(__nccwpck_require__.bind(__nccwpck_require__, 7632));
     await exitWhenWritten(await main());
 }

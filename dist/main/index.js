@@ -30696,7 +30696,7 @@ function errorInfo(raw) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6741);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(62941);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -30705,7 +30705,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6741:
+/***/ 62941:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35611,15 +35611,54 @@ function signatureValue(der) {
     return der.subarray(value.start, value.end);
 }
 
+;// CONCATENATED MODULE: ./src/platform/chunked.ts
+/**
+ * The most bytes handed to one native call. Node's fs read and write take an int32 length (a larger one
+ * aborts the process: "Assertion failed: args[3]->IsInt32()"), and a hash's update or a cipher's setAAD
+ * refuse more than 2 GiB ("data is too long"), while a PE file may reach 4 GiB.
+ */
+const IO_CHUNK = 2 ** 30;
+/** `bytes` as views of at most `size` bytes each, in order. */
+function chunksOf(bytes, size = IO_CHUNK) {
+    if (bytes.length <= size)
+        return [bytes];
+    const out = [];
+    for (let at = 0; at < bytes.length; at += size)
+        out.push(bytes.subarray(at, at + size));
+    return out;
+}
+/** Reads from offset 0 into `buffer` until `length` bytes or the end of the file; returns how many were read. */
+async function readFully(handle, buffer, length, size = IO_CHUNK) {
+    let at = 0;
+    while (at < length) {
+        const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), at);
+        if (bytesRead === 0)
+            break;
+        at += bytesRead;
+    }
+    return at;
+}
+/** Writes all of `bytes` from offset 0. */
+async function writeFully(handle, bytes, size = IO_CHUNK) {
+    for (let at = 0; at < bytes.length;) {
+        const { bytesWritten } = await handle.write(bytes, at, Math.min(bytes.length - at, size), at);
+        if (bytesWritten === 0)
+            throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
+        at += bytesWritten;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/platform/fingerprint.ts
+
 
 const KEY = (0,external_node_crypto_.randomBytes)(32);
 /** The fingerprint of `parts` taken one after another, with a new salt or the salt of the one to compare. */
 function fingerprint(parts, salt = (0,external_node_crypto_.randomBytes)(12)) {
     const mac = (0,external_node_crypto_.createCipheriv)('aes-256-gcm', KEY, salt);
     for (const part of parts)
-        if (part.length > 0)
-            mac.setAAD(part);
+        for (const chunk of chunksOf(part))
+            if (chunk.length > 0)
+                mac.setAAD(chunk);
     mac.final();
     return { salt, tag: mac.getAuthTag() };
 }
@@ -35632,7 +35671,10 @@ function sameBytes(parts, earlier) {
 
 
 
+
 const WIN_CERT_REVISION_2_0 = 0x0200;
+/** Rounded up to a multiple of 8, in arithmetic: bitwise operators would wrap file offsets past 2 GiB. */
+const align8 = (n) => Math.ceil(n / 8) * 8;
 const image_WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 /** Reads the layout from the headers; a table that runs past the end of the file is an error. */
 async function peLayout(bytes) {
@@ -35666,7 +35708,8 @@ async function peLayout(bytes) {
 function imageDigest(bytes, layout, algorithm, end = layout.contentEnd) {
     const hash = (0,external_node_crypto_.createHash)(algorithm);
     for (const part of imageParts(bytes, layout, end))
-        hash.update(part);
+        for (const chunk of chunksOf(part))
+            hash.update(chunk);
     return hash.digest();
 }
 /** The fingerprint (see platform/fingerprint.ts) of the bytes `imageDigest` hashes. */
@@ -35693,7 +35736,7 @@ function imageParts(bytes, layout, end) {
  * with zeros to 8 bytes; when a signature is appended, where the existing table starts.
  */
 function signedContentEnd(layout, append) {
-    return append ? layout.tableOffset : (layout.contentEnd + 7) & ~7;
+    return append ? layout.tableOffset : align8(layout.contentEnd);
 }
 /** The WIN_CERTIFICATE entries in the table; a table that is not one holds none. */
 function certificateEntries(bytes, layout) {
@@ -35707,7 +35750,7 @@ function certificateEntries(bytes, layout) {
             break;
         if (type === image_WIN_CERT_TYPE_PKCS_SIGNED_DATA)
             entries.push(bytes.subarray(at + 8, at + length));
-        at += (length + 7) & ~7;
+        at += align8(length);
     }
     return entries;
 }
@@ -35723,7 +35766,7 @@ function embedSignature(content, layout, signedData) {
 }
 /** The size of a signed file whose content ends at `end`: content, then the 8-byte aligned WIN_CERTIFICATE. */
 function image_signedImageSize(end, signedData) {
-    return end + 8 + ((signedData.length + 7) & ~7);
+    return end + 8 + align8(signedData.length);
 }
 /**
  * Builds the signed file in place in `buffer`, which holds the file's bytes up to `layout.contentEnd` and has
@@ -37669,6 +37712,7 @@ const MIB = 1024 * 1024;
 
 
 
+
 async function resolveTargets(files, roots) {
     const realRoots = await Promise.all(roots.map((r) => (0,promises_.realpath)(r).catch(() => external_node_path_default().resolve(r))));
     // Every file looked up at once (a round trip each through the thread pool), then judged in order.
@@ -37721,6 +37765,9 @@ function refusal(info) {
     // Checked by mode bits, not access(): root may write anyway, and a read-only file says "do not change me".
     if ((info.mode & 0o200) === 0)
         return 'the file is read-only; make it writable (chmod u+w, or attrib -r on Windows) before signing';
+    // The certificate table's offset is 32 bits: Authenticode cannot sign past 4 GiB.
+    if (info.size >= 2 ** 32)
+        return 'the file is larger than 4 GiB, more than Authenticode can sign';
     if (info.nlink > 1)
         return `the file has ${info.nlink} hard links; signing replaces it, which would leave the other names unsigned. Copy it (cp --no-preserve=links) or sign each name separately`;
     return undefined;
@@ -37772,14 +37819,8 @@ async function readIdentified(target, allocate, expected) {
         if (expected && !sameIdentity(identity, expected))
             return { refused: changedWhileSigning(target) };
         const buffer = allocate(identity.size);
-        let at = 0;
-        while (at < identity.size) {
-            const { bytesRead } = await handle.read(buffer, at, identity.size - at, at);
-            if (bytesRead === 0)
-                break;
-            at += bytesRead;
-        }
-        if (at !== identity.size || !sameIdentity(identityOf(target, (0,external_node_fs_.fstatSync)(handle.fd)), identity))
+        const read = await readFully(handle, buffer, identity.size);
+        if (read !== identity.size || !sameIdentity(identityOf(target, (0,external_node_fs_.fstatSync)(handle.fd)), identity))
             return { refused: changedWhileSigning(target) };
         return { buffer, identity };
     }
@@ -37789,7 +37830,10 @@ async function readIdentified(target, allocate, expected) {
 }
 /** SHA-256 of bytes in memory: `createHash` in one call (WebCrypto's `subtle.digest` copies, 2-8x the CPU). */
 function sha256(bytes) {
-    return (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (const chunk of chunksOf(bytes))
+        hash.update(chunk);
+    return hash.digest('hex');
 }
 /**
  * Writes `bytes` beside the file and renames it over the original only if the original is still the one
@@ -37829,12 +37873,7 @@ async function replaceWith(read, bytes, temps) {
 async function writeNew(file, bytes) {
     const handle = await (0,promises_.open)(file, 'wx', 0o600);
     try {
-        for (let at = 0; at < bytes.length;) {
-            const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, at);
-            if (bytesWritten === 0)
-                throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
-            at += bytesWritten;
-        }
+        await writeFully(handle, bytes);
     }
     finally {
         await handle.close();

@@ -35135,13 +35135,15 @@ function cms_signatureValue(der) {
 
 ;// CONCATENATED MODULE: ./src/platform/fingerprint.ts
 
+
 const KEY = (0,external_node_crypto_.randomBytes)(32);
 /** The fingerprint of `parts` taken one after another, with a new salt or the salt of the one to compare. */
 function fingerprint_fingerprint(parts, salt = randomBytes(12)) {
     const mac = createCipheriv('aes-256-gcm', KEY, salt);
     for (const part of parts)
-        if (part.length > 0)
-            mac.setAAD(part);
+        for (const chunk of chunksOf(part))
+            if (chunk.length > 0)
+                mac.setAAD(chunk);
     mac.final();
     return { salt, tag: mac.getAuthTag() };
 }
@@ -35154,7 +35156,10 @@ function fingerprint_sameBytes(parts, earlier) {
 
 
 
+
 const WIN_CERT_REVISION_2_0 = 0x0200;
+/** Rounded up to a multiple of 8, in arithmetic: bitwise operators would wrap file offsets past 2 GiB. */
+const align8 = (n) => Math.ceil(n / 8) * 8;
 const image_WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 /** Reads the layout from the headers; a table that runs past the end of the file is an error. */
 async function image_peLayout(bytes) {
@@ -35188,7 +35193,8 @@ async function image_peLayout(bytes) {
 function image_imageDigest(bytes, layout, algorithm, end = layout.contentEnd) {
     const hash = createHash(algorithm);
     for (const part of imageParts(bytes, layout, end))
-        hash.update(part);
+        for (const chunk of chunksOf(part))
+            hash.update(chunk);
     return hash.digest();
 }
 /** The fingerprint (see platform/fingerprint.ts) of the bytes `imageDigest` hashes. */
@@ -35215,7 +35221,7 @@ function imageParts(bytes, layout, end) {
  * with zeros to 8 bytes; when a signature is appended, where the existing table starts.
  */
 function image_signedContentEnd(layout, append) {
-    return append ? layout.tableOffset : (layout.contentEnd + 7) & ~7;
+    return append ? layout.tableOffset : align8(layout.contentEnd);
 }
 /** The WIN_CERTIFICATE entries in the table; a table that is not one holds none. */
 function image_certificateEntries(bytes, layout) {
@@ -35229,7 +35235,7 @@ function image_certificateEntries(bytes, layout) {
             break;
         if (type === image_WIN_CERT_TYPE_PKCS_SIGNED_DATA)
             entries.push(bytes.subarray(at + 8, at + length));
-        at += (length + 7) & ~7;
+        at += align8(length);
     }
     return entries;
 }
@@ -35245,7 +35251,7 @@ function image_embedSignature(content, layout, signedData) {
 }
 /** The size of a signed file whose content ends at `end`: content, then the 8-byte aligned WIN_CERTIFICATE. */
 function image_signedImageSize(end, signedData) {
-    return end + 8 + ((signedData.length + 7) & ~7);
+    return end + 8 + align8(signedData.length);
 }
 /**
  * Builds the signed file in place in `buffer`, which holds the file's bytes up to `layout.contentEnd` and has
@@ -37150,6 +37156,7 @@ async function engine_timestampSignature(input, index, digest, stamp) {
 
 
 
+
 async function target_resolveTargets(files, roots) {
     const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => path.resolve(r))));
     // Every file looked up at once (a round trip each through the thread pool), then judged in order.
@@ -37202,6 +37209,9 @@ function refusal(info) {
     // Checked by mode bits, not access(): root may write anyway, and a read-only file says "do not change me".
     if ((info.mode & 0o200) === 0)
         return 'the file is read-only; make it writable (chmod u+w, or attrib -r on Windows) before signing';
+    // The certificate table's offset is 32 bits: Authenticode cannot sign past 4 GiB.
+    if (info.size >= 2 ** 32)
+        return 'the file is larger than 4 GiB, more than Authenticode can sign';
     if (info.nlink > 1)
         return `the file has ${info.nlink} hard links; signing replaces it, which would leave the other names unsigned. Copy it (cp --no-preserve=links) or sign each name separately`;
     return undefined;
@@ -37253,14 +37263,8 @@ async function readIdentified(target, allocate, expected) {
         if (expected && !sameIdentity(identity, expected))
             return { refused: changedWhileSigning(target) };
         const buffer = allocate(identity.size);
-        let at = 0;
-        while (at < identity.size) {
-            const { bytesRead } = await handle.read(buffer, at, identity.size - at, at);
-            if (bytesRead === 0)
-                break;
-            at += bytesRead;
-        }
-        if (at !== identity.size || !sameIdentity(identityOf(target, fstatSync(handle.fd)), identity))
+        const read = await readFully(handle, buffer, identity.size);
+        if (read !== identity.size || !sameIdentity(identityOf(target, fstatSync(handle.fd)), identity))
             return { refused: changedWhileSigning(target) };
         return { buffer, identity };
     }
@@ -37270,7 +37274,10 @@ async function readIdentified(target, allocate, expected) {
 }
 /** SHA-256 of bytes in memory: `createHash` in one call (WebCrypto's `subtle.digest` copies, 2-8x the CPU). */
 function target_sha256(bytes) {
-    return createHash('sha256').update(bytes).digest('hex');
+    const hash = createHash('sha256');
+    for (const chunk of chunksOf(bytes))
+        hash.update(chunk);
+    return hash.digest('hex');
 }
 /**
  * Writes `bytes` beside the file and renames it over the original only if the original is still the one
@@ -37310,12 +37317,7 @@ async function target_replaceWith(read, bytes, temps) {
 async function writeNew(file, bytes) {
     const handle = await open(file, 'wx', 0o600);
     try {
-        for (let at = 0; at < bytes.length;) {
-            const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, at);
-            if (bytesWritten === 0)
-                throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
-            at += bytesWritten;
-        }
+        await writeFully(handle, bytes);
     }
     finally {
         await handle.close();
