@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { verifyPe } from '../../src/sign/authenticode/verify.js';
+import { verifyPe, verifyPeFile } from '../../src/sign/authenticode/verify.js';
 import { describeWithTool } from '../helpers/tools.js';
 import { readAnchors } from '../../src/sign/authenticode/anchors.js';
 
@@ -42,5 +42,39 @@ describeWithTool(['osslsigncode'], 'real signed files from public packages (prov
       if (intact) expect(s.trustProblems.join()).toMatch(/no trust anchor|not a trust anchor/);
     }
     if (!intact) expect(verdict.detail).toMatch(/image hash mismatch/);
+    // Verifying the file on disk, streamed in flat memory (`go-av-guard verify`), gives the same verdict.
+    const handle = await open(file, 'r');
+    try {
+      expect(await verifyPeFile(handle, (await handle.stat()).size, { anchors: readAnchors([]) })).toEqual(
+        verdict,
+      );
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('a file cut short while its image streams is reported as changed, not judged', async () => {
+    const handle = await open(path.join(REAL, 'ms-sha256.dll'), 'r');
+    try {
+      const size = (await handle.stat()).size;
+      // Headers and table read as usual; the stream's reads (its own 1 MiB buffers) find the file cut at 4 KiB.
+      const cut = {
+        read: (async (buffer: Buffer, offset: number, length: number, position: number) => {
+          if (buffer.length !== 1 << 20) return handle.read(buffer, offset, length, position);
+          const { bytesRead } = await handle.read(
+            buffer,
+            offset,
+            Math.max(0, Math.min(length, 4096 - position)),
+            position,
+          );
+          return { bytesRead, buffer };
+        }) as typeof handle.read,
+      } as typeof handle;
+      const verdict = await verifyPeFile(cut, size, { anchors: readAnchors([]) });
+      expect(verdict.intact).toBe(false);
+      expect(verdict.detail).toMatch(/changed while it was being read/);
+    } finally {
+      await handle.close();
+    }
   });
 });

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Progress } from '../progress.js';
 import { readAnchors } from './authenticode/anchors.js';
-import { verifyPe, type FileVerdict } from './authenticode/verify.js';
+import { verifyPeFile, type FileVerdict, type TrustOptions } from './authenticode/verify.js';
 import { systemBundle } from './trust.js';
 
 /** One file's verification for `go-av-guard verify`. */
@@ -33,7 +33,7 @@ export async function verifyFiles(files: readonly string[], o: VerifyFilesOption
     const started = Date.now();
     let result: VerifiedFile;
     try {
-      const verdict = await verifyPe(await readFile(file), { anchors });
+      const verdict = await verifyOnDisk(file, { anchors });
       const ok = verdict.intact && (!o.requireTrusted || verdict.trusted);
       const reason = !verdict.signed
         ? 'not signed'
@@ -72,6 +72,15 @@ export async function verifyFiles(files: readonly string[], o: VerifyFilesOption
     out.push(result);
   }
   return out;
+}
+
+async function verifyOnDisk(file: string, trust: TrustOptions): Promise<FileVerdict> {
+  const handle = await open(file, 'r');
+  try {
+    return await verifyPeFile(handle, (await handle.stat()).size, trust);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** One line per file: "OK" or "FAILED", the path relative to `cwd`, and the verdict. */

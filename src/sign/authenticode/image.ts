@@ -28,10 +28,15 @@ const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 
 /** Reads the layout from the headers; a table that runs past the end of the file is an error. */
 export async function peLayout(bytes: Buffer): Promise<PeLayout> {
-  const headers = await readHeaders(
-    async (offset, length) => bytes.subarray(offset, offset + length),
-    bytes.length,
-  );
+  return peLayoutAt(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+}
+
+/** `peLayout` of a file of `size` bytes read through `readAt` (a file on disk, not held in memory). */
+export async function peLayoutAt(
+  readAt: (offset: number, length: number) => Promise<Buffer>,
+  size: number,
+): Promise<PeLayout> {
+  const headers = await readHeaders(readAt, size);
   const security = headers.directories[DIRECTORY.security];
   if (headers.directories.length <= DIRECTORY.security) {
     throw new PeFormatError('the PE header has no security directory entry, so it cannot hold a signature');
@@ -41,7 +46,7 @@ export async function peLayout(bytes: Buffer): Promise<PeLayout> {
   if (tableOffset === 0 || tableSize === 0) {
     tableOffset = 0;
     tableSize = 0;
-  } else if (tableOffset + tableSize > bytes.length || tableOffset < headers.sizeOfHeaders) {
+  } else if (tableOffset + tableSize > size || tableOffset < headers.sizeOfHeaders) {
     throw new PeFormatError(
       'its certificate table points outside the file (truncated download, or a damaged signature)',
     );
@@ -51,7 +56,7 @@ export async function peLayout(bytes: Buffer): Promise<PeLayout> {
     securityEntryOffset: headers.securityEntryOffset,
     tableOffset,
     tableSize,
-    contentEnd: tableSize > 0 ? tableOffset : bytes.length,
+    contentEnd: tableSize > 0 ? tableOffset : size,
   };
 }
 

@@ -1,11 +1,14 @@
 import { createHash, verify as verifySignature, X509Certificate, type KeyObject } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { childrenOf, encodingOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
+import { streamOnce } from '../../pe/stream.js';
 import type { TrustAnchors } from './anchors.js';
 import { tbsFields } from './cms.js';
 import {
   certificateEntries,
   imageDigest,
   peLayout,
+  peLayoutAt,
   sameImage,
   type HashName,
   type PeLayout,
@@ -94,7 +97,7 @@ export async function verifyPe(bytes: Buffer, trust: TrustOptions, known?: Known
   try {
     layout = await peLayout(bytes);
   } catch (error) {
-    return broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
+    return notPe(error);
   }
   if (layout.tableSize === 0) return UNSIGNED;
   const hashes = new Map<HashName, Buffer>();
@@ -108,6 +111,49 @@ export async function verifyPe(bytes: Buffer, trust: TrustOptions, known?: Known
   };
   return verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
 }
+
+/**
+ * `verifyPe` of a file on disk, in flat memory: the headers and the certificate table are read, and the image
+ * is hashed as it streams past, so a file of any size (past the 2 GiB one read can take) costs a few MB.
+ */
+export async function verifyPeFile(
+  handle: FileHandle,
+  size: number,
+  trust: TrustOptions,
+): Promise<FileVerdict> {
+  const readAt = async (offset: number, length: number): Promise<Buffer> => {
+    const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.subarray(0, bytesRead);
+  };
+  let layout: PeLayout;
+  try {
+    layout = await peLayoutAt(readAt, size);
+  } catch (error) {
+    return notPe(error);
+  }
+  if (layout.tableSize === 0) return UNSIGNED;
+  // A table is a few KB; one that claims more is read only as far as a real one could need.
+  const table = await readAt(layout.tableOffset, Math.min(layout.tableSize, MAX_TABLE));
+  const entry = certificateEntries(table, { ...layout, tableOffset: 0, tableSize: table.length })[0];
+  const algorithms = signatureDigests(entry);
+  const plan = {
+    algorithms,
+    skip: [
+      [layout.checksumOffset, layout.checksumOffset + 4],
+      [layout.securityEntryOffset, layout.securityEntryOffset + 8],
+    ] as Array<[number, number]>,
+    end: layout.contentEnd,
+  };
+  const streamed = algorithms.length > 0 ? await streamOnce(handle, size, [], [], plan, false) : undefined;
+  if (streamed && streamed.bytesRead !== size) return broken('the file changed while it was being read');
+  return verifySignatureTable(entry, (digest) => streamed?.imageHashes?.get(digest), trust);
+}
+
+const MAX_TABLE = 16 * 1024 * 1024;
+
+const notPe = (error: unknown): FileVerdict =>
+  broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
 
 const UNSIGNED: FileVerdict = {
   signed: false,
