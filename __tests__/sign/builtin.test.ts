@@ -24,12 +24,10 @@ import type { ProcessRunner } from '../../src/platform/process.js';
 import { runProcess } from '../../src/platform/runprocess.js';
 import { memoryState } from '../../src/platform/state.js';
 import { signFiles, SIGNING_CLEANUP_STATE, type SignContext } from '../../src/sign/index.js';
-import { readAnchors } from '../../src/sign/authenticode/anchors.js';
-import { signWithEngine } from '../../src/sign/builtin.js';
 import type { SigningKey } from '../../src/sign/keys/types.js';
 import { buildWindowsPe, copyPe } from '../helpers/gobuild.js';
 import { exportPfx, issue, makeTestPki, type TestPki } from '../helpers/pki.js';
-import { keyOf, signConfig } from './keys.js';
+import { engineSign as signEngine, keyOf, signConfig } from './keys.js';
 import { recordingRunner, type Spawn } from '../helpers/recorder.js';
 import { describeWithTool } from '../helpers/tools.js';
 import { startTsa, type TestTsa } from '../helpers/tsa.js';
@@ -120,20 +118,7 @@ describeWithTool(
         ...over,
       });
 
-    /** The engine straight, on files as they are, with the test CA as anchor. */
-    const engineSign = (files: string[], key: SigningKey) =>
-      signWithEngine(
-        files.map((f) => ({ path: f, target: f, size: statSync(f).size })),
-        {
-          key,
-          digest: 'sha256',
-          skipSigned: true,
-          appendSignature: false,
-          signerSubject: 'CN=Leaf Signer',
-          selfSigned: false,
-          trust: { anchors: readAnchors([pki.ca.certPem]) },
-        },
-      );
+    const engineSign = (files: string[], key: SigningKey) => signEngine(files, key, pki);
 
     /** What osslsigncode itself says about a file, with the test CA and TSA as trust anchors. */
     const verifyWithTestCa = (file: string, ca = pki.ca.certFile): string =>

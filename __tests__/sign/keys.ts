@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
+import { statSync } from 'node:fs';
+import { readAnchors } from '../../src/sign/authenticode/anchors.js';
+import { signWithEngine } from '../../src/sign/builtin.js';
 import { localKey } from '../../src/sign/keys/local.js';
 import type { SigningKey } from '../../src/sign/keys/types.js';
 import type { SignConfig } from '../../src/config.js';
@@ -50,4 +53,24 @@ export function signConfig(over: Partial<SignConfig>): SignConfig {
     timestampTimeoutMs: 30_000,
     ...over,
   };
+}
+
+/** The built-in engine straight, on files as they are: sha256, skip-signed, the test CA as the only anchor. */
+export function engineSign(
+  files: string[],
+  key: SigningKey,
+  pki: TestPki,
+): ReturnType<typeof signWithEngine> {
+  return signWithEngine(
+    files.map((f) => ({ path: f, target: f, size: statSync(f).size })),
+    {
+      key,
+      digest: 'sha256',
+      skipSigned: true,
+      appendSignature: false,
+      signerSubject: 'CN=Leaf Signer',
+      selfSigned: false,
+      trust: { anchors: readAnchors([pki.ca.certPem]) },
+    },
+  );
 }
