@@ -35352,7 +35352,7 @@ async function workerFileHasher() {
 const stream_CHUNK = 1 << 20;
 const SAMPLE_ABOVE = 64 * stream_CHUNK;
 const SAMPLE_SPAN = stream_CHUNK / 4;
-async function streamOnce(file, size, histograms, captures, image, 
+async function stream_streamOnce(file, size, histograms, captures, image, 
 /** False when another thread hashes the file: then chunks that no range needs are not even read. */
 hash = true) {
     const sha256 = hash ? (0,external_node_crypto_.createHash)('sha256') : undefined;
@@ -35678,7 +35678,11 @@ const align8 = (n) => Math.ceil(n / 8) * 8;
 const image_WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 /** Reads the layout from the headers; a table that runs past the end of the file is an error. */
 async function peLayout(bytes) {
-    const headers = await readHeaders(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+    return image_peLayoutAt(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+}
+/** `peLayout` of a file of `size` bytes read through `readAt` (a file on disk, not held in memory). */
+async function image_peLayoutAt(readAt, size) {
+    const headers = await readHeaders(readAt, size);
     const security = headers.directories[DIRECTORY.security];
     if (headers.directories.length <= DIRECTORY.security) {
         throw new PeFormatError('the PE header has no security directory entry, so it cannot hold a signature');
@@ -35689,7 +35693,7 @@ async function peLayout(bytes) {
         tableOffset = 0;
         tableSize = 0;
     }
-    else if (tableOffset + tableSize > bytes.length || tableOffset < headers.sizeOfHeaders) {
+    else if (tableOffset + tableSize > size || tableOffset < headers.sizeOfHeaders) {
         throw new PeFormatError('its certificate table points outside the file (truncated download, or a damaged signature)');
     }
     return {
@@ -35697,7 +35701,7 @@ async function peLayout(bytes) {
         securityEntryOffset: headers.securityEntryOffset,
         tableOffset,
         tableSize,
-        contentEnd: tableSize > 0 ? tableOffset : bytes.length,
+        contentEnd: tableSize > 0 ? tableOffset : size,
     };
 }
 /**
@@ -35739,7 +35743,7 @@ function signedContentEnd(layout, append) {
     return append ? layout.tableOffset : align8(layout.contentEnd);
 }
 /** The WIN_CERTIFICATE entries in the table; a table that is not one holds none. */
-function certificateEntries(bytes, layout) {
+function image_certificateEntries(bytes, layout) {
     const entries = [];
     let at = layout.tableOffset;
     const end = layout.tableOffset + layout.tableSize;
@@ -36091,6 +36095,7 @@ function utcTime(text) {
 
 
 
+
 /**
  * A certificate parsed once per run: every file signed in a run carries the same chain and often the same
  * timestamp authority's, and parsing them again for each file showed in profiles. Bounded, and immutable.
@@ -36113,7 +36118,7 @@ async function verifyPe(bytes, trust, known) {
         layout = await peLayout(bytes);
     }
     catch (error) {
-        return broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
+        return notPe(error);
     }
     if (layout.tableSize === 0)
         return UNSIGNED;
@@ -36126,8 +36131,46 @@ async function verifyPe(bytes, trust, known) {
         }
         return hash;
     };
-    return verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
+    return verifySignatureTable(image_certificateEntries(bytes, layout)[0], imageHash, trust);
 }
+/**
+ * `verifyPe` of a file on disk, in flat memory: the headers and the certificate table are read, and the image
+ * is hashed as it streams past, so a file of any size (past the 2 GiB one read can take) costs a few MB.
+ */
+async function verifyPeFile(handle, size, trust) {
+    const readAt = async (offset, length) => {
+        const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        return buffer.subarray(0, bytesRead);
+    };
+    let layout;
+    try {
+        layout = await peLayoutAt(readAt, size);
+    }
+    catch (error) {
+        return notPe(error);
+    }
+    if (layout.tableSize === 0)
+        return UNSIGNED;
+    // A table is a few KB; one that claims more is read only as far as a real one could need.
+    const table = await readAt(layout.tableOffset, Math.min(layout.tableSize, MAX_TABLE));
+    const entry = certificateEntries(table, { ...layout, tableOffset: 0, tableSize: table.length })[0];
+    const algorithms = signatureDigests(entry);
+    const plan = {
+        algorithms,
+        skip: [
+            [layout.checksumOffset, layout.checksumOffset + 4],
+            [layout.securityEntryOffset, layout.securityEntryOffset + 8],
+        ],
+        end: layout.contentEnd,
+    };
+    const streamed = algorithms.length > 0 ? await streamOnce(handle, size, [], [], plan, false) : undefined;
+    if (streamed && streamed.bytesRead !== size)
+        return broken('the file changed while it was being read');
+    return verifySignatureTable(entry, (digest) => streamed?.imageHashes?.get(digest), trust);
+}
+const MAX_TABLE = (/* unused pure expression or super */ null && (16 * 1024 * 1024));
+const notPe = (error) => broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
 const UNSIGNED = {
     signed: false,
     signatures: [],
@@ -36776,7 +36819,7 @@ async function analyzeOpen(file, handle, size, verify, hasher) {
     const imageHashes = table && entry && !verify?.signed ? imagePlan(headers, entry, security?.rva ?? size) : undefined;
     const hashing = hasher?.hash(handle.fd, size);
     // The worker reads through this handle: wait for it even when the pass fails, as the caller closes it.
-    const streamed = await streamOnce(handle, size, histograms, Object.values(captures), imageHashes, !hasher).finally(() => hashing?.catch(() => undefined));
+    const streamed = await stream_streamOnce(handle, size, histograms, Object.values(captures), imageHashes, !hasher).finally(() => hashing?.catch(() => undefined));
     const hashed = await hashing;
     const sha256 = (hashed?.sha256 ?? streamed.sha256);
     const bytesRead = Math.min(streamed.bytesRead, hashed?.bytesRead ?? size);
@@ -36815,7 +36858,7 @@ async function analyzeOpen(file, handle, size, verify, hasher) {
             let hashes = streamed.imageHashes;
             // The file changed since signing verified it: one more pass for its image hashes.
             if (!hashes && entry)
-                hashes = (await streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size), false)).imageHashes;
+                hashes = (await stream_streamOnce(handle, size, [], [], imagePlan(headers, entry, security?.rva ?? size), false)).imageHashes;
             const checked = verifySignatureTable(entry, (digest) => hashes?.get(digest), await verify.trust());
             verdict = { intact: checked.intact, trusted: checked.trusted, detail: checked.detail };
         }
@@ -37550,7 +37593,7 @@ async function signPe(input, key, options) {
 /** The layout and image hash of a file about to be signed (CPU only; the caller may reuse `input` after). */
 async function preparePe(input, options) {
     const layout = await peLayout(input);
-    const existing = options.append ? certificateEntries(input, layout)[0] : undefined;
+    const existing = options.append ? image_certificateEntries(input, layout)[0] : undefined;
     const end = signedContentEnd(layout, Boolean(existing));
     return {
         layout,
@@ -37628,7 +37671,7 @@ function countNested(der) {
  */
 async function timestampSignature(input, index, digest, stamp) {
     const layout = await peLayout(input);
-    const entry = certificateEntries(input, layout)[0];
+    const entry = image_certificateEntries(input, layout)[0];
     if (!entry)
         throw new PeFormatError('the signed file has no signature to timestamp');
     const primary = trimDer(entry);

@@ -35163,7 +35163,11 @@ const align8 = (n) => Math.ceil(n / 8) * 8;
 const image_WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 /** Reads the layout from the headers; a table that runs past the end of the file is an error. */
 async function image_peLayout(bytes) {
-    const headers = await readHeaders(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+    return image_peLayoutAt(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+}
+/** `peLayout` of a file of `size` bytes read through `readAt` (a file on disk, not held in memory). */
+async function image_peLayoutAt(readAt, size) {
+    const headers = await readHeaders(readAt, size);
     const security = headers.directories[DIRECTORY.security];
     if (headers.directories.length <= DIRECTORY.security) {
         throw new PeFormatError('the PE header has no security directory entry, so it cannot hold a signature');
@@ -35174,7 +35178,7 @@ async function image_peLayout(bytes) {
         tableOffset = 0;
         tableSize = 0;
     }
-    else if (tableOffset + tableSize > bytes.length || tableOffset < headers.sizeOfHeaders) {
+    else if (tableOffset + tableSize > size || tableOffset < headers.sizeOfHeaders) {
         throw new PeFormatError('its certificate table points outside the file (truncated download, or a damaged signature)');
     }
     return {
@@ -35182,7 +35186,7 @@ async function image_peLayout(bytes) {
         securityEntryOffset: headers.securityEntryOffset,
         tableOffset,
         tableSize,
-        contentEnd: tableSize > 0 ? tableOffset : bytes.length,
+        contentEnd: tableSize > 0 ? tableOffset : size,
     };
 }
 /**
@@ -35575,6 +35579,7 @@ function timestamp_utcTime(text) {
 
 
 
+
 /**
  * A certificate parsed once per run: every file signed in a run carries the same chain and often the same
  * timestamp authority's, and parsing them again for each file showed in profiles. Bounded, and immutable.
@@ -35597,7 +35602,7 @@ async function verify_verifyPe(bytes, trust, known) {
         layout = await peLayout(bytes);
     }
     catch (error) {
-        return broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
+        return notPe(error);
     }
     if (layout.tableSize === 0)
         return UNSIGNED;
@@ -35612,6 +35617,44 @@ async function verify_verifyPe(bytes, trust, known) {
     };
     return verify_verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
 }
+/**
+ * `verifyPe` of a file on disk, in flat memory: the headers and the certificate table are read, and the image
+ * is hashed as it streams past, so a file of any size (past the 2 GiB one read can take) costs a few MB.
+ */
+async function verifyPeFile(handle, size, trust) {
+    const readAt = async (offset, length) => {
+        const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        return buffer.subarray(0, bytesRead);
+    };
+    let layout;
+    try {
+        layout = await peLayoutAt(readAt, size);
+    }
+    catch (error) {
+        return notPe(error);
+    }
+    if (layout.tableSize === 0)
+        return UNSIGNED;
+    // A table is a few KB; one that claims more is read only as far as a real one could need.
+    const table = await readAt(layout.tableOffset, Math.min(layout.tableSize, MAX_TABLE));
+    const entry = certificateEntries(table, { ...layout, tableOffset: 0, tableSize: table.length })[0];
+    const algorithms = verify_signatureDigests(entry);
+    const plan = {
+        algorithms,
+        skip: [
+            [layout.checksumOffset, layout.checksumOffset + 4],
+            [layout.securityEntryOffset, layout.securityEntryOffset + 8],
+        ],
+        end: layout.contentEnd,
+    };
+    const streamed = algorithms.length > 0 ? await streamOnce(handle, size, [], [], plan, false) : undefined;
+    if (streamed && streamed.bytesRead !== size)
+        return broken('the file changed while it was being read');
+    return verify_verifySignatureTable(entry, (digest) => streamed?.imageHashes?.get(digest), trust);
+}
+const MAX_TABLE = (/* unused pure expression or super */ null && (16 * 1024 * 1024));
+const notPe = (error) => broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
 const UNSIGNED = {
     signed: false,
     signatures: [],
