@@ -27,12 +27,12 @@ describe('fingerprint', () => {
     expect(sameBytes([bytes.subarray(1), bytes.subarray(0, 1)], earlier)).toBe(false);
   });
 
-  it('takes a new salt each time, so the tags of one content differ and a tag cannot be compared across subjects', () => {
+  it('takes a new nonce each time, so the tags of one content differ and a tag cannot be compared across subjects', () => {
     const a = fingerprint([bytes]);
     const b = fingerprint([bytes]);
-    expect(a.salt.equals(b.salt)).toBe(false);
+    expect(a.nonce.equals(b.nonce)).toBe(false);
     expect(a.tag.equals(b.tag)).toBe(false);
     expect(sameBytes([bytes], a) && sameBytes([bytes], b)).toBe(true);
-    expect(sameBytes([bytes], { salt: a.salt, tag: b.tag })).toBe(false);
+    expect(sameBytes([bytes], { nonce: a.nonce, tag: b.tag })).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, constants, fstatSync, lstatSync, type Stats } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
+import { IO_CHUNK } from './chunked.js';
 
 // Metadata calls (lstat, fstat, chmod) are synchronous: on a local disk each takes microseconds, where a round
 // trip through the thread pool costs ~40 µs and, on a 2-core runner, wakes a thread that preempts the hashing
@@ -98,7 +99,7 @@ async function readNoFollow(
     for (;;) {
       const at = keep ? position : 0;
       if (at >= buffer.length) break; // kept: the whole file, as fstat saw it
-      const { bytesRead } = await handle.read(buffer, at, buffer.length - at, position);
+      const { bytesRead } = await handle.read(buffer, at, Math.min(buffer.length - at, IO_CHUNK), position);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(at, at + bytesRead));
       position += bytesRead;
