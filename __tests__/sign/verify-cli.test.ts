@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,10 +71,18 @@ describe('go-av-guard verify on real files', () => {
     try {
       const unsigned = path.join(dir, 'plain.exe');
       writeFileSync(unsigned, 'MZ not much');
-      const result = await cli(['verify', unsigned, path.join(dir, 'missing.exe')]);
+      const folder = path.join(dir, 'folder.exe');
+      mkdirSync(folder);
+      // A FIFO in a file's place is refused, not waited on (the open would block for a writer).
+      const fifo = path.join(dir, 'fifo.exe');
+      if (process.platform !== 'win32') execFileSync('mkfifo', [fifo]);
+      const result = await cli(['verify', unsigned, path.join(dir, 'missing.exe'), folder, fifo]);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('missing.exe: cannot read the file: ENOENT');
       expect(result.stdout).toMatch(/FAILED {2}.*plain\.exe: /);
+      expect(result.stdout).toContain('folder.exe: cannot read the file: not a regular file');
+      if (process.platform !== 'win32')
+        expect(result.stdout).toContain('fifo.exe: cannot read the file: not a regular file');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -23,6 +23,7 @@ import { evaluateRules } from './rules.js';
 import { parseCertificateTable } from './signature.js';
 import { workerFileHasher, type FileHasher } from './sha256.js';
 import { streamOnce, type CaptureRange, type HistogramRange, type ImageHashPlan } from './stream.js';
+import { firstSignedData } from '../sign/authenticode/image.js';
 import { signatureDigests, verifySignatureTable, type TrustOptions } from '../sign/authenticode/verify.js';
 import { systemAnchors } from '../sign/trust.js';
 import type { SignedFile } from '../sign/types.js';
@@ -176,10 +177,10 @@ async function analyzeOpen(
   const security = headers.directories[DIRECTORY.security];
   const table =
     verify && security && security.size > 0 && security.rva > 0 && security.rva + security.size <= size
-      ? await readAt(security.rva, Math.min(security.size, MAX_CAPTURE))
+      ? { tableOffset: security.rva, tableSize: security.size }
       : undefined;
-  const entry =
-    table && table.length >= 8 ? table.subarray(8, Math.min(table.length, table.readUInt32LE(0))) : undefined;
+  // The signature `verify` and signing judge: the first SignedData entry, read alone.
+  const entry = table ? await firstSignedData(readAt, table) : undefined;
   const imageHashes =
     table && entry && !verify?.signed ? imagePlan(headers, entry, security?.rva ?? size) : undefined;
   const hashing = hasher?.hash(handle.fd, size);

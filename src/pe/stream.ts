@@ -41,7 +41,7 @@ export interface StreamResult {
 }
 
 export async function streamOnce(
-  file: FileHandle,
+  file: Pick<FileHandle, 'read'>,
   size: number,
   histograms: HistogramRange[],
   captures: CaptureRange[],

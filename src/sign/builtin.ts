@@ -245,6 +245,9 @@ async function assemble(
       };
     keep = true;
     return { read, bytes, verdict, verification };
+  } catch (error) {
+    // This file's failure (one past 4 GiB once signed), not the run's.
+    return { refused: error instanceof Error ? error.message : String(error) };
   } finally {
     if (!keep) pool.give(read.buffer);
   }

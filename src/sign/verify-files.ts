@@ -1,5 +1,7 @@
+import { constants, fstatSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { identityOf, sameIdentity } from '../platform/replace.js';
 import type { Progress } from '../progress.js';
 import { readAnchors } from './authenticode/anchors.js';
 import { verifyPeFile, type FileVerdict, type TrustOptions } from './authenticode/verify.js';
@@ -45,7 +47,7 @@ export async function verifyFiles(files: readonly string[], o: VerifyFilesOption
       result = { path: file, ...verdict, ok, ...(reason ? { reason } : {}) };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const reason = `cannot read the file: ${code ?? String(error)}`;
+      const reason = `cannot read the file: ${code ?? (error instanceof Error ? error.message : String(error))}`;
       result = {
         path: file,
         signed: false,
@@ -74,10 +76,17 @@ export async function verifyFiles(files: readonly string[], o: VerifyFilesOption
   return out;
 }
 
+/** One file's verdict; throws when it cannot be read, is not a regular file, or changes while it is read. */
 async function verifyOnDisk(file: string, trust: TrustOptions): Promise<FileVerdict> {
-  const handle = await open(file, 'r');
+  // Non-blocking, so a FIFO in the file's place is refused below instead of hanging the open.
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    return await verifyPeFile(handle, (await handle.stat()).size, trust);
+    const before = fstatSync(handle.fd);
+    if (!before.isFile()) throw new Error('not a regular file');
+    const verdict = await verifyPeFile(handle, before.size, trust);
+    if (!sameIdentity(identityOf(file, fstatSync(handle.fd)), identityOf(file, before)))
+      throw new Error('it changed while it was being read');
+    return verdict;
   } finally {
     await handle.close();
   }

@@ -3,9 +3,9 @@ import { PeFormatError } from '../../pe/headers.js';
 import type { DigestAlgorithm, SigningKey } from '../keys/types.js';
 import { addUnsignedAttribute, buildSignedData, locateSignedData, signatureValue } from './cms.js';
 import {
-  certificateEntries,
   contentWordSum,
   embedSignature,
+  firstSignedDataOf,
   imageDigest,
   imageFingerprint,
   peLayout,
@@ -78,7 +78,7 @@ export async function preparePe(
   options: Pick<SignPeOptions, 'digest' | 'append'>,
 ): Promise<PreparedPe> {
   const layout = await peLayout(input);
-  const existing = options.append ? certificateEntries(input, layout)[0] : undefined;
+  const existing = options.append ? await firstSignedDataOf(input, layout) : undefined;
   const end = signedContentEnd(layout, Boolean(existing));
   return {
     layout,
@@ -164,7 +164,7 @@ export async function timestampSignature(
   stamp: (signature: Buffer, digest: DigestAlgorithm) => Promise<Buffer>,
 ): Promise<Buffer> {
   const layout = await peLayout(input);
-  const entry = certificateEntries(input, layout)[0];
+  const entry = await firstSignedDataOf(input, layout);
   if (!entry) throw new PeFormatError('the signed file has no signature to timestamp');
   const primary = trimDer(entry);
   let table: Buffer;

@@ -22,20 +22,26 @@ export interface PeLayout {
 }
 
 const WIN_CERT_REVISION_2_0 = 0x0200;
+const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
+
 /** Rounded up to a multiple of 8, in arithmetic: bitwise operators would wrap file offsets past 2 GiB. */
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
-const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
+
+/** Reads `length` bytes at `offset` (fewer at the end of the file), from a file on disk or a buffer. */
+export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
+
+const readFrom =
+  (bytes: Buffer): ReadAt =>
+  async (offset, length) =>
+    bytes.subarray(offset, offset + length);
 
 /** Reads the layout from the headers; a table that runs past the end of the file is an error. */
 export async function peLayout(bytes: Buffer): Promise<PeLayout> {
-  return peLayoutAt(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+  return peLayoutAt(readFrom(bytes), bytes.length);
 }
 
 /** `peLayout` of a file of `size` bytes read through `readAt` (a file on disk, not held in memory). */
-export async function peLayoutAt(
-  readAt: (offset: number, length: number) => Promise<Buffer>,
-  size: number,
-): Promise<PeLayout> {
+export async function peLayoutAt(readAt: ReadAt, size: number): Promise<PeLayout> {
   const headers = await readHeaders(readAt, size);
   const security = headers.directories[DIRECTORY.security];
   if (headers.directories.length <= DIRECTORY.security) {
@@ -46,10 +52,13 @@ export async function peLayoutAt(
   if (tableOffset === 0 || tableSize === 0) {
     tableOffset = 0;
     tableSize = 0;
-  } else if (tableOffset + tableSize > size || tableOffset < headers.sizeOfHeaders) {
+  } else if (tableOffset + tableSize > size) {
     throw new PeFormatError(
       'its certificate table points outside the file (truncated download, or a damaged signature)',
     );
+  } else if (tableOffset < headers.sizeOfHeaders || tableOffset < headers.securityEntryOffset + 8) {
+    // SizeOfHeaders is the file's own word: the table must also start after the fields the hash skips.
+    throw new PeFormatError('its certificate table points into the PE headers (a damaged signature)');
   }
   return {
     checksumOffset: headers.checksumOffset,
@@ -102,23 +111,46 @@ function imageParts(bytes: Buffer, layout: PeLayout, end: number): Buffer[] {
  * with zeros to 8 bytes; when a signature is appended, where the existing table starts.
  */
 export function signedContentEnd(layout: PeLayout, append: boolean): number {
-  return append ? layout.tableOffset : align8(layout.contentEnd);
+  const end = append ? layout.tableOffset : align8(layout.contentEnd);
+  if (end + 8 > MAX_FILE) throw tooLarge();
+  return end;
 }
 
-/** The WIN_CERTIFICATE entries in the table; a table that is not one holds none. */
-export function certificateEntries(bytes: Buffer, layout: PeLayout): Buffer[] {
-  const entries: Buffer[] = [];
-  let at = layout.tableOffset;
+/** Authenticode's table offset (and the checksum's file size) are 32 bits. */
+const MAX_FILE = 2 ** 32 - 1;
+const tooLarge = (): PeFormatError =>
+  new PeFormatError('the signed file would pass 4 GiB, more than Authenticode can sign');
+
+/**
+ * The first PKCS#7 SignedData entry of the certificate table, the one Windows verifies: the 8-byte
+ * WIN_CERTIFICATE headers are walked and only that entry is read. Undefined when the table holds none, when
+ * it is damaged, or when it comes after MAX_ENTRIES others or is larger than MAX_SIGNATURE (real tables
+ * hold one or two entries of a few KB), so a hostile table costs neither time nor memory.
+ */
+export async function firstSignedData(
+  readAt: ReadAt,
+  layout: Pick<PeLayout, 'tableOffset' | 'tableSize'>,
+): Promise<Buffer | undefined> {
   const end = layout.tableOffset + layout.tableSize;
-  while (at + 8 <= end) {
-    const length = bytes.readUInt32LE(at);
-    const type = bytes.readUInt16LE(at + 6);
-    if (length < 8 || at + length > end) break;
-    if (type === WIN_CERT_TYPE_PKCS_SIGNED_DATA) entries.push(bytes.subarray(at + 8, at + length));
+  let at = layout.tableOffset;
+  for (let entries = 0; entries < MAX_ENTRIES && at + 8 <= end; entries++) {
+    const header = await readAt(at, 8);
+    if (header.length < 8) return undefined;
+    const length = header.readUInt32LE(0);
+    if (length < 8 || at + length > end) return undefined;
+    if (header.readUInt16LE(6) === WIN_CERT_TYPE_PKCS_SIGNED_DATA)
+      return length - 8 > MAX_SIGNATURE ? undefined : readAt(at + 8, length - 8);
     at += align8(length);
   }
-  return entries;
+  return undefined;
 }
+
+/** `firstSignedData` of a file held in memory. */
+export const firstSignedDataOf = (bytes: Buffer, layout: PeLayout): Promise<Buffer | undefined> =>
+  firstSignedData(readFrom(bytes), layout);
+
+const MAX_ENTRIES = 16;
+const MAX_SIGNATURE = 16 * 1024 * 1024;
 
 /**
  * The file with `signedData` as its only certificate table: content up to the old table (or the end),
@@ -150,6 +182,7 @@ export function writeSignedImage(
   contentSum?: number,
 ): Buffer {
   const size = signedImageSize(end, signedData);
+  if (size > MAX_FILE) throw tooLarge();
   if (buffer.length < size)
     throw new RangeError(`a signed image needs ${size} bytes, the buffer has ${buffer.length}`);
   const entryLength = size - end;
@@ -220,7 +253,7 @@ export function wordSum(bytes: Buffer): number {
   if ((bytes.byteOffset & 1) === 0) {
     // A view 2 bytes past a multiple of 4 starts with one word; the rest is read as 32-bit words.
     const head = bytes.byteOffset & 2;
-    const count = Math.max(0, bytes.length - head) >>> 2;
+    const count = Math.floor(Math.max(0, bytes.length - head) / 4);
     if (count > 0) {
       if (head) total += bytes.readUInt16LE(0);
       const view = new Uint32Array(bytes.buffer, bytes.byteOffset + head, count);

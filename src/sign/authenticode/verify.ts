@@ -2,10 +2,12 @@ import { createHash, verify as verifySignature, X509Certificate, type KeyObject 
 import type { FileHandle } from 'node:fs/promises';
 import { childrenOf, encodingOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
 import { streamOnce } from '../../pe/stream.js';
+import type { Fingerprint } from '../../platform/fingerprint.js';
 import type { TrustAnchors } from './anchors.js';
 import { tbsFields } from './cms.js';
 import {
-  certificateEntries,
+  firstSignedData,
+  firstSignedDataOf,
   imageDigest,
   peLayout,
   peLayoutAt,
@@ -13,7 +15,6 @@ import {
   type HashName,
   type PeLayout,
 } from './image.js';
-import type { Fingerprint } from '../../platform/fingerprint.js';
 import { digestName, OID } from './oids.js';
 import { generalizedTime, readTstInfo, utcTime } from './timestamp.js';
 
@@ -92,6 +93,7 @@ export interface KnownImage {
   fingerprint: Fingerprint;
 }
 
+/** The verdict on a PE file held in memory; `known`, an image hash taken earlier of these bytes. */
 export async function verifyPe(bytes: Buffer, trust: TrustOptions, known?: KnownImage): Promise<FileVerdict> {
   let layout: PeLayout;
   try {
@@ -109,15 +111,16 @@ export async function verifyPe(bytes: Buffer, trust: TrustOptions, known?: Known
     }
     return hash;
   };
-  return verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
+  return verifySignatureTable(await firstSignedDataOf(bytes, layout), imageHash, trust);
 }
 
 /**
- * `verifyPe` of a file on disk, in flat memory: the headers and the certificate table are read, and the image
- * is hashed as it streams past, so a file of any size (past the 2 GiB one read can take) costs a few MB.
+ * `verifyPe` of a file open on disk, in flat memory: the headers and the first signature are read, and the
+ * image is hashed as it streams past (past the 2 GiB one read can take). A file that cannot be read, or
+ * ends early, throws: that is no verdict on its signature.
  */
 export async function verifyPeFile(
-  handle: FileHandle,
+  handle: Pick<FileHandle, 'read'>,
   size: number,
   trust: TrustOptions,
 ): Promise<FileVerdict> {
@@ -130,27 +133,30 @@ export async function verifyPeFile(
   try {
     layout = await peLayoutAt(readAt, size);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).syscall) throw error;
     return notPe(error);
   }
   if (layout.tableSize === 0) return UNSIGNED;
-  // A table is a few KB; one that claims more is read only as far as a real one could need.
-  const table = await readAt(layout.tableOffset, Math.min(layout.tableSize, MAX_TABLE));
-  const entry = certificateEntries(table, { ...layout, tableOffset: 0, tableSize: table.length })[0];
+  const entry = await firstSignedData(readAt, layout);
   const algorithms = signatureDigests(entry);
-  const plan = {
-    algorithms,
-    skip: [
-      [layout.checksumOffset, layout.checksumOffset + 4],
-      [layout.securityEntryOffset, layout.securityEntryOffset + 8],
-    ] as Array<[number, number]>,
-    end: layout.contentEnd,
-  };
-  const streamed = algorithms.length > 0 ? await streamOnce(handle, size, [], [], plan, false) : undefined;
-  if (streamed && streamed.bytesRead !== size) return broken('the file changed while it was being read');
+  const skip: Array<[number, number]> = [
+    [layout.checksumOffset, layout.checksumOffset + 4],
+    [layout.securityEntryOffset, layout.securityEntryOffset + 8],
+  ];
+  const streamed =
+    algorithms.length > 0
+      ? await streamOnce(
+          handle as FileHandle,
+          size,
+          [],
+          [],
+          { algorithms, skip, end: layout.contentEnd },
+          false,
+        )
+      : undefined;
+  if (streamed && streamed.bytesRead !== size) throw new Error('it changed while it was being read');
   return verifySignatureTable(entry, (digest) => streamed?.imageHashes?.get(digest), trust);
 }
-
-const MAX_TABLE = 16 * 1024 * 1024;
 
 const notPe = (error: unknown): FileVerdict =>
   broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
