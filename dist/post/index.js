@@ -34415,6 +34415,7 @@ const constants_STATE = {
 
 
 
+
 /** The identity fields of an fstat/stat result. */
 function replace_identityOf(file, info) {
     return {
@@ -34477,7 +34478,7 @@ async function readNoFollow(file, keep) {
             const at = keep ? position : 0;
             if (at >= buffer.length)
                 break; // kept: the whole file, as fstat saw it
-            const { bytesRead } = await handle.read(buffer, at, buffer.length - at, position);
+            const { bytesRead } = await handle.read(buffer, at, Math.min(buffer.length - at, IO_CHUNK), position);
             if (bytesRead === 0)
                 break;
             hash.update(buffer.subarray(at, at + bytesRead));
@@ -34952,6 +34953,271 @@ hash = true) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/platform/fingerprint.ts
+
+
+const KEY = (0,external_node_crypto_.randomBytes)(32);
+/** The fingerprint of `parts` taken one after another, with a new nonce or the nonce of the one to compare. */
+function fingerprint_fingerprint(parts, nonce = randomBytes(12)) {
+    const mac = createCipheriv('aes-256-gcm', KEY, nonce);
+    for (const part of parts)
+        for (const chunk of chunksOf(part))
+            if (chunk.length > 0)
+                mac.setAAD(chunk);
+    mac.final();
+    return { nonce, tag: mac.getAuthTag() };
+}
+/** Whether `parts` are the bytes `earlier` was taken of. */
+function fingerprint_sameBytes(parts, earlier) {
+    return fingerprint_fingerprint(parts, earlier.nonce).tag.equals(earlier.tag);
+}
+
+;// CONCATENATED MODULE: ./src/sign/authenticode/image.ts
+
+
+
+
+const WIN_CERT_REVISION_2_0 = 0x0200;
+const image_WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
+/** Rounded up to a multiple of 8, in arithmetic: bitwise operators would wrap file offsets past 2 GiB. */
+const align8 = (n) => Math.ceil(n / 8) * 8;
+const readFrom = (bytes) => async (offset, length) => bytes.subarray(offset, offset + length);
+/** Reads the layout from the headers; a table that runs past the end of the file is an error. */
+async function image_peLayout(bytes) {
+    return image_peLayoutAt(readFrom(bytes), bytes.length);
+}
+/** `peLayout` of a file of `size` bytes read through `readAt` (a file on disk, not held in memory). */
+async function image_peLayoutAt(readAt, size) {
+    const headers = await readHeaders(readAt, size);
+    const security = headers.directories[DIRECTORY.security];
+    if (headers.directories.length <= DIRECTORY.security) {
+        throw new PeFormatError('the PE header has no security directory entry, so it cannot hold a signature');
+    }
+    let tableOffset = security?.rva ?? 0;
+    let tableSize = security?.size ?? 0;
+    if (tableOffset === 0 || tableSize === 0) {
+        tableOffset = 0;
+        tableSize = 0;
+    }
+    else if (tableOffset + tableSize > size) {
+        throw new PeFormatError('its certificate table points outside the file (truncated download, or a damaged signature)');
+    }
+    else if (tableOffset < headers.sizeOfHeaders || tableOffset < headers.securityEntryOffset + 8) {
+        // SizeOfHeaders is the file's own word: the table must also start after the fields the hash skips.
+        throw new PeFormatError('its certificate table points into the PE headers (a damaged signature)');
+    }
+    return {
+        checksumOffset: headers.checksumOffset,
+        securityEntryOffset: headers.securityEntryOffset,
+        tableOffset,
+        tableSize,
+        contentEnd: tableSize > 0 ? tableOffset : size,
+    };
+}
+/**
+ * The Authenticode image hash as osslsigncode and Windows compute it for ordinary files: every byte up to
+ * the certificate table (or the end of the file), less the CheckSum field and the security directory entry.
+ * With `end` past the content, the bytes between count as the zeros a signer pads the file with.
+ */
+function image_imageDigest(bytes, layout, algorithm, end = layout.contentEnd) {
+    const hash = createHash(algorithm);
+    for (const part of imageParts(bytes, layout, end))
+        for (const chunk of chunksOf(part))
+            hash.update(chunk);
+    return hash.digest();
+}
+/** The fingerprint (see platform/fingerprint.ts) of the bytes `imageDigest` hashes. */
+function image_imageFingerprint(bytes, layout, end = layout.contentEnd) {
+    return fingerprint(imageParts(bytes, layout, end));
+}
+/** Whether the bytes `imageDigest` would hash here are those `earlier` was taken of. */
+function image_sameImage(bytes, layout, earlier) {
+    return sameBytes(imageParts(bytes, layout, layout.contentEnd), earlier);
+}
+/** The bytes the image hash covers, in order (views of `bytes`, then the padding). */
+function imageParts(bytes, layout, end) {
+    const parts = [
+        bytes.subarray(0, layout.checksumOffset),
+        bytes.subarray(layout.checksumOffset + 4, layout.securityEntryOffset),
+        bytes.subarray(layout.securityEntryOffset + 8, layout.contentEnd),
+    ];
+    if (end > layout.contentEnd)
+        parts.push(Buffer.alloc(end - layout.contentEnd));
+    return parts;
+}
+/**
+ * Where the signed content of a file about to be signed ends: its content (the old table dropped) padded
+ * with zeros to 8 bytes; when a signature is appended, where the existing table starts.
+ */
+function image_signedContentEnd(layout, append) {
+    const end = append ? layout.tableOffset : align8(layout.contentEnd);
+    if (end + 8 > MAX_FILE)
+        throw tooLarge();
+    return end;
+}
+/** Authenticode's table offset (and the checksum's file size) are 32 bits. */
+const MAX_FILE = (/* unused pure expression or super */ null && (2 ** 32 - 1));
+const tooLarge = () => new PeFormatError('the signed file would pass 4 GiB, more than Authenticode can sign');
+/**
+ * The first PKCS#7 SignedData entry of the certificate table, the one Windows verifies: the 8-byte
+ * WIN_CERTIFICATE headers are walked and only that entry is read. Undefined when the table holds none, when
+ * it is damaged, or when it comes after MAX_ENTRIES others or is larger than MAX_SIGNATURE (real tables
+ * hold one or two entries of a few KB), so a hostile table costs neither time nor memory.
+ */
+async function image_firstSignedData(readAt, layout) {
+    const end = layout.tableOffset + layout.tableSize;
+    let at = layout.tableOffset;
+    for (let entries = 0; entries < MAX_ENTRIES && at + 8 <= end; entries++) {
+        const header = await readAt(at, 8);
+        if (header.length < 8)
+            return undefined;
+        const length = header.readUInt32LE(0);
+        if (length < 8 || at + length > end)
+            return undefined;
+        if (header.readUInt16LE(6) === image_WIN_CERT_TYPE_PKCS_SIGNED_DATA)
+            return length - 8 > MAX_SIGNATURE ? undefined : readAt(at + 8, length - 8);
+        at += align8(length);
+    }
+    return undefined;
+}
+/** `firstSignedData` of a file held in memory. */
+const image_firstSignedDataOf = (bytes, layout) => image_firstSignedData(readFrom(bytes), layout);
+const MAX_ENTRIES = 16;
+const MAX_SIGNATURE = (/* unused pure expression or super */ null && (16 * 1024 * 1024));
+/**
+ * The file with `signedData` as its only certificate table: content up to the old table (or the end),
+ * zero-padded to 8 bytes, then one WIN_CERTIFICATE; the directory entry and the checksum updated. The image
+ * hash must have been computed over the same padded content (see `signedContentEnd`).
+ */
+function image_embedSignature(content, layout, signedData) {
+    const out = Buffer.allocUnsafe(image_signedImageSize(content.length, signedData));
+    content.copy(out, 0);
+    return image_writeSignedImage(out, { ...layout, contentEnd: content.length }, content.length, signedData);
+}
+/** The size of a signed file whose content ends at `end`: content, then the 8-byte aligned WIN_CERTIFICATE. */
+function image_signedImageSize(end, signedData) {
+    return end + 8 + align8(signedData.length);
+}
+/**
+ * Builds the signed file in place in `buffer`, which holds the file's bytes up to `layout.contentEnd` and has
+ * room for `signedImageSize(end, signedData)`: zero padding up to `end`, the WIN_CERTIFICATE there, the
+ * directory entry and the checksum. Nothing else is copied. Returns the signed file (a view of `buffer`).
+ * With `contentSum` (see `contentWordSum`) the checksum reads only the new bytes, not the content again.
+ */
+function image_writeSignedImage(buffer, layout, end, signedData, contentSum) {
+    const size = image_signedImageSize(end, signedData);
+    if (size > MAX_FILE)
+        throw tooLarge();
+    if (buffer.length < size)
+        throw new RangeError(`a signed image needs ${size} bytes, the buffer has ${buffer.length}`);
+    const entryLength = size - end;
+    const out = buffer.subarray(0, size);
+    if (end > layout.contentEnd)
+        out.fill(0, layout.contentEnd, end);
+    out.writeUInt32LE(entryLength, end);
+    out.writeUInt16LE(WIN_CERT_REVISION_2_0, end + 4);
+    out.writeUInt16LE(image_WIN_CERT_TYPE_PKCS_SIGNED_DATA, end + 6);
+    signedData.copy(out, end + 8);
+    out.fill(0, end + 8 + signedData.length, size);
+    out.writeUInt32LE(end, layout.securityEntryOffset);
+    out.writeUInt32LE(entryLength, layout.securityEntryOffset + 4);
+    const checksum = contentSum === undefined
+        ? peChecksum(out, layout.checksumOffset)
+        : finishChecksum(contentSum + fieldSum(out, layout.securityEntryOffset, 8) + wordSum(out.subarray(end, size)), size);
+    out.writeUInt32LE(checksum, layout.checksumOffset);
+    return out;
+}
+/**
+ * The signed content of a file about to be signed, as a copy: bytes up to the old table (which is dropped)
+ * padded with zeros to 8 bytes, with the directory entry cleared (what signtool is given to sign).
+ */
+function image_padForSigning(bytes, layout) {
+    const end = layout.contentEnd;
+    const padded = image_signedContentEnd(layout, false);
+    if (padded === end && layout.tableSize === 0 && bytes.readUInt32LE(layout.securityEntryOffset + 4) === 0) {
+        // Already aligned with no table: the bytes themselves are the signed content (no copy).
+        return { content: bytes.subarray(0, end), layout: { ...layout, contentEnd: end } };
+    }
+    const content = Buffer.alloc(padded);
+    bytes.copy(content, 0, 0, end);
+    content.writeUInt32LE(0, layout.securityEntryOffset);
+    content.writeUInt32LE(0, layout.securityEntryOffset + 4);
+    return { content, layout: { ...layout, tableOffset: 0, tableSize: 0, contentEnd: padded } };
+}
+/** The PE checksum (imagehlp CheckSumMappedFile): 16-bit one's-complement-style sum, CheckSum read as 0, plus the size. */
+function peChecksum(bytes, checksumOffset) {
+    return finishChecksum(wordSum(bytes) - fieldSum(bytes, checksumOffset, 4), bytes.length);
+}
+/**
+ * The checksum's sum of the content a signed file keeps: bytes up to `layout.contentEnd`, with the CheckSum
+ * field and the security directory entry left out (both are rewritten). The sum is additive, so the signed
+ * file's checksum is this plus the sums of the parts written later, without reading the content again.
+ */
+function image_contentWordSum(bytes, layout) {
+    return (wordSum(bytes.subarray(0, layout.contentEnd)) -
+        fieldSum(bytes, layout.checksumOffset, 4) -
+        fieldSum(bytes, layout.securityEntryOffset, 8));
+}
+/**
+ * The sum of the 16-bit little-endian words of bytes that start at an even file offset, modulo 0xffff (the
+ * checksum folds its carries, so it needs no more). A 32-bit word counts whole: 0x10000 is 1 modulo 0xffff,
+ * so its high half adds the same as it would alone, and the loop is a plain add per word.
+ */
+function wordSum(bytes) {
+    let total = 0;
+    let at = 0;
+    if ((bytes.byteOffset & 1) === 0) {
+        // A view 2 bytes past a multiple of 4 starts with one word; the rest is read as 32-bit words.
+        const head = bytes.byteOffset & 2;
+        const count = Math.floor(Math.max(0, bytes.length - head) / 4);
+        if (count > 0) {
+            if (head)
+                total += bytes.readUInt16LE(0);
+            const view = new Uint32Array(bytes.buffer, bytes.byteOffset + head, count);
+            for (let start = 0; start < count; start += 65536)
+                total += wordsSum(view, start, Math.min(count, start + 65536)) % 0xffff;
+            at = head + count * 4;
+        }
+    }
+    for (; at + 1 < bytes.length; at += 2)
+        total += bytes[at] | (bytes[at + 1] << 8);
+    if (at < bytes.length)
+        total += bytes[at];
+    return total % 0xffff;
+}
+/**
+ * The sum of 32-bit words `start` to `end` (at most 64 Ki, so it stays an exact double), in two running sums
+ * that the CPU adds side by side. A function of its own, so V8 optimizes the loop whole.
+ */
+function wordsSum(view, start, end) {
+    let even = 0;
+    let odd = 0;
+    let i = start;
+    for (; i + 1 < end; i += 2) {
+        even += view[i];
+        odd += view[i + 1];
+    }
+    if (i < end)
+        even += view[i];
+    return even + odd;
+}
+/** What the `length` bytes at `offset` add to `wordSum` (to take a field out, or put its new value in). */
+function fieldSum(bytes, offset, length) {
+    let total = 0;
+    for (let at = offset; at < offset + length && at < bytes.length; at++)
+        total += bytes[at] * (at & 1 ? 0x100 : 1);
+    return total;
+}
+/**
+ * The checksum from a file's word sum (CheckSum field left out; any value congruent modulo 0xffff) and its
+ * size, carries folded as osslsigncode and pefile fold them: 0xffff, never 0, for a multiple of 0xffff. Only
+ * a sum of exactly 0 would fold to 0, and a PE's never is (it starts with "MZ").
+ */
+function finishChecksum(sum, size) {
+    const folded = ((sum % 0xffff) + 0xffff) % 0xffff;
+    return ((folded === 0 ? 0xffff : folded) + size) >>> 0;
+}
+
 ;// CONCATENATED MODULE: ./src/sign/authenticode/oids.ts
 /** Object identifiers of Authenticode (Microsoft's PE signature format), CMS (RFC 5652) and RFC 3161. */
 const oids_OID = {
@@ -35131,248 +35397,6 @@ function cms_signatureValue(der) {
     if (!value)
         throw new Error('no signature value');
     return der.subarray(value.start, value.end);
-}
-
-;// CONCATENATED MODULE: ./src/platform/fingerprint.ts
-
-
-const KEY = (0,external_node_crypto_.randomBytes)(32);
-/** The fingerprint of `parts` taken one after another, with a new salt or the salt of the one to compare. */
-function fingerprint_fingerprint(parts, salt = randomBytes(12)) {
-    const mac = createCipheriv('aes-256-gcm', KEY, salt);
-    for (const part of parts)
-        for (const chunk of chunksOf(part))
-            if (chunk.length > 0)
-                mac.setAAD(chunk);
-    mac.final();
-    return { salt, tag: mac.getAuthTag() };
-}
-/** Whether `parts` are the bytes `earlier` was taken of. */
-function fingerprint_sameBytes(parts, earlier) {
-    return timingSafeEqual(fingerprint_fingerprint(parts, earlier.salt).tag, earlier.tag);
-}
-
-;// CONCATENATED MODULE: ./src/sign/authenticode/image.ts
-
-
-
-
-const WIN_CERT_REVISION_2_0 = 0x0200;
-/** Rounded up to a multiple of 8, in arithmetic: bitwise operators would wrap file offsets past 2 GiB. */
-const align8 = (n) => Math.ceil(n / 8) * 8;
-const image_WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
-/** Reads the layout from the headers; a table that runs past the end of the file is an error. */
-async function image_peLayout(bytes) {
-    return image_peLayoutAt(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
-}
-/** `peLayout` of a file of `size` bytes read through `readAt` (a file on disk, not held in memory). */
-async function image_peLayoutAt(readAt, size) {
-    const headers = await readHeaders(readAt, size);
-    const security = headers.directories[DIRECTORY.security];
-    if (headers.directories.length <= DIRECTORY.security) {
-        throw new PeFormatError('the PE header has no security directory entry, so it cannot hold a signature');
-    }
-    let tableOffset = security?.rva ?? 0;
-    let tableSize = security?.size ?? 0;
-    if (tableOffset === 0 || tableSize === 0) {
-        tableOffset = 0;
-        tableSize = 0;
-    }
-    else if (tableOffset + tableSize > size || tableOffset < headers.sizeOfHeaders) {
-        throw new PeFormatError('its certificate table points outside the file (truncated download, or a damaged signature)');
-    }
-    return {
-        checksumOffset: headers.checksumOffset,
-        securityEntryOffset: headers.securityEntryOffset,
-        tableOffset,
-        tableSize,
-        contentEnd: tableSize > 0 ? tableOffset : size,
-    };
-}
-/**
- * The Authenticode image hash as osslsigncode and Windows compute it for ordinary files: every byte up to
- * the certificate table (or the end of the file), less the CheckSum field and the security directory entry.
- * With `end` past the content, the bytes between count as the zeros a signer pads the file with.
- */
-function image_imageDigest(bytes, layout, algorithm, end = layout.contentEnd) {
-    const hash = createHash(algorithm);
-    for (const part of imageParts(bytes, layout, end))
-        for (const chunk of chunksOf(part))
-            hash.update(chunk);
-    return hash.digest();
-}
-/** The fingerprint (see platform/fingerprint.ts) of the bytes `imageDigest` hashes. */
-function image_imageFingerprint(bytes, layout, end = layout.contentEnd) {
-    return fingerprint(imageParts(bytes, layout, end));
-}
-/** Whether the bytes `imageDigest` would hash here are those `earlier` was taken of. */
-function image_sameImage(bytes, layout, earlier) {
-    return sameBytes(imageParts(bytes, layout, layout.contentEnd), earlier);
-}
-/** The bytes the image hash covers, in order (views of `bytes`, then the padding). */
-function imageParts(bytes, layout, end) {
-    const parts = [
-        bytes.subarray(0, layout.checksumOffset),
-        bytes.subarray(layout.checksumOffset + 4, layout.securityEntryOffset),
-        bytes.subarray(layout.securityEntryOffset + 8, layout.contentEnd),
-    ];
-    if (end > layout.contentEnd)
-        parts.push(Buffer.alloc(end - layout.contentEnd));
-    return parts;
-}
-/**
- * Where the signed content of a file about to be signed ends: its content (the old table dropped) padded
- * with zeros to 8 bytes; when a signature is appended, where the existing table starts.
- */
-function image_signedContentEnd(layout, append) {
-    return append ? layout.tableOffset : align8(layout.contentEnd);
-}
-/** The WIN_CERTIFICATE entries in the table; a table that is not one holds none. */
-function image_certificateEntries(bytes, layout) {
-    const entries = [];
-    let at = layout.tableOffset;
-    const end = layout.tableOffset + layout.tableSize;
-    while (at + 8 <= end) {
-        const length = bytes.readUInt32LE(at);
-        const type = bytes.readUInt16LE(at + 6);
-        if (length < 8 || at + length > end)
-            break;
-        if (type === image_WIN_CERT_TYPE_PKCS_SIGNED_DATA)
-            entries.push(bytes.subarray(at + 8, at + length));
-        at += align8(length);
-    }
-    return entries;
-}
-/**
- * The file with `signedData` as its only certificate table: content up to the old table (or the end),
- * zero-padded to 8 bytes, then one WIN_CERTIFICATE; the directory entry and the checksum updated. The image
- * hash must have been computed over the same padded content (see `signedContentEnd`).
- */
-function image_embedSignature(content, layout, signedData) {
-    const out = Buffer.allocUnsafe(image_signedImageSize(content.length, signedData));
-    content.copy(out, 0);
-    return image_writeSignedImage(out, { ...layout, contentEnd: content.length }, content.length, signedData);
-}
-/** The size of a signed file whose content ends at `end`: content, then the 8-byte aligned WIN_CERTIFICATE. */
-function image_signedImageSize(end, signedData) {
-    return end + 8 + align8(signedData.length);
-}
-/**
- * Builds the signed file in place in `buffer`, which holds the file's bytes up to `layout.contentEnd` and has
- * room for `signedImageSize(end, signedData)`: zero padding up to `end`, the WIN_CERTIFICATE there, the
- * directory entry and the checksum. Nothing else is copied. Returns the signed file (a view of `buffer`).
- * With `contentSum` (see `contentWordSum`) the checksum reads only the new bytes, not the content again.
- */
-function image_writeSignedImage(buffer, layout, end, signedData, contentSum) {
-    const size = image_signedImageSize(end, signedData);
-    if (buffer.length < size)
-        throw new RangeError(`a signed image needs ${size} bytes, the buffer has ${buffer.length}`);
-    const entryLength = size - end;
-    const out = buffer.subarray(0, size);
-    if (end > layout.contentEnd)
-        out.fill(0, layout.contentEnd, end);
-    out.writeUInt32LE(entryLength, end);
-    out.writeUInt16LE(WIN_CERT_REVISION_2_0, end + 4);
-    out.writeUInt16LE(image_WIN_CERT_TYPE_PKCS_SIGNED_DATA, end + 6);
-    signedData.copy(out, end + 8);
-    out.fill(0, end + 8 + signedData.length, size);
-    out.writeUInt32LE(end, layout.securityEntryOffset);
-    out.writeUInt32LE(entryLength, layout.securityEntryOffset + 4);
-    const checksum = contentSum === undefined
-        ? peChecksum(out, layout.checksumOffset)
-        : finishChecksum(contentSum + fieldSum(out, layout.securityEntryOffset, 8) + wordSum(out.subarray(end, size)), size);
-    out.writeUInt32LE(checksum, layout.checksumOffset);
-    return out;
-}
-/**
- * The signed content of a file about to be signed, as a copy: bytes up to the old table (which is dropped)
- * padded with zeros to 8 bytes, with the directory entry cleared (what signtool is given to sign).
- */
-function image_padForSigning(bytes, layout) {
-    const end = layout.contentEnd;
-    const padded = image_signedContentEnd(layout, false);
-    if (padded === end && layout.tableSize === 0 && bytes.readUInt32LE(layout.securityEntryOffset + 4) === 0) {
-        // Already aligned with no table: the bytes themselves are the signed content (no copy).
-        return { content: bytes.subarray(0, end), layout: { ...layout, contentEnd: end } };
-    }
-    const content = Buffer.alloc(padded);
-    bytes.copy(content, 0, 0, end);
-    content.writeUInt32LE(0, layout.securityEntryOffset);
-    content.writeUInt32LE(0, layout.securityEntryOffset + 4);
-    return { content, layout: { ...layout, tableOffset: 0, tableSize: 0, contentEnd: padded } };
-}
-/** The PE checksum (imagehlp CheckSumMappedFile): 16-bit one's-complement-style sum, CheckSum read as 0, plus the size. */
-function peChecksum(bytes, checksumOffset) {
-    return finishChecksum(wordSum(bytes) - fieldSum(bytes, checksumOffset, 4), bytes.length);
-}
-/**
- * The checksum's sum of the content a signed file keeps: bytes up to `layout.contentEnd`, with the CheckSum
- * field and the security directory entry left out (both are rewritten). The sum is additive, so the signed
- * file's checksum is this plus the sums of the parts written later, without reading the content again.
- */
-function image_contentWordSum(bytes, layout) {
-    return (wordSum(bytes.subarray(0, layout.contentEnd)) -
-        fieldSum(bytes, layout.checksumOffset, 4) -
-        fieldSum(bytes, layout.securityEntryOffset, 8));
-}
-/**
- * The sum of the 16-bit little-endian words of bytes that start at an even file offset, modulo 0xffff (the
- * checksum folds its carries, so it needs no more). A 32-bit word counts whole: 0x10000 is 1 modulo 0xffff,
- * so its high half adds the same as it would alone, and the loop is a plain add per word.
- */
-function wordSum(bytes) {
-    let total = 0;
-    let at = 0;
-    if ((bytes.byteOffset & 1) === 0) {
-        // A view 2 bytes past a multiple of 4 starts with one word; the rest is read as 32-bit words.
-        const head = bytes.byteOffset & 2;
-        const count = Math.max(0, bytes.length - head) >>> 2;
-        if (count > 0) {
-            if (head)
-                total += bytes.readUInt16LE(0);
-            const view = new Uint32Array(bytes.buffer, bytes.byteOffset + head, count);
-            for (let start = 0; start < count; start += 65536)
-                total += wordsSum(view, start, Math.min(count, start + 65536)) % 0xffff;
-            at = head + count * 4;
-        }
-    }
-    for (; at + 1 < bytes.length; at += 2)
-        total += bytes[at] | (bytes[at + 1] << 8);
-    if (at < bytes.length)
-        total += bytes[at];
-    return total % 0xffff;
-}
-/**
- * The sum of 32-bit words `start` to `end` (at most 64 Ki, so it stays an exact double), in two running sums
- * that the CPU adds side by side. A function of its own, so V8 optimizes the loop whole.
- */
-function wordsSum(view, start, end) {
-    let even = 0;
-    let odd = 0;
-    let i = start;
-    for (; i + 1 < end; i += 2) {
-        even += view[i];
-        odd += view[i + 1];
-    }
-    if (i < end)
-        even += view[i];
-    return even + odd;
-}
-/** What the `length` bytes at `offset` add to `wordSum` (to take a field out, or put its new value in). */
-function fieldSum(bytes, offset, length) {
-    let total = 0;
-    for (let at = offset; at < offset + length && at < bytes.length; at++)
-        total += bytes[at] * (at & 1 ? 0x100 : 1);
-    return total;
-}
-/**
- * The checksum from a file's word sum (CheckSum field left out; any value congruent modulo 0xffff) and its
- * size, carries folded as osslsigncode and pefile fold them: 0xffff, never 0, for a multiple of 0xffff. Only
- * a sum of exactly 0 would fold to 0, and a PE's never is (it starts with "MZ").
- */
-function finishChecksum(sum, size) {
-    const folded = ((sum % 0xffff) + 0xffff) % 0xffff;
-    return ((folded === 0 ? 0xffff : folded) + size) >>> 0;
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -35596,6 +35620,7 @@ function certificateOf(der) {
     }
     return certificate;
 }
+/** The verdict on a PE file held in memory; `known`, an image hash taken earlier of these bytes. */
 async function verify_verifyPe(bytes, trust, known) {
     let layout;
     try {
@@ -35615,11 +35640,12 @@ async function verify_verifyPe(bytes, trust, known) {
         }
         return hash;
     };
-    return verify_verifySignatureTable(certificateEntries(bytes, layout)[0], imageHash, trust);
+    return verify_verifySignatureTable(await firstSignedDataOf(bytes, layout), imageHash, trust);
 }
 /**
- * `verifyPe` of a file on disk, in flat memory: the headers and the certificate table are read, and the image
- * is hashed as it streams past, so a file of any size (past the 2 GiB one read can take) costs a few MB.
+ * `verifyPe` of a file open on disk, in flat memory: the headers and the first signature are read, and the
+ * image is hashed as it streams past (past the 2 GiB one read can take). A file that cannot be read, or
+ * ends early, throws: that is no verdict on its signature.
  */
 async function verifyPeFile(handle, size, trust) {
     const readAt = async (offset, length) => {
@@ -35632,28 +35658,25 @@ async function verifyPeFile(handle, size, trust) {
         layout = await peLayoutAt(readAt, size);
     }
     catch (error) {
+        if (error.syscall)
+            throw error;
         return notPe(error);
     }
     if (layout.tableSize === 0)
         return UNSIGNED;
-    // A table is a few KB; one that claims more is read only as far as a real one could need.
-    const table = await readAt(layout.tableOffset, Math.min(layout.tableSize, MAX_TABLE));
-    const entry = certificateEntries(table, { ...layout, tableOffset: 0, tableSize: table.length })[0];
+    const entry = await firstSignedData(readAt, layout);
     const algorithms = verify_signatureDigests(entry);
-    const plan = {
-        algorithms,
-        skip: [
-            [layout.checksumOffset, layout.checksumOffset + 4],
-            [layout.securityEntryOffset, layout.securityEntryOffset + 8],
-        ],
-        end: layout.contentEnd,
-    };
-    const streamed = algorithms.length > 0 ? await streamOnce(handle, size, [], [], plan, false) : undefined;
+    const skip = [
+        [layout.checksumOffset, layout.checksumOffset + 4],
+        [layout.securityEntryOffset, layout.securityEntryOffset + 8],
+    ];
+    const streamed = algorithms.length > 0
+        ? await streamOnce(handle, size, [], [], { algorithms, skip, end: layout.contentEnd }, false)
+        : undefined;
     if (streamed && streamed.bytesRead !== size)
-        return broken('the file changed while it was being read');
+        throw new Error('it changed while it was being read');
     return verify_verifySignatureTable(entry, (digest) => streamed?.imageHashes?.get(digest), trust);
 }
-const MAX_TABLE = (/* unused pure expression or super */ null && (16 * 1024 * 1024));
 const notPe = (error) => broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
 const UNSIGNED = {
     signed: false,
@@ -36184,6 +36207,7 @@ async function trust_systemAnchors(env = process.env) {
 
 
 
+
 /**
  * Static PE report for one binary, from one streaming pass (SHA-256, section entropy, and copies of the
  * small ranges the parsers need) plus a few small positional reads of headers. With several large files,
@@ -36297,9 +36321,10 @@ async function analyzeOpen(file, handle, size, verify, hasher) {
     // The signature's image hashes come from the same pass, unless signing verified these very bytes.
     const security = headers.directories[DIRECTORY.security];
     const table = verify && security && security.size > 0 && security.rva > 0 && security.rva + security.size <= size
-        ? await readAt(security.rva, Math.min(security.size, MAX_CAPTURE))
+        ? { tableOffset: security.rva, tableSize: security.size }
         : undefined;
-    const entry = table && table.length >= 8 ? table.subarray(8, Math.min(table.length, table.readUInt32LE(0))) : undefined;
+    // The signature `verify` and signing judge: the first SignedData entry, read alone.
+    const entry = table ? await firstSignedData(readAt, table) : undefined;
     const imageHashes = table && entry && !verify?.signed ? imagePlan(headers, entry, security?.rva ?? size) : undefined;
     const hashing = hasher?.hash(handle.fd, size);
     // The worker reads through this handle: wait for it even when the pass fails, as the caller closes it.
@@ -37077,7 +37102,7 @@ async function signPe(input, key, options) {
 /** The layout and image hash of a file about to be signed (CPU only; the caller may reuse `input` after). */
 async function engine_preparePe(input, options) {
     const layout = await peLayout(input);
-    const existing = options.append ? certificateEntries(input, layout)[0] : undefined;
+    const existing = options.append ? await firstSignedDataOf(input, layout) : undefined;
     const end = signedContentEnd(layout, Boolean(existing));
     return {
         layout,
@@ -37155,7 +37180,7 @@ function countNested(der) {
  */
 async function engine_timestampSignature(input, index, digest, stamp) {
     const layout = await peLayout(input);
-    const entry = certificateEntries(input, layout)[0];
+    const entry = await firstSignedDataOf(input, layout);
     if (!entry)
         throw new PeFormatError('the signed file has no signature to timestamp');
     const primary = trimDer(entry);
@@ -37540,6 +37565,10 @@ async function assemble(target, identity, prepared, signature, job, pool) {
             };
         keep = true;
         return { read, bytes, verdict, verification };
+    }
+    catch (error) {
+        // This file's failure (one past 4 GiB once signed), not the run's.
+        return { refused: error instanceof Error ? error.message : String(error) };
     }
     finally {
         if (!keep)
