@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chunksOf, IO_CHUNK, readFully, writeFully } from '../../src/platform/chunked.js';
+import { chunksOf, IO_CHUNK, readFully, readWhole, writeFully } from '../../src/platform/chunked.js';
 
 describe('chunked I/O', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'gag-chunked-'));
@@ -67,5 +67,14 @@ describe('chunked I/O', () => {
       write: (async () => ({ bytesWritten: 0, buffer: bytes })) as unknown as typeof handle.write,
     };
     await expect(writeFully(full, bytes, 7)).rejects.toMatchObject({ code: 'EIO' });
+  });
+
+  it('reads a whole file, and an empty one', async () => {
+    const file = path.join(dir, 'whole.bin');
+    writeFileSync(file, bytes);
+    expect((await readWhole(file)).equals(bytes)).toBe(true);
+    writeFileSync(file, '');
+    expect(await readWhole(file)).toHaveLength(0);
+    await expect(readWhole(path.join(dir, 'missing.bin'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /**
  * The most bytes handed to one native call. Node's fs read and write take an int32 length (a larger one
@@ -41,5 +41,17 @@ export async function writeFully(
     const { bytesWritten } = await handle.write(bytes, at, Math.min(bytes.length - at, size), at);
     if (bytesWritten === 0) throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
     at += bytesWritten;
+  }
+}
+
+/** A whole file in memory, past the 2 GiB `fs.readFile` refuses (a signed copy of a large installer). */
+export async function readWhole(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const buffer = Buffer.allocUnsafe(size);
+    return buffer.subarray(0, await readFully(handle, buffer, size));
+  } finally {
+    await handle.close();
   }
 }

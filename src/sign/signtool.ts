@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Digest } from '../config.js';
+import { readWhole } from '../platform/chunked.js';
 import { describeFailure, type ProcessRunner } from '../platform/process.js';
 import { timestampSignature } from './authenticode/engine.js';
 import { padForSigning, peLayout } from './authenticode/image.js';
@@ -192,7 +193,7 @@ async function signBatch(batch: Pending[], nest: boolean, job: SigntoolJob): Pro
 async function finishInProcess(p: Pending, job: SigntoolJob): Promise<void> {
   let server: string | undefined;
   try {
-    let bytes: Buffer = await readFile(p.temp);
+    let bytes: Buffer = await readWhole(p.temp);
     if (job.timestamps) {
       const service = job.timestamps;
       bytes = await timestampSignature(bytes, p.index, job.digest, async (signature, digest) => {
