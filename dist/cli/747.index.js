@@ -2977,6 +2977,7 @@ const constants_STATE = {
 };
 
 ;// CONCATENATED MODULE: ./src/platform/chunked.ts
+
 /**
  * The most bytes handed to one native call. Node's fs read and write take an int32 length (a larger one
  * aborts the process: "Assertion failed: args[3]->IsInt32()"), and a hash's update or a cipher's setAAD
@@ -3010,6 +3011,18 @@ async function writeFully(handle, bytes, size = IO_CHUNK) {
         if (bytesWritten === 0)
             throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
         at += bytesWritten;
+    }
+}
+/** A whole file in memory, past the 2 GiB `fs.readFile` refuses (a signed copy of a large installer). */
+async function readWhole(file) {
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const size = (await handle.stat()).size;
+        const buffer = Buffer.allocUnsafe(size);
+        return buffer.subarray(0, await readFully(handle, buffer, size));
+    }
+    finally {
+        await handle.close();
     }
 }
 
@@ -7577,6 +7590,7 @@ function signtoolErrors(text) {
 
 
 
+
 const STEP_TIMEOUT_MS = 300_000;
 /** Windows caps a command line at 32,767 characters; files go in batches that stay well below. */
 const MAX_ARGS_CHARS = 30_000;
@@ -7720,7 +7734,7 @@ async function signBatch(batch, nest, job) {
 async function finishInProcess(p, job) {
     let server;
     try {
-        let bytes = await (0,promises_.readFile)(p.temp);
+        let bytes = await readWhole(p.temp);
         if (job.timestamps) {
             const service = job.timestamps;
             bytes = await timestampSignature(bytes, p.index, job.digest, async (signature, digest) => {

@@ -29816,7 +29816,7 @@ function errorInfo(raw) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(30829);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(26561);
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -30808,7 +30808,7 @@ function resolveProgram(name, options) {
 
 /***/ }),
 
-/***/ 30829:
+/***/ 26561:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34410,6 +34410,56 @@ const constants_STATE = {
     /** What makes a detection relevant (Go folders, workspace, this run's files), for the post step's read. */
     relevance: 'relevance-context',
 };
+
+;// CONCATENATED MODULE: ./src/platform/chunked.ts
+
+/**
+ * The most bytes handed to one native call. Node's fs read and write take an int32 length (a larger one
+ * aborts the process: "Assertion failed: args[3]->IsInt32()"), and a hash's update or a cipher's setAAD
+ * refuse more than 2 GiB ("data is too long"), while a PE file may reach 4 GiB.
+ */
+const chunked_IO_CHUNK = (/* unused pure expression or super */ null && (2 ** 30));
+/** `bytes` as views of at most `size` bytes each, in order. */
+function chunked_chunksOf(bytes, size = chunked_IO_CHUNK) {
+    if (bytes.length <= size)
+        return [bytes];
+    const out = [];
+    for (let at = 0; at < bytes.length; at += size)
+        out.push(bytes.subarray(at, at + size));
+    return out;
+}
+/** Reads from offset 0 into `buffer` until `length` bytes or the end of the file; returns how many were read. */
+async function chunked_readFully(handle, buffer, length, size = chunked_IO_CHUNK) {
+    let at = 0;
+    while (at < length) {
+        const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), at);
+        if (bytesRead === 0)
+            break;
+        at += bytesRead;
+    }
+    return at;
+}
+/** Writes all of `bytes` from offset 0. */
+async function chunked_writeFully(handle, bytes, size = chunked_IO_CHUNK) {
+    for (let at = 0; at < bytes.length;) {
+        const { bytesWritten } = await handle.write(bytes, at, Math.min(bytes.length - at, size), at);
+        if (bytesWritten === 0)
+            throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
+        at += bytesWritten;
+    }
+}
+/** A whole file in memory, past the 2 GiB `fs.readFile` refuses (a signed copy of a large installer). */
+async function chunked_readWhole(file) {
+    const handle = await open(file, 'r');
+    try {
+        const size = (await handle.stat()).size;
+        const buffer = Buffer.allocUnsafe(size);
+        return buffer.subarray(0, await chunked_readFully(handle, buffer, size));
+    }
+    finally {
+        await handle.close();
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/platform/replace.ts
 
@@ -38425,6 +38475,7 @@ function keys_isKeySource(source) {
 
 
 
+
 const STEP_TIMEOUT_MS = 300_000;
 /** Windows caps a command line at 32,767 characters; files go in batches that stay well below. */
 const MAX_ARGS_CHARS = 30_000;
@@ -38568,7 +38619,7 @@ async function signBatch(batch, nest, job) {
 async function finishInProcess(p, job) {
     let server;
     try {
-        let bytes = await readFile(p.temp);
+        let bytes = await readWhole(p.temp);
         if (job.timestamps) {
             const service = job.timestamps;
             bytes = await timestampSignature(bytes, p.index, job.digest, async (signature, digest) => {
