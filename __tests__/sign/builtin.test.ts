@@ -17,11 +17,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { SignConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import type { ProcessRunner } from '../../src/platform/process.js';
 import { runProcess } from '../../src/platform/runprocess.js';
+import { BufferPool } from '../../src/platform/bufferpool.js';
 import { memoryState } from '../../src/platform/state.js';
 import { signFiles, SIGNING_CLEANUP_STATE, type SignContext } from '../../src/sign/index.js';
 import type { SigningKey } from '../../src/sign/keys/types.js';
@@ -525,6 +526,31 @@ describeWithTool(
       });
       expect(sha256(file)).toBe(before);
       expect(readdirSync(path.dirname(file))).toEqual(['app.exe']);
+    });
+
+    it("one file's unexpected error fails that file alone; the others are signed and reported", async () => {
+      const folder = mkdtempSync(path.join(root, 'ws-'));
+      const files = await Promise.all(['a', 'b', 'c'].map((n) => copyPe(pe, folder, `${n}.exe`)));
+      const before = files.map(sha256);
+      // The second buffer taken (a file's read) fails, as an allocation or a read midway can.
+      const real = BufferPool.prototype.take;
+      let calls = 0;
+      const take = vi.spyOn(BufferPool.prototype, 'take').mockImplementation(function (
+        this: BufferPool,
+        capacity: number,
+      ) {
+        if (++calls === 2) throw new Error('out of memory (test)');
+        return real.call(this, capacity);
+      });
+      try {
+        const results = await engineSign(files, keyOf(pki.leaf, pki));
+        const failedAt = results.findIndex((r) => r.status === 'failed');
+        expect(results.filter((r) => r.status === 'signed')).toHaveLength(2);
+        expect(results[failedAt]?.reason).toBe('out of memory (test)');
+        expect(sha256(files[failedAt] as string)).toBe(before[failedAt]);
+      } finally {
+        take.mockRestore();
+      }
     });
 
     it("a key's maxConcurrency bounds the signatures made at once (remote services)", async () => {

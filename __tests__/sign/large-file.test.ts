@@ -61,7 +61,10 @@ describeWithTool(['go'], 'a PE file larger than 2 GiB', () => {
     expect(signedContentEnd({ ...layout, contentEnd: 2 ** 32 - 30 }, false)).toBe(2 ** 32 - 24);
     // Its table would start where a 32-bit offset cannot point: refused, as one file's failure.
     expect(() => signedContentEnd({ ...layout, contentEnd: 2 ** 32 - 9 }, false)).toThrow(/pass 4 GiB/);
-    expect(signedImageSize(2 ** 31 + 8, { length: 2 ** 31 + 1 } as Buffer)).toBe(2 ** 32 + 24);
+    expect(signedImageSize(2 ** 31 + 8, { length: 2 ** 31 - 100 } as Buffer)).toBe(2 ** 32 - 80);
+    // The largest signed file is 2^32 - 8 bytes (a multiple of 8); one byte more of signature is refused.
+    expect(signedImageSize(2 ** 32 - 24, { length: 8 } as Buffer)).toBe(2 ** 32 - 8);
+    expect(() => signedImageSize(2 ** 32 - 24, { length: 9 } as Buffer)).toThrow(/pass 4 GiB/);
   });
 
   it('past 4 GiB is refused before it is read: the certificate table offset is 32 bits', async () => {

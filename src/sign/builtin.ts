@@ -74,7 +74,13 @@ export async function signWithEngine(targets: readonly Target[], job: BuiltinJob
   return Promise.all(
     targets.map(async (t) => {
       const started = Date.now();
-      const result = 'refused' in t ? failed(t.path, t.refused) : await signOne(t, { ...job, key }, limits);
+      // One file's unexpected error (a read that fails midway, memory) is that file's failure, not the run's.
+      const result =
+        'refused' in t
+          ? failed(t.path, t.refused)
+          : await signOne(t, { ...job, key }, limits).catch((error: unknown) =>
+              failed(t.path, error instanceof Error ? error.message : String(error)),
+            );
       job.progress?.({
         kind: 'file',
         capability: 'sign',
@@ -140,6 +146,8 @@ async function signOne(
           }
         : {}),
     });
+    // Refused here, before the file is read again, when the signed file would pass 4 GiB.
+    signedSize(prepared, signature);
   } catch (error) {
     return failed(file, error instanceof Error ? error.message : String(error));
   }
@@ -245,9 +253,6 @@ async function assemble(
       };
     keep = true;
     return { read, bytes, verdict, verification };
-  } catch (error) {
-    // This file's failure (one past 4 GiB once signed), not the run's.
-    return { refused: error instanceof Error ? error.message : String(error) };
   } finally {
     if (!keep) pool.give(read.buffer);
   }

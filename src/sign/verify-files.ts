@@ -85,7 +85,7 @@ async function verifyOnDisk(file: string, trust: TrustOptions): Promise<FileVerd
     if (!before.isFile()) throw new Error('not a regular file');
     const verdict = await verifyPeFile(handle, before.size, trust);
     if (!sameIdentity(identityOf(file, fstatSync(handle.fd)), identityOf(file, before)))
-      throw new Error('it changed while it was being read');
+      throw new Error('it changed while being verified; verify it again once it is written');
     return verdict;
   } finally {
     await handle.close();

@@ -24,6 +24,11 @@ export interface PeLayout {
 const WIN_CERT_REVISION_2_0 = 0x0200;
 const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 
+/** Authenticode's table offset (and the checksum's file size) are 32 bits. */
+const MAX_FILE = 2 ** 32 - 1;
+const tooLarge = (): PeFormatError =>
+  new PeFormatError('the signed file would pass 4 GiB, more than Authenticode can sign');
+
 /** Rounded up to a multiple of 8, in arithmetic: bitwise operators would wrap file offsets past 2 GiB. */
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
@@ -116,16 +121,16 @@ export function signedContentEnd(layout: PeLayout, append: boolean): number {
   return end;
 }
 
-/** Authenticode's table offset (and the checksum's file size) are 32 bits. */
-const MAX_FILE = 2 ** 32 - 1;
-const tooLarge = (): PeFormatError =>
-  new PeFormatError('the signed file would pass 4 GiB, more than Authenticode can sign');
+/** Entries walked before the signature is given up on, and the largest signature read (real ones: a few KB). */
+const MAX_ENTRIES = 1024;
+const MAX_SIGNATURE = 16 * 1024 * 1024;
 
 /**
- * The first PKCS#7 SignedData entry of the certificate table, the one Windows verifies: the 8-byte
- * WIN_CERTIFICATE headers are walked and only that entry is read. Undefined when the table holds none, when
- * it is damaged, or when it comes after MAX_ENTRIES others or is larger than MAX_SIGNATURE (real tables
- * hold one or two entries of a few KB), so a hostile table costs neither time nor memory.
+ * The first PKCS#7 SignedData entry of the certificate table, the signature signing and verifying judge: the
+ * 8-byte WIN_CERTIFICATE headers are walked, and of that entry only its DER is read (osslsigncode reads no
+ * further either; what follows is padding). Undefined when the table holds none or is damaged, or the
+ * signature comes after MAX_ENTRIES others or is larger than MAX_SIGNATURE, so a hostile table costs neither
+ * time nor memory.
  */
 export async function firstSignedData(
   readAt: ReadAt,
@@ -138,19 +143,32 @@ export async function firstSignedData(
     if (header.length < 8) return undefined;
     const length = header.readUInt32LE(0);
     if (length < 8 || at + length > end) return undefined;
-    if (header.readUInt16LE(6) === WIN_CERT_TYPE_PKCS_SIGNED_DATA)
-      return length - 8 > MAX_SIGNATURE ? undefined : readAt(at + 8, length - 8);
+    if (header.readUInt16LE(6) === WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
+      const body = length - 8;
+      const der = derLength(await readAt(at + 8, Math.min(body, 6)));
+      const take = der !== undefined && der <= body ? der : body;
+      return take > MAX_SIGNATURE ? undefined : readAt(at + 8, take);
+    }
     at += align8(length);
   }
   return undefined;
 }
 
+/** The whole length (header and content) of the DER SEQUENCE that `head` starts, or undefined. */
+function derLength(head: Buffer): number | undefined {
+  if (head.length < 2 || head[0] !== 0x30) return undefined;
+  const first = head[1] as number;
+  if (first < 0x80) return 2 + first;
+  const octets = first & 0x7f;
+  if (octets === 0 || octets > 4 || head.length < 2 + octets) return undefined;
+  let content = 0;
+  for (let i = 0; i < octets; i++) content = content * 256 + (head[2 + i] as number);
+  return 2 + octets + content;
+}
+
 /** `firstSignedData` of a file held in memory. */
 export const firstSignedDataOf = (bytes: Buffer, layout: PeLayout): Promise<Buffer | undefined> =>
   firstSignedData(readFrom(bytes), layout);
-
-const MAX_ENTRIES = 16;
-const MAX_SIGNATURE = 16 * 1024 * 1024;
 
 /**
  * The file with `signedData` as its only certificate table: content up to the old table (or the end),
@@ -165,7 +183,9 @@ export function embedSignature(content: Buffer, layout: PeLayout, signedData: Bu
 
 /** The size of a signed file whose content ends at `end`: content, then the 8-byte aligned WIN_CERTIFICATE. */
 export function signedImageSize(end: number, signedData: Buffer): number {
-  return end + 8 + align8(signedData.length);
+  const size = end + 8 + align8(signedData.length);
+  if (size > MAX_FILE) throw tooLarge();
+  return size;
 }
 
 /**
@@ -182,7 +202,6 @@ export function writeSignedImage(
   contentSum?: number,
 ): Buffer {
   const size = signedImageSize(end, signedData);
-  if (size > MAX_FILE) throw tooLarge();
   if (buffer.length < size)
     throw new RangeError(`a signed image needs ${size} bytes, the buffer has ${buffer.length}`);
   const entryLength = size - end;

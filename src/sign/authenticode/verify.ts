@@ -116,8 +116,8 @@ export async function verifyPe(bytes: Buffer, trust: TrustOptions, known?: Known
 
 /**
  * `verifyPe` of a file open on disk, in flat memory: the headers and the first signature are read, and the
- * image is hashed as it streams past (past the 2 GiB one read can take). A file that cannot be read, or
- * ends early, throws: that is no verdict on its signature.
+ * image is hashed as it streams past (past the 2 GiB one read can take). A read that fails, or a file that
+ * ends before `size`, throws: that is no verdict on its signature.
  */
 export async function verifyPeFile(
   handle: Pick<FileHandle, 'read'>,
@@ -126,14 +126,19 @@ export async function verifyPeFile(
 ): Promise<FileVerdict> {
   const readAt = async (offset: number, length: number): Promise<Buffer> => {
     const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-    return buffer.subarray(0, bytesRead);
+    for (let got = 0; got < buffer.length;) {
+      const { bytesRead } = await handle.read(buffer, got, buffer.length - got, offset + got);
+      if (bytesRead === 0) throw new Error(ENDED_EARLY);
+      got += bytesRead;
+    }
+    return buffer;
   };
   let layout: PeLayout;
   try {
     layout = await peLayoutAt(readAt, size);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).syscall) throw error;
+    // A failed read (fs errors carry the system call) or a short file is no verdict; a bad header is.
+    if ((error as NodeJS.ErrnoException).syscall || (error as Error).message === ENDED_EARLY) throw error;
     return notPe(error);
   }
   if (layout.tableSize === 0) return UNSIGNED;
@@ -143,20 +148,13 @@ export async function verifyPeFile(
     [layout.checksumOffset, layout.checksumOffset + 4],
     [layout.securityEntryOffset, layout.securityEntryOffset + 8],
   ];
-  const streamed =
-    algorithms.length > 0
-      ? await streamOnce(
-          handle as FileHandle,
-          size,
-          [],
-          [],
-          { algorithms, skip, end: layout.contentEnd },
-          false,
-        )
-      : undefined;
-  if (streamed && streamed.bytesRead !== size) throw new Error('it changed while it was being read');
+  const plan = { algorithms, skip, end: layout.contentEnd };
+  const streamed = algorithms.length > 0 ? await streamOnce(handle, size, [], [], plan, false) : undefined;
+  if (streamed && streamed.bytesRead !== size) throw new Error(ENDED_EARLY);
   return verifySignatureTable(entry, (digest) => streamed?.imageHashes?.get(digest), trust);
 }
+
+const ENDED_EARLY = 'it ended early (it changed while being verified); verify it again once it is written';
 
 const notPe = (error: unknown): FileVerdict =>
   broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
