@@ -35507,6 +35507,9 @@ function sameBytes(parts, earlier) {
 
 const WIN_CERT_REVISION_2_0 = 0x0200;
 const image_WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
+/** Authenticode's table offset (and the checksum's file size) are 32 bits. */
+const MAX_FILE = 2 ** 32 - 1;
+const tooLarge = () => new PeFormatError('the signed file would pass 4 GiB, more than Authenticode can sign');
 /** Rounded up to a multiple of 8, in arithmetic: bitwise operators would wrap file offsets past 2 GiB. */
 const align8 = (n) => Math.ceil(n / 8) * 8;
 const readFrom = (bytes) => async (offset, length) => bytes.subarray(offset, offset + length);
@@ -35583,14 +35586,15 @@ function signedContentEnd(layout, append) {
         throw tooLarge();
     return end;
 }
-/** Authenticode's table offset (and the checksum's file size) are 32 bits. */
-const MAX_FILE = 2 ** 32 - 1;
-const tooLarge = () => new PeFormatError('the signed file would pass 4 GiB, more than Authenticode can sign');
+/** Entries walked before the signature is given up on, and the largest signature read (real ones: a few KB). */
+const image_MAX_ENTRIES = 1024;
+const MAX_SIGNATURE = 16 * 1024 * 1024;
 /**
- * The first PKCS#7 SignedData entry of the certificate table, the one Windows verifies: the 8-byte
- * WIN_CERTIFICATE headers are walked and only that entry is read. Undefined when the table holds none, when
- * it is damaged, or when it comes after MAX_ENTRIES others or is larger than MAX_SIGNATURE (real tables
- * hold one or two entries of a few KB), so a hostile table costs neither time nor memory.
+ * The first PKCS#7 SignedData entry of the certificate table, the signature signing and verifying judge: the
+ * 8-byte WIN_CERTIFICATE headers are walked, and of that entry only its DER is read (osslsigncode reads no
+ * further either; what follows is padding). Undefined when the table holds none or is damaged, or the
+ * signature comes after MAX_ENTRIES others or is larger than MAX_SIGNATURE, so a hostile table costs neither
+ * time nor memory.
  */
 async function image_firstSignedData(readAt, layout) {
     const end = layout.tableOffset + layout.tableSize;
@@ -35602,16 +35606,33 @@ async function image_firstSignedData(readAt, layout) {
         const length = header.readUInt32LE(0);
         if (length < 8 || at + length > end)
             return undefined;
-        if (header.readUInt16LE(6) === image_WIN_CERT_TYPE_PKCS_SIGNED_DATA)
-            return length - 8 > MAX_SIGNATURE ? undefined : readAt(at + 8, length - 8);
+        if (header.readUInt16LE(6) === image_WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
+            const body = length - 8;
+            const der = derLength(await readAt(at + 8, Math.min(body, 6)));
+            const take = der !== undefined && der <= body ? der : body;
+            return take > MAX_SIGNATURE ? undefined : readAt(at + 8, take);
+        }
         at += align8(length);
     }
     return undefined;
 }
+/** The whole length (header and content) of the DER SEQUENCE that `head` starts, or undefined. */
+function derLength(head) {
+    if (head.length < 2 || head[0] !== 0x30)
+        return undefined;
+    const first = head[1];
+    if (first < 0x80)
+        return 2 + first;
+    const octets = first & 0x7f;
+    if (octets === 0 || octets > 4 || head.length < 2 + octets)
+        return undefined;
+    let content = 0;
+    for (let i = 0; i < octets; i++)
+        content = content * 256 + head[2 + i];
+    return 2 + octets + content;
+}
 /** `firstSignedData` of a file held in memory. */
 const firstSignedDataOf = (bytes, layout) => image_firstSignedData(readFrom(bytes), layout);
-const image_MAX_ENTRIES = 16;
-const MAX_SIGNATURE = 16 * 1024 * 1024;
 /**
  * The file with `signedData` as its only certificate table: content up to the old table (or the end),
  * zero-padded to 8 bytes, then one WIN_CERTIFICATE; the directory entry and the checksum updated. The image
@@ -35624,7 +35645,10 @@ function embedSignature(content, layout, signedData) {
 }
 /** The size of a signed file whose content ends at `end`: content, then the 8-byte aligned WIN_CERTIFICATE. */
 function image_signedImageSize(end, signedData) {
-    return end + 8 + align8(signedData.length);
+    const size = end + 8 + align8(signedData.length);
+    if (size > MAX_FILE)
+        throw tooLarge();
+    return size;
 }
 /**
  * Builds the signed file in place in `buffer`, which holds the file's bytes up to `layout.contentEnd` and has
@@ -35634,8 +35658,6 @@ function image_signedImageSize(end, signedData) {
  */
 function writeSignedImage(buffer, layout, end, signedData, contentSum) {
     const size = image_signedImageSize(end, signedData);
-    if (size > MAX_FILE)
-        throw tooLarge();
     if (buffer.length < size)
         throw new RangeError(`a signed image needs ${size} bytes, the buffer has ${buffer.length}`);
     const entryLength = size - end;
@@ -36173,21 +36195,27 @@ async function verifyPe(bytes, trust, known) {
 }
 /**
  * `verifyPe` of a file open on disk, in flat memory: the headers and the first signature are read, and the
- * image is hashed as it streams past (past the 2 GiB one read can take). A file that cannot be read, or
- * ends early, throws: that is no verdict on its signature.
+ * image is hashed as it streams past (past the 2 GiB one read can take). A read that fails, or a file that
+ * ends before `size`, throws: that is no verdict on its signature.
  */
 async function verifyPeFile(handle, size, trust) {
     const readAt = async (offset, length) => {
         const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-        return buffer.subarray(0, bytesRead);
+        for (let got = 0; got < buffer.length;) {
+            const { bytesRead } = await handle.read(buffer, got, buffer.length - got, offset + got);
+            if (bytesRead === 0)
+                throw new Error(ENDED_EARLY);
+            got += bytesRead;
+        }
+        return buffer;
     };
     let layout;
     try {
         layout = await peLayoutAt(readAt, size);
     }
     catch (error) {
-        if (error.syscall)
+        // A failed read (fs errors carry the system call) or a short file is no verdict; a bad header is.
+        if (error.syscall || error.message === ENDED_EARLY)
             throw error;
         return notPe(error);
     }
@@ -36199,13 +36227,13 @@ async function verifyPeFile(handle, size, trust) {
         [layout.checksumOffset, layout.checksumOffset + 4],
         [layout.securityEntryOffset, layout.securityEntryOffset + 8],
     ];
-    const streamed = algorithms.length > 0
-        ? await streamOnce(handle, size, [], [], { algorithms, skip, end: layout.contentEnd }, false)
-        : undefined;
+    const plan = { algorithms, skip, end: layout.contentEnd };
+    const streamed = algorithms.length > 0 ? await streamOnce(handle, size, [], [], plan, false) : undefined;
     if (streamed && streamed.bytesRead !== size)
-        throw new Error('it changed while it was being read');
+        throw new Error(ENDED_EARLY);
     return verifySignatureTable(entry, (digest) => streamed?.imageHashes?.get(digest), trust);
 }
+const ENDED_EARLY = 'it ended early (it changed while being verified); verify it again once it is written';
 const notPe = (error) => broken(`not a PE file we can verify: ${error instanceof Error ? error.message : String(error)}`);
 const UNSIGNED = {
     signed: false,
@@ -37994,7 +38022,10 @@ async function signWithEngine(targets, job) {
     };
     return Promise.all(targets.map(async (t) => {
         const started = Date.now();
-        const result = 'refused' in t ? failed(t.path, t.refused) : await signOne(t, { ...job, key }, limits);
+        // One file's unexpected error (a read that fails midway, memory) is that file's failure, not the run's.
+        const result = 'refused' in t
+            ? failed(t.path, t.refused)
+            : await signOne(t, { ...job, key }, limits).catch((error) => failed(t.path, error instanceof Error ? error.message : String(error)));
         job.progress?.({
             kind: 'file',
             capability: 'sign',
@@ -38045,6 +38076,8 @@ async function signOne({ path: file, target, size }, job, limits) {
                 }
                 : {}),
         });
+        // Refused here, before the file is read again, when the signed file would pass 4 GiB.
+        signedSize(prepared, signature);
     }
     catch (error) {
         return failed(file, error instanceof Error ? error.message : String(error));
@@ -38134,10 +38167,6 @@ async function assemble(target, identity, prepared, signature, job, pool) {
             };
         keep = true;
         return { read, bytes, verdict, verification };
-    }
-    catch (error) {
-        // This file's failure (one past 4 GiB once signed), not the run's.
-        return { refused: error instanceof Error ? error.message : String(error) };
     }
     finally {
         if (!keep)
