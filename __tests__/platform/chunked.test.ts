@@ -37,10 +37,10 @@ describe('chunked I/O', () => {
     };
     try {
       const into = Buffer.alloc(1200);
-      expect(await readFully(recording, into, 1000, 7)).toBe(1000);
+      expect(await readFully(recording, into, 1000, { size: 7 })).toBe(1000);
       expect(into.subarray(0, 1000).equals(bytes)).toBe(true);
       expect(Math.max(...lengths)).toBe(7);
-      expect(await readFully(recording, into, 1200, 7)).toBe(1000);
+      expect(await readFully(recording, into, 1200, { size: 7 })).toBe(1000);
     } finally {
       await handle.close();
     }

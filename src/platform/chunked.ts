@@ -15,16 +15,19 @@ export function chunksOf(bytes: Uint8Array, size = IO_CHUNK): Uint8Array[] {
   return out;
 }
 
-/** Reads from offset 0 into `buffer` until `length` bytes or the end of the file; returns how many were read. */
+/**
+ * Reads the file from `position` into `buffer` until it holds `length` bytes or the file ends; returns how
+ * many it holds.
+ */
 export async function readFully(
   handle: Pick<FileHandle, 'read'>,
   buffer: Buffer,
   length: number,
-  size = IO_CHUNK,
+  { position = 0, size = IO_CHUNK }: { position?: number; size?: number } = {},
 ): Promise<number> {
   let at = 0;
   while (at < length) {
-    const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), at);
+    const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), position + at);
     if (bytesRead === 0) break;
     at += bytesRead;
   }

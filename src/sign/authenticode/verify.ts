@@ -2,6 +2,7 @@ import { createHash, verify as verifySignature, X509Certificate, type KeyObject 
 import type { FileHandle } from 'node:fs/promises';
 import { childrenOf, encodingOf, oidOf, readNode, TAG, type DerNode } from '../../pe/der.js';
 import { streamOnce } from '../../pe/stream.js';
+import { readFully } from '../../platform/chunked.js';
 import type { Fingerprint } from '../../platform/fingerprint.js';
 import type { TrustAnchors } from './anchors.js';
 import { tbsFields } from './cms.js';
@@ -126,11 +127,8 @@ export async function verifyPeFile(
 ): Promise<FileVerdict> {
   const readAt = async (offset: number, length: number): Promise<Buffer> => {
     const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-    for (let got = 0; got < buffer.length;) {
-      const { bytesRead } = await handle.read(buffer, got, buffer.length - got, offset + got);
-      if (bytesRead === 0) throw new Error(ENDED_EARLY);
-      got += bytesRead;
-    }
+    if ((await readFully(handle, buffer, buffer.length, { position: offset })) < buffer.length)
+      throw new Error(ENDED_EARLY);
     return buffer;
   };
   let layout: PeLayout;
