@@ -2993,11 +2993,14 @@ function chunksOf(bytes, size = IO_CHUNK) {
         out.push(bytes.subarray(at, at + size));
     return out;
 }
-/** Reads from offset 0 into `buffer` until `length` bytes or the end of the file; returns how many were read. */
-async function readFully(handle, buffer, length, size = IO_CHUNK) {
+/**
+ * Reads the file from `position` into `buffer` until it holds `length` bytes or the file ends; returns how
+ * many it holds.
+ */
+async function readFully(handle, buffer, length, { position = 0, size = IO_CHUNK } = {}) {
     let at = 0;
     while (at < length) {
-        const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), at);
+        const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), position + at);
         if (bytesRead === 0)
             break;
         at += bytesRead;
@@ -4689,6 +4692,7 @@ function utcTime(text) {
 
 
 
+
 /**
  * A certificate parsed once per run: every file signed in a run carries the same chain and often the same
  * timestamp authority's, and parsing them again for each file showed in profiles. Bounded, and immutable.
@@ -4735,12 +4739,8 @@ async function verifyPe(bytes, trust, known) {
 async function verifyPeFile(handle, size, trust) {
     const readAt = async (offset, length) => {
         const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-        for (let got = 0; got < buffer.length;) {
-            const { bytesRead } = await handle.read(buffer, got, buffer.length - got, offset + got);
-            if (bytesRead === 0)
-                throw new Error(ENDED_EARLY);
-            got += bytesRead;
-        }
+        if ((await readFully(handle, buffer, buffer.length, { position: offset })) < buffer.length)
+            throw new Error(ENDED_EARLY);
         return buffer;
     };
     let layout;

@@ -34459,11 +34459,14 @@ function chunksOf(bytes, size = IO_CHUNK) {
         out.push(bytes.subarray(at, at + size));
     return out;
 }
-/** Reads from offset 0 into `buffer` until `length` bytes or the end of the file; returns how many were read. */
-async function readFully(handle, buffer, length, size = IO_CHUNK) {
+/**
+ * Reads the file from `position` into `buffer` until it holds `length` bytes or the file ends; returns how
+ * many it holds.
+ */
+async function chunked_readFully(handle, buffer, length, { position = 0, size = IO_CHUNK } = {}) {
     let at = 0;
     while (at < length) {
-        const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), at);
+        const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), position + at);
         if (bytesRead === 0)
             break;
         at += bytesRead;
@@ -34485,7 +34488,7 @@ async function readWhole(file) {
     try {
         const size = (await handle.stat()).size;
         const buffer = Buffer.allocUnsafe(size);
-        return buffer.subarray(0, await readFully(handle, buffer, size));
+        return buffer.subarray(0, await chunked_readFully(handle, buffer, size));
     }
     finally {
         await handle.close();
@@ -36155,6 +36158,7 @@ function utcTime(text) {
 
 
 
+
 /**
  * A certificate parsed once per run: every file signed in a run carries the same chain and often the same
  * timestamp authority's, and parsing them again for each file showed in profiles. Bounded, and immutable.
@@ -36201,12 +36205,8 @@ async function verifyPe(bytes, trust, known) {
 async function verifyPeFile(handle, size, trust) {
     const readAt = async (offset, length) => {
         const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-        for (let got = 0; got < buffer.length;) {
-            const { bytesRead } = await handle.read(buffer, got, buffer.length - got, offset + got);
-            if (bytesRead === 0)
-                throw new Error(ENDED_EARLY);
-            got += bytesRead;
-        }
+        if ((await readFully(handle, buffer, buffer.length, { position: offset })) < buffer.length)
+            throw new Error(ENDED_EARLY);
         return buffer;
     };
     let layout;
@@ -37928,7 +37928,7 @@ async function readIdentified(target, allocate, expected) {
         if (expected && !sameIdentity(identity, expected))
             return { refused: changedWhileSigning(target) };
         const buffer = allocate(identity.size);
-        const read = await readFully(handle, buffer, identity.size);
+        const read = await chunked_readFully(handle, buffer, identity.size);
         if (read !== identity.size || !sameIdentity(identityOf(target, (0,external_node_fs_.fstatSync)(handle.fd)), identity))
             return { refused: changedWhileSigning(target) };
         return { buffer, identity };

@@ -34428,11 +34428,14 @@ function chunked_chunksOf(bytes, size = chunked_IO_CHUNK) {
         out.push(bytes.subarray(at, at + size));
     return out;
 }
-/** Reads from offset 0 into `buffer` until `length` bytes or the end of the file; returns how many were read. */
-async function chunked_readFully(handle, buffer, length, size = chunked_IO_CHUNK) {
+/**
+ * Reads the file from `position` into `buffer` until it holds `length` bytes or the file ends; returns how
+ * many it holds.
+ */
+async function chunked_readFully(handle, buffer, length, { position = 0, size = chunked_IO_CHUNK } = {}) {
     let at = 0;
     while (at < length) {
-        const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), at);
+        const { bytesRead } = await handle.read(buffer, at, Math.min(length - at, size), position + at);
         if (bytesRead === 0)
             break;
         at += bytesRead;
@@ -35676,6 +35679,7 @@ function timestamp_utcTime(text) {
 
 
 
+
 /**
  * A certificate parsed once per run: every file signed in a run carries the same chain and often the same
  * timestamp authority's, and parsing them again for each file showed in profiles. Bounded, and immutable.
@@ -35722,12 +35726,8 @@ async function verify_verifyPe(bytes, trust, known) {
 async function verifyPeFile(handle, size, trust) {
     const readAt = async (offset, length) => {
         const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-        for (let got = 0; got < buffer.length;) {
-            const { bytesRead } = await handle.read(buffer, got, buffer.length - got, offset + got);
-            if (bytesRead === 0)
-                throw new Error(ENDED_EARLY);
-            got += bytesRead;
-        }
+        if ((await readFully(handle, buffer, buffer.length, { position: offset })) < buffer.length)
+            throw new Error(ENDED_EARLY);
         return buffer;
     };
     let layout;
